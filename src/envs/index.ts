@@ -1,0 +1,8 @@
+export type { Action, Env, EnvMetadata, EnvSpec, Info, Observation, RenderFrame, ResetArgs, ResetResult, StepResult } from "./core.js";
+export { parseOptions, camelCase } from "./core.js";
+export * as spaces from "./spaces.js";
+export { Box, Discrete, Space, assertAction } from "./spaces.js";
+export { Generator, PCG64, SeedSequence, npRandom, type PCG64State } from "./rng.js";
+export { make, register, registeredIds, registration, type EnvRegistration, type MakeOptions } from "./registry.js";
+export { Wrapper } from "./wrapper.js";
+export { TimeLimit } from "./time-limit.js";

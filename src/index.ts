@@ -1,0 +1,2 @@
+/** deepq: deep Q-learning in TypeScript. */
+export * from "./envs/index.js";

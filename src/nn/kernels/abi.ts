@@ -1,0 +1,77 @@
+/**
+ * The compute-kernel ABI shared by the WebAssembly kernels and the plain-TypeScript
+ * fallback. All tensors live in one `WebAssembly.Memory`; every pointer argument is
+ * a byte offset into it (4-byte aligned for f32, 16-byte aligned for best speed).
+ * Matrices are row-major; `ld*` are row strides in elements.
+ *
+ * Kernels never allocate and never read an output they are told to overwrite
+ * (`beta = 0` means C's old contents, even NaN, are ignored).
+ */
+export type KernelBackend = "wasm-relaxed-simd" | "wasm-simd" | "js";
+
+export interface Kernels {
+  readonly backend: KernelBackend;
+  /** The memory every pointer refers to. Growing it detaches old views. */
+  readonly memory: WebAssembly.Memory;
+
+  /** C[m×n] = alpha · op(A) · op(B) + beta · C, op(X) = X or Xᵀ; op(A) is m×k, op(B) is k×n. */
+  gemm(transA: 0 | 1, transB: 0 | 1, m: number, n: number, k: number, alpha: number,
+    a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): void;
+
+  /**
+   * One CHW image to columns: col[(ci·kh + i)·kw + j][oy·outW + ox] = x[ci][oy·sh − ph + i][ox·sw − pw + j]
+   * (0 outside the image). `ldcol` is the column matrix's row stride, so several images
+   * can be written side by side into one [c·kh·kw, batch·outH·outW] matrix.
+   */
+  im2col(x: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number,
+    ph: number, pw: number, outH: number, outW: number, col: number, ldcol: number): void;
+  /** The adjoint of im2col: dx[ci][y][x] += Σ of the column entries that read it. Accumulates into dx. */
+  col2im(col: number, ldcol: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number,
+    ph: number, pw: number, outH: number, outW: number, dx: number): void;
+
+  /** y[r][j] += bias[j] for r < rows, j < cols (Linear). */
+  addBiasRows(y: number, bias: number, rows: number, cols: number): void;
+  /** y[n][ch][p] += bias[ch] for an NCHW tensor with `hw` pixels per channel (Conv2d). */
+  addBiasChannels(y: number, bias: number, n: number, channels: number, hw: number): void;
+  /** db[j] += Σ_r dy[r][j]. */
+  biasGradRows(dy: number, db: number, rows: number, cols: number): void;
+  /** db[ch] += Σ_{n,p} dy[n][ch][p]. */
+  biasGradChannels(dy: number, db: number, n: number, channels: number, hw: number): void;
+
+  /** y = max(x, 0); y may equal x. */
+  relu(x: number, y: number, len: number): void;
+  /** dx = dy where y > 0 else 0 (y is the ReLU output); dx may equal dy. */
+  reluBackward(y: number, dy: number, dx: number, len: number): void;
+  /** y = x > 0 ? x : slope·x; y may equal x. */
+  leakyRelu(x: number, y: number, len: number, slope: number): void;
+  /** dx = dy · (x > 0 ? 1 : slope); dx may equal dy. */
+  leakyReluBackward(x: number, dy: number, dx: number, len: number, slope: number): void;
+
+  /** x *= s. */
+  scale(x: number, len: number, s: number): void;
+  /** Σ x² in double precision (for clip-grad-norm). */
+  sumSquares(x: number, len: number): number;
+  /** dst[i] = src_u8[i] · s (uint8 pixels to float; `src` is a byte offset, no alignment needed). */
+  u8ToF32(src: number, dst: number, len: number, s: number): void;
+
+  /**
+   * torch.optim.Adam, one parameter tensor, bias corrections precomputed by the caller:
+   * g' = g + wd·p; m = β1·m + (1−β1)·g'; v = β2·v + (1−β2)·g'²;
+   * p −= lr/bc1 · m / (sqrt(v)/sqrt(bc2) + eps), bc_i = 1 − β_i^t.
+   */
+  adamStep(p: number, g: number, m: number, v: number, len: number, lr: number, beta1: number, beta2: number,
+    eps: number, weightDecay: number, bc1: number, bc2: number): void;
+  /**
+   * torch.optim.RMSprop (not centered): g' = g + wd·p; sq = α·sq + (1−α)·g'²;
+   * with momentum μ > 0: buf = μ·buf + g'/(sqrt(sq)+eps), p −= lr·buf; else p −= lr·g'/(sqrt(sq)+eps).
+   * `buf` is ignored when momentum is 0.
+   */
+  rmspropStep(p: number, g: number, sq: number, buf: number, len: number, lr: number, alpha: number, eps: number,
+    weightDecay: number, momentum: number): void;
+  /**
+   * torch.optim.SGD: g' = g + wd·p; with momentum μ > 0: buf = first ? g' : μ·buf + (1−dampening)·g',
+   * step = nesterov ? g' + μ·buf : buf; p −= lr·step. `buf` is ignored when momentum is 0.
+   */
+  sgdStep(p: number, g: number, buf: number, len: number, lr: number, momentum: number, dampening: number,
+    weightDecay: number, nesterov: 0 | 1, first: 0 | 1): void;
+}
