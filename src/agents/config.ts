@@ -1,0 +1,208 @@
+/**
+ * Every hyperparameter of the DQN family in one object, each with its default and a
+ * line of doc (CleanRL style). Defaults are Stable-Baselines3's DQN defaults;
+ * presets override them.
+ */
+import type { ExplorationConfig } from "./schedules.js";
+
+export type NetworkSpec =
+  /** Fully connected: hidden layer sizes, e.g. [64, 64]. */
+  | { kind: "mlp"; hidden: number[]; activation?: "relu" | "leaky_relu"; dueling?: boolean }
+  /** Mnih et al. 2015: conv 32 8×8 s4, 64 4×4 s2, 64 3×3 s1, fc 512. */
+  | { kind: "nature-cnn"; dueling?: boolean }
+  /** Mnih et al. 2013 / the tutorial net: conv 16 8×8 s4, 32 4×4 s2, fc 256. */
+  | { kind: "small-cnn"; dueling?: boolean };
+
+export interface DQNConfig {
+  /** Q-network architecture; `dueling` splits it into value and advantage streams. */
+  network: NetworkSpec;
+  /** Double DQN: the online net picks the next action, the target net scores it. */
+  double: boolean;
+  /** n-step returns (1 = classic one-step TD). */
+  nStep: number;
+  /** Prioritized replay (proportional, Schaul et al. 2016). */
+  prioritized: boolean;
+  /** Priority exponent α of prioritized replay. */
+  priorityAlpha: number;
+  /** Initial importance-sampling exponent β, annealed linearly to 1 over the run. */
+  priorityBeta: number;
+  /** Added to |TD error| so no transition gets priority 0. */
+  priorityEps: number;
+  /** TD loss on Q(s, a): mean squared error or Huber (smooth L1). */
+  loss: "mse" | "huber";
+  /** Huber threshold β (PyTorch's smooth_l1 `beta`). */
+  huberBeta: number;
+  /** Optimizer, with PyTorch semantics. */
+  optimizer: "adam" | "rmsprop" | "sgd";
+  /** Learning rate. */
+  lr: number;
+  /** Adam ε (PyTorch default 1e-8). */
+  adamEps: number;
+  /** RMSprop smoothing constant α (PyTorch default 0.99). */
+  rmspropAlpha: number;
+  /** RMSprop ε (PyTorch default 1e-8). */
+  rmspropEps: number;
+  /** SGD/RMSprop momentum. */
+  momentum: number;
+  /** Discount factor γ. */
+  gamma: number;
+  /** Transitions per gradient step. */
+  batchSize: number;
+  /** Replay capacity in transitions. */
+  bufferSize: number;
+  /** Environment steps of pure exploration before learning starts. */
+  learningStarts: number;
+  /** Environment steps (summed over vector envs) between updates. */
+  trainFreq: number;
+  /** Gradient steps per update. */
+  gradientSteps: number;
+  /** Environment steps between hard target-network copies (ignored when `tau` < 1 or `targetUpdateOnEpisodeEnd`). */
+  targetUpdateInterval: number;
+  /** Polyak coefficient: target ← τ·online + (1−τ)·target every `targetUpdateInterval` steps; 1 = hard copy. */
+  tau: number;
+  /** Copy the target network at every episode end instead (the LunarLander notebook). */
+  targetUpdateOnEpisodeEnd: boolean;
+  /** ε-greedy schedule. */
+  exploration: ExplorationConfig;
+  /** ε during evaluation (0 = greedy). */
+  evalEpsilon: number;
+  /** Clip the gradient's global 2-norm to this; null = no clipping. */
+  maxGradNorm: number | null;
+  /** Seed of every random choice in the run. */
+  seed: number;
+  /** Environments stepped in lockstep; actions are chosen as one batch. */
+  numEnvs: number;
+}
+
+export const DEFAULT_DQN_CONFIG: Readonly<DQNConfig> = Object.freeze({
+  network: { kind: "mlp", hidden: [64, 64] },
+  double: false,
+  nStep: 1,
+  prioritized: false,
+  priorityAlpha: 0.6,
+  priorityBeta: 0.4,
+  priorityEps: 1e-6,
+  loss: "huber",
+  huberBeta: 1,
+  optimizer: "adam",
+  lr: 1e-4,
+  adamEps: 1e-8,
+  rmspropAlpha: 0.99,
+  rmspropEps: 1e-8,
+  momentum: 0,
+  gamma: 0.99,
+  batchSize: 32,
+  bufferSize: 1_000_000,
+  learningStarts: 100,
+  trainFreq: 4,
+  gradientSteps: 1,
+  targetUpdateInterval: 10_000,
+  tau: 1,
+  targetUpdateOnEpisodeEnd: false,
+  exploration: { kind: "linear", start: 1, end: 0.05, fraction: 0.1 },
+  evalEpsilon: 0,
+  maxGradNorm: 10,
+  seed: 0,
+  numEnvs: 1,
+}) as DQNConfig;
+
+type Check = (v: unknown) => string | null;
+
+const positiveInt: Check = (v) => (Number.isInteger(v) && (v as number) > 0 ? null : "a positive integer");
+const nonNegInt: Check = (v) => (Number.isInteger(v) && (v as number) >= 0 ? null : "a non-negative integer");
+const positive: Check = (v) => (typeof v === "number" && v > 0 && Number.isFinite(v) ? null : "a positive number");
+const nonNeg: Check = (v) => (typeof v === "number" && v >= 0 && Number.isFinite(v) ? null : "a non-negative number");
+const unit: Check = (v) => (typeof v === "number" && v >= 0 && v <= 1 ? null : "a number in [0, 1]");
+const unitOpenLow: Check = (v) => (typeof v === "number" && v > 0 && v <= 1 ? null : "a number in (0, 1]");
+const bool: Check = (v) => (typeof v === "boolean" ? null : "true or false");
+const oneOf = (...xs: string[]): Check => (v) => (xs.includes(v as string) ? null : `one of ${xs.join(", ")}`);
+
+const CHECKS: Record<keyof DQNConfig, Check> = {
+  network: checkNetwork,
+  double: bool,
+  nStep: positiveInt,
+  prioritized: bool,
+  priorityAlpha: nonNeg,
+  priorityBeta: unit,
+  priorityEps: positive,
+  loss: oneOf("mse", "huber"),
+  huberBeta: positive,
+  optimizer: oneOf("adam", "rmsprop", "sgd"),
+  lr: positive,
+  adamEps: positive,
+  rmspropAlpha: unit,
+  rmspropEps: positive,
+  momentum: unit,
+  gamma: unit,
+  batchSize: positiveInt,
+  bufferSize: positiveInt,
+  learningStarts: nonNegInt,
+  trainFreq: positiveInt,
+  gradientSteps: positiveInt,
+  targetUpdateInterval: positiveInt,
+  tau: unitOpenLow,
+  targetUpdateOnEpisodeEnd: bool,
+  exploration: checkExploration,
+  evalEpsilon: unit,
+  maxGradNorm: (v) => (v === null ? null : positive(v) === null ? null : "a positive number or null"),
+  seed: nonNegInt,
+  numEnvs: positiveInt,
+};
+
+function checkNetwork(v: unknown): string | null {
+  const allowed = 'an object { kind: "mlp", hidden: [sizes…], activation?: "relu" | "leaky_relu", dueling?: boolean } or { kind: "nature-cnn" | "small-cnn", dueling?: boolean }';
+  if (v === null || typeof v !== "object") return allowed;
+  const n = v as Record<string, unknown>;
+  const extra = Object.keys(n).filter((k) => !["kind", "hidden", "activation", "dueling"].includes(k));
+  if (extra.length) return `${allowed} (unknown field ${extra[0]})`;
+  if (n.dueling !== undefined && typeof n.dueling !== "boolean") return allowed;
+  if (n.kind === "mlp") {
+    if (!Array.isArray(n.hidden) || !n.hidden.every((h) => Number.isInteger(h) && h > 0)) return allowed;
+    if (n.activation !== undefined && n.activation !== "relu" && n.activation !== "leaky_relu") return allowed;
+    return null;
+  }
+  if (n.kind === "nature-cnn" || n.kind === "small-cnn") return n.hidden === undefined && n.activation === undefined ? null : allowed;
+  return allowed;
+}
+
+function checkExploration(v: unknown): string | null {
+  const allowed = '{ kind: "linear", start, end, steps? | fraction? } or { kind: "exponential", start, end, decay, per: "step" | "episode" }';
+  if (v === null || typeof v !== "object") return allowed;
+  const e = v as Record<string, unknown>;
+  if (unit(e.start) || unit(e.end)) return `${allowed} with start and end in [0, 1]`;
+  if (e.kind === "linear") {
+    if (e.steps !== undefined && positiveInt(e.steps)) return `${allowed} (steps must be a positive integer)`;
+    if (e.fraction !== undefined && unitOpenLow(e.fraction)) return `${allowed} (fraction must be in (0, 1])`;
+    return null;
+  }
+  if (e.kind === "exponential") {
+    if (unitOpenLow(e.decay)) return `${allowed} (decay must be in (0, 1])`;
+    return e.per === "step" || e.per === "episode" ? null : allowed;
+  }
+  return allowed;
+}
+
+/**
+ * Fills defaults and validates: unknown keys and bad values throw errors that name
+ * the key, the value and what is allowed.
+ */
+export function resolveDQNConfig(partial: Partial<DQNConfig> = {}): DQNConfig {
+  const out: Record<string, unknown> = structuredClone(DEFAULT_DQN_CONFIG);
+  for (const [key, value] of Object.entries(partial)) {
+    if (!(key in CHECKS)) {
+      throw new Error(`DQN config: unknown key "${key}"; allowed: ${Object.keys(CHECKS).join(", ")}`);
+    }
+    if (value === undefined) continue;
+    const problem = CHECKS[key as keyof DQNConfig](value);
+    if (problem !== null) throw new Error(`DQN config: ${key} = ${JSON.stringify(value)} is invalid; expected ${problem}`);
+    out[key] = structuredClone(value);
+  }
+  const cfg = out as unknown as DQNConfig;
+  if (cfg.batchSize > cfg.bufferSize) {
+    throw new Error(`DQN config: batchSize ${cfg.batchSize} exceeds bufferSize ${cfg.bufferSize}`);
+  }
+  return cfg;
+}
+
+/** Keys of DQNConfig, for `--set key=value` and `deepq list`. */
+export const DQN_CONFIG_KEYS = Object.keys(CHECKS) as (keyof DQNConfig)[];

@@ -1,0 +1,25 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { DEFAULT_DQN_CONFIG, resolveDQNConfig } from "../../src/agents/config.js";
+
+test("defaults fill every key and are not shared between configs", () => {
+  const a = resolveDQNConfig();
+  assert.deepEqual(a, DEFAULT_DQN_CONFIG);
+  a.exploration.start = 0.5;
+  assert.equal(resolveDQNConfig().exploration.start, 1);
+});
+
+test("overrides are validated and kept", () => {
+  const c = resolveDQNConfig({ network: { kind: "nature-cnn", dueling: true }, optimizer: "rmsprop", lr: 2.5e-4, maxGradNorm: null });
+  assert.deepEqual(c.network, { kind: "nature-cnn", dueling: true });
+  assert.equal(c.maxGradNorm, null);
+});
+
+test("bad keys and values name the key, value and what is allowed", () => {
+  assert.throws(() => resolveDQNConfig({ learningRate: 1 } as never), /unknown key "learningRate"; allowed: .*lr/);
+  assert.throws(() => resolveDQNConfig({ loss: "l1" as never }), /loss = "l1" is invalid; expected one of mse, huber/);
+  assert.throws(() => resolveDQNConfig({ gamma: 1.5 }), /gamma = 1\.5/);
+  assert.throws(() => resolveDQNConfig({ network: { kind: "mlp", hidden: [64, -1] } }), /network = .*-1/);
+  assert.throws(() => resolveDQNConfig({ exploration: { kind: "exponential", start: 1, end: 0, decay: 0.99, per: "week" as never } }), /exploration/);
+  assert.throws(() => resolveDQNConfig({ batchSize: 64, bufferSize: 32 }), /batchSize 64 exceeds bufferSize 32/);
+});
