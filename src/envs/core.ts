@@ -15,7 +15,7 @@ export type Info = Record<string, unknown>;
 export type Observation = Float32Array | Float64Array | Uint8Array;
 
 /** Discrete actions are integers; continuous ones are arrays of numbers. */
-export type Action = number | Float32Array | Float64Array | readonly number[];
+export type Action = number | Float32Array | Float64Array | Uint8Array | readonly number[];
 
 export interface ResetArgs {
   /** Reseeds the env's numpy-compatible generator; without it the stream continues. */
@@ -79,23 +79,23 @@ export function camelCase(name: string): string {
  * Validates and normalizes constructor options: accepts camelCase or snake_case
  * keys, rejects unknown keys and values of the wrong type, naming what is allowed.
  */
-export function parseOptions<T extends Record<string, unknown>>(
+export function parseOptions<T extends object>(
   envName: string,
   given: Record<string, unknown> | undefined,
   defaults: T,
 ): T {
-  const out: Record<string, unknown> = { ...defaults };
+  const defs = defaults as Record<string, unknown>;
+  const out: Record<string, unknown> = { ...defs };
   for (const [rawKey, value] of Object.entries(given ?? {})) {
     const key = camelCase(rawKey);
-    if (!(key in defaults)) {
-      const allowed = Object.keys(defaults);
+    if (!(key in defs)) {
+      const allowed = Object.keys(defs);
       throw new Error(
         `${envName}: unknown option "${rawKey}"; allowed: ${allowed.length ? allowed.join(", ") : "(none)"}`,
       );
     }
-    const expected = typeof defaults[key];
-    const ok = value === undefined || (expected === "undefined" ? true : typeof value === expected) ||
-      (defaults[key] === null);
+    const expected = typeof defs[key];
+    const ok = value === undefined || expected === "undefined" || defs[key] === null || typeof value === expected;
     if (!ok) {
       throw new Error(`${envName}: option "${rawKey}" must be a ${expected}, got ${JSON.stringify(value)}`);
     }
