@@ -39,30 +39,45 @@ class RateMeter {
   }
 }
 
-export class ProgressDisplay {
-  private readonly multi: cliProgress.MultiBar;
-  private readonly bar: cliProgress.SingleBar;
-  private readonly rate = new RateMeter();
-  private lastDraw = 0;
+function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return "—";
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h}h${String(m).padStart(2, "0")}m` : m > 0 ? `${m}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
+}
 
-  constructor(opts: ProgressOptions) {
-    const stream = opts.stream ?? process.stderr;
-    this.multi = new cliProgress.MultiBar(
-      {
-        format: "{bar} {value}/{total} steps | {speed} steps/s | ε {eps} | return {ret} | eval {eval} | ETA {eta_formatted}",
-        stream,
-        noTTYOutput: true,
-        notTTYSchedule: (opts.plainEverySeconds ?? 10) * 1000,
-        hideCursor: true,
-        etaBuffer: 100,
-        fps: 5,
-        barsize: 24,
-        clearOnComplete: false,
-        stopOnComplete: false,
-      },
-      cliProgress.Presets.shades_classic,
-    );
-    this.bar = this.multi.create(opts.total, opts.start ?? 0, { speed: "—", eps: "—", ret: "—", eval: "—" });
+export class ProgressDisplay {
+  /** The live bar, on a TTY only: cli-progress's own non-TTY mode repeats unchanged lines. */
+  private readonly multi: cliProgress.MultiBar | null;
+  private readonly bar: cliProgress.SingleBar | null;
+  private readonly stream: NodeJS.WriteStream;
+  private readonly rate = new RateMeter();
+  private readonly plainEveryMs: number;
+  private lastDraw = 0;
+  private lastPlain = 0;
+
+  constructor(private readonly opts: ProgressOptions) {
+    this.stream = opts.stream ?? process.stderr;
+    this.plainEveryMs = (opts.plainEverySeconds ?? 10) * 1000;
+    if (this.stream.isTTY) {
+      this.multi = new cliProgress.MultiBar(
+        {
+          format: "{bar} {value}/{total} steps | {speed} steps/s | ε {eps} | return {ret} | eval {eval} | ETA {etaText}",
+          stream: this.stream,
+          hideCursor: true,
+          fps: 5,
+          barsize: 24,
+          clearOnComplete: false,
+          stopOnComplete: false,
+        },
+        cliProgress.Presets.shades_classic,
+      );
+      this.bar = this.multi.create(opts.total, opts.start ?? 0, { speed: "—", eps: "—", ret: "—", eval: "—", etaText: "—" });
+    } else {
+      this.multi = null;
+      this.bar = null;
+    }
   }
 
   /** Cheap enough to call every step: redraws at most 5 times a second. */
@@ -71,20 +86,30 @@ export class ProgressDisplay {
     if (now - this.lastDraw < 200) return;
     this.lastDraw = now;
     const speed = this.rate.sample(step, now);
-    this.bar.update(step, {
+    const fields = {
       speed: speed >= 100 ? speed.toFixed(0) : speed.toFixed(1),
       eps: f.epsilon.toFixed(3),
       ret: fmt(f.lastReturn),
       eval: f.lastEval ? `${fmt(f.lastEval.mean)} ± ${fmt(f.lastEval.std)}` : "—",
-    });
+      etaText: speed > 0 ? formatDuration((this.opts.total - step) / speed) : "—",
+    };
+    if (this.bar) {
+      this.bar.update(step, fields);
+    } else if (now - this.lastPlain >= this.plainEveryMs) {
+      this.lastPlain = now;
+      this.stream.write(
+        `${step}/${this.opts.total} steps | ${fields.speed} steps/s | ε ${fields.eps} | return ${fields.ret} | eval ${fields.eval} | ETA ${fields.etaText}\n`,
+      );
+    }
   }
 
   /** A permanent line above the progress line (evaluations, checkpoints, warnings). */
   log(line: string): void {
-    this.multi.log(`${line}\n`);
+    if (this.multi) this.multi.log(`${line}\n`);
+    else this.stream.write(`${line}\n`);
   }
 
   stop(): void {
-    this.multi.stop();
+    this.multi?.stop();
   }
 }
