@@ -1,0 +1,63 @@
+/**
+ * Greedy evaluation on its own env with fixed seeds, so successive evaluations of a
+ * run (and of different runs) score the same episodes.
+ */
+import type { Action, Env, Observation } from "../envs/core.js";
+
+export interface EvalResult {
+  mean: number;
+  std: number;
+  min: number;
+  max: number;
+  returns: number[];
+  lengths: number[];
+}
+
+export interface EvaluateOptions {
+  episodes: number;
+  /** Episode i is reset with seed `seed + i`. */
+  seed: number;
+  /** Called after each episode (progress display). */
+  onEpisode?: (index: number, ret: number, length: number) => void;
+}
+
+/** The episode statistics a `RecordEpisodeStatistics` wrapper leaves in the final step's info. */
+function episodeReturn(info: Record<string, unknown>): number | null {
+  const ep = info.episode as { r?: unknown } | undefined;
+  return ep && typeof ep.r === "number" ? ep.r : null;
+}
+
+/**
+ * Runs `episodes` episodes of `policy`. The return is the env's own episode return when
+ * a `RecordEpisodeStatistics` wrapper sits inside the preprocessing (so no-op starts and
+ * skipped frames count, as Gymnasium reports them), else the sum of rewards seen here.
+ */
+export function evaluate<O extends Observation, A extends Action>(
+  env: Env<O, A>, policy: (obs: O) => A, opts: EvaluateOptions,
+): EvalResult {
+  if (!Number.isInteger(opts.episodes) || opts.episodes <= 0) {
+    throw new RangeError(`evaluate: episodes must be a positive integer, got ${opts.episodes}`);
+  }
+  const returns: number[] = [];
+  const lengths: number[] = [];
+  for (let e = 0; e < opts.episodes; e++) {
+    let { obs } = env.reset({ seed: opts.seed + e });
+    let sum = 0;
+    let len = 0;
+    for (;;) {
+      const r = env.step(policy(obs));
+      sum += r.reward;
+      len++;
+      obs = r.obs;
+      if (r.terminated || r.truncated) {
+        returns.push(episodeReturn(r.info) ?? sum);
+        lengths.push(len);
+        break;
+      }
+    }
+    opts.onEpisode?.(e, returns[e]!, len);
+  }
+  const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
+  const std = Math.sqrt(returns.reduce((a, b) => a + (b - mean) ** 2, 0) / returns.length);
+  return { mean, std, min: Math.min(...returns), max: Math.max(...returns), returns, lengths };
+}
