@@ -1,2 +1,4 @@
 /** deepq: deep Q-learning in TypeScript. */
 export * from "./envs/index.js";
+export * as nn from "./nn/index.js";
+export * as wrappers from "./wrappers/index.js";

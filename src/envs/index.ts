@@ -6,3 +6,9 @@ export { Generator, PCG64, SeedSequence, npRandom, type PCG64State } from "./rng
 export { make, register, registeredIds, registration, type EnvRegistration, type MakeOptions } from "./registry.js";
 export { Wrapper } from "./wrapper.js";
 export { TimeLimit } from "./time-limit.js";
+export { registerBuiltins } from "./builtins.js";
+
+import { registerBuiltins } from "./builtins.js";
+
+// Like `import gymnasium`: the built-in ids are available to `make` as soon as the package loads.
+registerBuiltins();

@@ -1,0 +1,24 @@
+/** deepq/nn: tensors on one WebAssembly memory, modules with explicit backward, losses, optimizers, safetensors. */
+export type { KernelBackend, Kernels } from "./kernels/abi.js";
+export { createJsKernels, createKernels, setPreferredKernels, type KernelsFactory } from "./kernels/index.js";
+export { Arena, Tensor, defaultArena, setDefaultArena, kernels, shapeSize, type ArenaOptions } from "./tensor.js";
+export { Rng, type RngState } from "./rng.js";
+export {
+  Module, Parameter, Counter, Sequential, ReLU, LeakyReLU, Flatten, type LoadOptions, type StateValue,
+} from "./module.js";
+export {
+  Linear, Conv2d, BatchNorm2d, Dueling, convOutSize, type LayerOptions, type Conv2dOptions, type BatchNormOptions,
+} from "./layers.js";
+export { QLoss, tdTargets, doubleTdTargets, argmaxRows, argmaxRow, type QLossKind, type QLossOptions } from "./loss.js";
+export {
+  Optimizer, SGD, Adam, RMSprop, clipGradNorm,
+  type OptimizerKind, type OptimizerState, type AdamOptions, type RMSpropOptions, type SGDOptions,
+} from "./optim.js";
+export {
+  mlp, natureCnn, smallCnn, duelingMlp, duelingNatureCnn, duelingSmallCnn,
+  type Activation, type NetOptions, type CnnOptions,
+} from "./nets.js";
+export {
+  parseSafeTensors, serializeSafeTensors, toFloat32, SafeTensorsError,
+  type DType, type SafeTensor, type SafeTensorsFile, type TensorInput, type TensorData,
+} from "./safetensors.js";

@@ -1,0 +1,138 @@
+/**
+ * Loader for the WebAssembly SIMD kernels (sources in ./assembly, compiled by
+ * scripts/build-kernels.mjs into ./generated). Works in Node and browsers: the modules are
+ * embedded as base64 and decoded with `atob`, no `fs` and no Node `Buffer`.
+ *
+ * Variant choice: relaxed SIMD (FMA) if the engine validates it, else plain SIMD, else `null`
+ * (the caller falls back to the TypeScript kernels). `DEEPQ_KERNELS=simd` forces plain SIMD,
+ * `DEEPQ_KERNELS=js` makes the loaders return `null`.
+ *
+ * Scratch memory: GEMM packs panels of A and B into a buffer of `WASM_SCRATCH_BYTES` bytes that
+ * the caller reserves in its own memory (16-byte aligned) and passes as `scratchPtr`; nothing
+ * else may live there, and two Kernels objects must not share one scratch area while both run.
+ * The memory must be a non-shared `WebAssembly.Memory` (the modules import a non-shared one).
+ */
+import type { Kernels } from "./abi.js";
+import { RELAXED_SIMD_WASM_BASE64 } from "./generated/kernels-relaxed-simd.js";
+import { SIMD_WASM_BASE64 } from "./generated/kernels-simd.js";
+
+export type WasmVariant = "wasm-relaxed-simd" | "wasm-simd";
+
+/** Scratch bytes the kernels need: packed A block (256×256 f32) + packed B panel (256×8) + one 4×8 edge tile. */
+export const WASM_SCRATCH_BYTES = 4 * (256 * 256 + 256 * 8 + 4 * 8);
+
+type KernelFunctions = Omit<Kernels, "backend" | "memory">;
+
+interface KernelExports extends KernelFunctions {
+  init(scratchPtr: number): void;
+  scratchBytes(): number;
+}
+
+// A Record over every key makes the compiler reject this list if the ABI gains a kernel.
+const KERNEL_NAMES = Object.keys({
+  gemm: 1, im2col: 1, col2im: 1, addBiasRows: 1, addBiasChannels: 1, biasGradRows: 1, biasGradChannels: 1,
+  relu: 1, reluBackward: 1, leakyRelu: 1, leakyReluBackward: 1, scale: 1, sumSquares: 1, u8ToF32: 1,
+  adamStep: 1, rmspropStep: 1, sgdStep: 1,
+} satisfies Record<keyof KernelFunctions, 1>) as (keyof KernelFunctions)[];
+
+// Hand-assembled probes (a function returning v128): i8x16.splat of 0, and three splats fed to
+// f32x4.relaxed_madd. Validating them is cheap and does not compile the real modules.
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 8, 1, 6, 0, 65, 0, 253, 15, 11,
+]);
+const RELAXED_SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 19, 1, 17, 0,
+  65, 0, 253, 15, 65, 0, 253, 15, 65, 0, 253, 15, 253, 133, 2, 11,
+]);
+
+/** The best variant this engine runs, honouring DEEPQ_KERNELS; null means "use the JS kernels". */
+export function detectWasmVariant(): WasmVariant | null {
+  const forced = typeof process === "undefined" ? undefined : process.env?.DEEPQ_KERNELS;
+  if (forced === "js" || typeof WebAssembly === "undefined" || !WebAssembly.validate(SIMD_PROBE)) return null;
+  if (forced === "simd") return "wasm-simd";
+  return WebAssembly.validate(RELAXED_SIMD_PROBE) ? "wasm-relaxed-simd" : "wasm-simd";
+}
+
+function moduleBytes(variant: WasmVariant): Uint8Array<ArrayBuffer> {
+  const text = atob(variant === "wasm-relaxed-simd" ? RELAXED_SIMD_WASM_BASE64 : SIMD_WASM_BASE64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+/** Explicit request, else detection; an explicit relaxed request degrades to plain SIMD if unsupported. */
+function resolveVariant(requested: WasmVariant | undefined): WasmVariant | null {
+  const detected = detectWasmVariant();
+  if (detected === null || requested === undefined) return detected;
+  return requested === "wasm-relaxed-simd" ? detected : "wasm-simd";
+}
+
+function checkArguments(memory: WebAssembly.Memory, scratchPtr: number): void {
+  if (typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer) {
+    throw new TypeError("WASM kernels need a non-shared WebAssembly.Memory");
+  }
+  if (!Number.isInteger(scratchPtr) || scratchPtr < 0 || scratchPtr % 16 !== 0
+    || scratchPtr + WASM_SCRATCH_BYTES > memory.buffer.byteLength) {
+    throw new RangeError(
+      `scratchPtr ${scratchPtr} must be 16-byte aligned with ${WASM_SCRATCH_BYTES} bytes inside the memory`);
+  }
+}
+
+const modules = new Map<WasmVariant, WebAssembly.Module>();
+const instances = new WeakMap<WebAssembly.Memory, Map<string, Kernels>>();
+
+function cached(memory: WebAssembly.Memory, key: string): Kernels | undefined {
+  return instances.get(memory)?.get(key);
+}
+
+function wrap(instance: WebAssembly.Instance, variant: WasmVariant, memory: WebAssembly.Memory,
+  scratchPtr: number, key: string): Kernels {
+  const exports = instance.exports as unknown as KernelExports;
+  if (exports.scratchBytes() !== WASM_SCRATCH_BYTES) {
+    throw new Error(`kernel module wants ${exports.scratchBytes()} scratch bytes, loader reserves ${WASM_SCRATCH_BYTES}`);
+  }
+  exports.init(scratchPtr);
+  const kernels = { backend: variant, memory } as { -readonly [K in keyof Kernels]: Kernels[K] };
+  for (const name of KERNEL_NAMES) {
+    if (typeof exports[name] !== "function") throw new Error(`kernel module lacks export ${name}`);
+    // Direct references to the wasm exports: no JS wrapper between caller and kernel.
+    (kernels as Record<string, unknown>)[name] = exports[name];
+  }
+  let perMemory = instances.get(memory);
+  if (!perMemory) instances.set(memory, (perMemory = new Map()));
+  perMemory.set(key, kernels);
+  return kernels;
+}
+
+/**
+ * Synchronous loader (Node, workers; browsers forbid synchronous compiles of modules > 4 KB on
+ * the main thread, use `loadWasmKernels` there). Returns null when WebAssembly SIMD is missing.
+ * Instances are cached per (memory, variant, scratchPtr); modules are compiled once per variant.
+ */
+export function loadWasmKernelsSync(memory: WebAssembly.Memory, scratchPtr: number, variant?: WasmVariant): Kernels | null {
+  const chosen = resolveVariant(variant);
+  if (chosen === null) return null;
+  checkArguments(memory, scratchPtr);
+  const key = `${chosen}@${scratchPtr}`;
+  const hit = cached(memory, key);
+  if (hit) return hit;
+  let module = modules.get(chosen);
+  if (!module) modules.set(chosen, (module = new WebAssembly.Module(moduleBytes(chosen))));
+  return wrap(new WebAssembly.Instance(module, { env: { memory } }), chosen, memory, scratchPtr, key);
+}
+
+/** Asynchronous loader, same contract as `loadWasmKernelsSync`; use it on a browser's main thread. */
+export async function loadWasmKernels(memory: WebAssembly.Memory, scratchPtr: number, variant?: WasmVariant): Promise<Kernels | null> {
+  const chosen = resolveVariant(variant);
+  if (chosen === null) return null;
+  checkArguments(memory, scratchPtr);
+  const key = `${chosen}@${scratchPtr}`;
+  const hit = cached(memory, key);
+  if (hit) return hit;
+  let module = modules.get(chosen);
+  if (!module) modules.set(chosen, (module = await WebAssembly.compile(moduleBytes(chosen))));
+  // Another call may have finished instantiating while this one awaited.
+  const raced = cached(memory, key);
+  if (raced) return raced;
+  return wrap(await WebAssembly.instantiate(module, { env: { memory } }), chosen, memory, scratchPtr, key);
+}

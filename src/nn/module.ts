@@ -1,0 +1,351 @@
+/**
+ * Modules with explicit forward and backward passes (Lua Torch style). A module keeps
+ * what its backward pass needs from the most recent forward pass, owns its parameters
+ * (each with a `.grad` that backward accumulates into, as in PyTorch), and allocates
+ * its output and gradient buffers once per batch size.
+ */
+import { toFloat32, type SafeTensor } from "./safetensors.js";
+import { defaultArena, formatShape, Tensor, type Arena } from "./tensor.js";
+
+/** A trainable tensor and its gradient (same shape, zero at creation). */
+export class Parameter extends Tensor {
+  readonly grad: Tensor;
+
+  constructor(arena: Arena, shape: readonly number[]) {
+    super(arena, arena.alloc(shape.reduce((a, b) => a * b, 1) * 4), shape);
+    this.data.fill(0);
+    this.grad = arena.tensor(shape);
+  }
+}
+
+/** An integer buffer saved as an I64 scalar (BatchNorm's `num_batches_tracked`). */
+export class Counter {
+  value = 0;
+}
+
+export type StateValue = Tensor | Counter;
+
+export interface LoadOptions {
+  /** Reject missing and unexpected keys (default true, as PyTorch). */
+  strict?: boolean;
+}
+
+/** Output/gradient buffers keyed by batch size, so alternating batch sizes (act, update) allocate nothing after warm-up. */
+export class BufferCache {
+  private readonly map = new Map<number, Tensor>();
+
+  constructor(private readonly arena: Arena) {}
+
+  /** The buffer of shape [n, ...perSample]; contents are whatever was last written. */
+  get(n: number, perSample: readonly number[]): Tensor {
+    let t = this.map.get(n);
+    if (t === undefined) {
+      t = this.arena.tensor([n, ...perSample]);
+      this.map.set(n, t);
+    }
+    return t;
+  }
+}
+
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+export abstract class Module {
+  training = true;
+  /** Whether backward computes the gradient with respect to the input (off for a network's first layer). */
+  protected inputGrad = true;
+
+  constructor(readonly arena: Arena = defaultArena()) {}
+
+  abstract forward(x: Tensor): Tensor;
+  /** Accumulates parameter gradients and returns dLoss/dInput, or null when input gradients are disabled. */
+  abstract backward(dOut: Tensor): Tensor | null;
+  /** Short description used in error messages, e.g. `Linear(8→64)`. */
+  abstract describe(): string;
+
+  /** Direct sub-modules with their state-dict names. */
+  children(): ReadonlyArray<readonly [string, Module]> {
+    return [];
+  }
+
+  /** This module's own parameters and buffers, in PyTorch state-dict order. */
+  protected localState(): ReadonlyArray<readonly [string, StateValue]> {
+    return [];
+  }
+
+  /** Turns the input-gradient computation on or off (a network's first layer needs none). */
+  setInputGrad(on: boolean): this {
+    this.inputGrad = on;
+    return this;
+  }
+
+  train(mode = true): this {
+    this.training = mode;
+    for (const [, c] of this.children()) c.train(mode);
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Every parameter and buffer with its full dotted name, in state-dict order. */
+  namedState(prefix = ""): Array<[string, StateValue]> {
+    const out: Array<[string, StateValue]> = [];
+    for (const [name, v] of this.localState()) out.push([prefix + name, v]);
+    for (const [name, c] of this.children()) out.push(...c.namedState(`${prefix}${name}.`));
+    return out;
+  }
+
+  namedParameters(prefix = ""): Array<[string, Parameter]> {
+    return this.namedState(prefix).filter((e): e is [string, Parameter] => e[1] instanceof Parameter);
+  }
+
+  parameters(): Parameter[] {
+    return this.namedParameters().map((e) => e[1]);
+  }
+
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.grad.data.fill(0);
+  }
+
+  /** Copies of the parameters and buffers under PyTorch names: F32 tensors, I64 scalar counters. */
+  stateDict(): Map<string, SafeTensor> {
+    const sd = new Map<string, SafeTensor>();
+    for (const [name, v] of this.namedState()) {
+      if (v instanceof Counter) sd.set(name, { dtype: "I64", shape: [], data: BigInt64Array.of(BigInt(v.value)) });
+      else sd.set(name, { dtype: "F32", shape: [...v.shape], data: v.data.slice() });
+    }
+    return sd;
+  }
+
+  /**
+   * Loads parameters and buffers by name. Float tensors of any float dtype are converted
+   * to float32; shapes must match exactly. With `strict` (default) missing and unexpected
+   * keys are errors, listed together.
+   */
+  loadStateDict(sd: ReadonlyMap<string, SafeTensor>, opts: LoadOptions = {}): void {
+    const strict = opts.strict ?? true;
+    const mine = this.namedState();
+    const names = new Set(mine.map((e) => e[0]));
+    const missing = mine.map((e) => e[0]).filter((n) => !sd.has(n));
+    const unexpected = [...sd.keys()].filter((n) => !names.has(n));
+    if (strict && (missing.length > 0 || unexpected.length > 0)) {
+      const parts: string[] = [];
+      if (missing.length > 0) parts.push(`missing keys: ${missing.map((n) => `"${n}"`).join(", ")}`);
+      if (unexpected.length > 0) parts.push(`unexpected keys: ${unexpected.map((n) => `"${n}"`).join(", ")}`);
+      throw new Error(`loadStateDict into ${this.describe()}: ${parts.join("; ")}`);
+    }
+    // Validate everything before writing anything, so a failed load leaves the module unchanged.
+    const writes: Array<() => void> = [];
+    for (const [name, v] of mine) {
+      const t = sd.get(name);
+      if (t === undefined) continue;
+      if (v instanceof Counter) {
+        if (t.shape.length !== 0 && !(t.shape.length === 1 && t.shape[0] === 1)) {
+          throw new Error(`loadStateDict: size mismatch for "${name}": expected a scalar [], got ${formatShape(t.shape)}`);
+        }
+        const value = Number(t.data[0]!);
+        writes.push(() => (v.value = value));
+        continue;
+      }
+      if (!sameShape(t.shape, v.shape)) {
+        throw new Error(`loadStateDict: size mismatch for "${name}": expected ${formatShape(v.shape)}, got ${formatShape(t.shape)}`);
+      }
+      if (t.dtype !== "F32" && t.dtype !== "F64" && t.dtype !== "F16" && t.dtype !== "BF16") {
+        throw new Error(`loadStateDict: "${name}" has dtype ${t.dtype}; expected a float dtype (F32, F64, F16, BF16)`);
+      }
+      const data = t.dtype === "F32" ? (t.data as Float32Array) : toFloat32(t);
+      writes.push(() => v.data.set(data));
+    }
+    for (const w of writes) w();
+  }
+
+  /** Copies all parameters and buffers from a module of the same architecture (target-network sync). */
+  copyFrom(src: Module): void {
+    this.blendFrom(src, 1);
+  }
+
+  /** Polyak averaging: p ← tau·p_src + (1 − tau)·p for parameters and float buffers; counters are copied. */
+  softUpdateFrom(src: Module, tau: number): void {
+    if (!(tau >= 0 && tau <= 1)) throw new RangeError(`softUpdateFrom: tau must be in [0, 1], got ${tau}`);
+    this.blendFrom(src, tau);
+  }
+
+  private blendFrom(src: Module, tau: number): void {
+    const a = this.namedState();
+    const b = src.namedState();
+    if (a.length !== b.length) {
+      throw new Error(`copyFrom: ${src.describe()} has ${b.length} state entries, ${this.describe()} has ${a.length}`);
+    }
+    for (let i = 0; i < a.length; i++) {
+      const [name, dst] = a[i]!;
+      const [srcName, s] = b[i]!;
+      if (name !== srcName) throw new Error(`copyFrom: state entry ${i} is "${srcName}" in the source but "${name}" here`);
+      if (dst instanceof Counter || s instanceof Counter) {
+        if (!(dst instanceof Counter && s instanceof Counter)) throw new Error(`copyFrom: "${name}" differs in kind`);
+        dst.value = s.value;
+        continue;
+      }
+      if (!sameShape(dst.shape, s.shape)) {
+        throw new Error(`copyFrom: size mismatch for "${name}": source ${formatShape(s.shape)}, destination ${formatShape(dst.shape)}`);
+      }
+      const d = dst.data;
+      const sd = s.data;
+      if (tau === 1) d.set(sd);
+      else for (let j = 0; j < d.length; j++) d[j] = tau * sd[j]! + (1 - tau) * d[j]!;
+    }
+  }
+}
+
+/** Checks the rank and the non-batch dimensions of a module's input. */
+export function checkInput(m: Module, x: Tensor, expected: ReadonlyArray<number | null>): void {
+  const ok = x.shape.length === expected.length && expected.every((d, i) => d === null || d === x.shape[i]);
+  if (!ok) {
+    const want = `[${expected.map((d) => (d === null ? "N" : String(d))).join(", ")}]`;
+    throw new RangeError(`${m.describe()}: expected input ${want}, got ${formatShape(x.shape)}`);
+  }
+}
+
+/** Checks that a gradient has the shape of the output it belongs to. */
+export function checkGrad(m: Module, dOut: Tensor, out: Tensor | null): Tensor {
+  if (out === null) throw new Error(`${m.describe()}: backward called before forward`);
+  if (!sameShape(dOut.shape, out.shape)) {
+    throw new RangeError(`${m.describe()}.backward: expected dOut ${formatShape(out.shape)} (the last output), got ${formatShape(dOut.shape)}`);
+  }
+  return out;
+}
+
+/** Modules applied in order; children are named "0", "1", … as in torch.nn.Sequential. */
+export class Sequential extends Module {
+  readonly layers: readonly Module[];
+
+  constructor(layers: Module[], arena?: Arena) {
+    super(arena ?? layers[0]?.arena);
+    if (layers.length === 0) throw new RangeError("Sequential: needs at least one module");
+    for (const l of layers) {
+      if (l.arena !== this.arena) throw new Error(`Sequential: ${l.describe()} lives in a different arena`);
+    }
+    this.layers = layers;
+  }
+
+  override children(): ReadonlyArray<readonly [string, Module]> {
+    return this.layers.map((l, i) => [String(i), l] as const);
+  }
+
+  override setInputGrad(on: boolean): this {
+    this.inputGrad = on;
+    this.layers[0]!.setInputGrad(on);
+    return this;
+  }
+
+  forward(x: Tensor): Tensor {
+    for (const l of this.layers) x = l.forward(x);
+    return x;
+  }
+
+  backward(dOut: Tensor): Tensor | null {
+    let g: Tensor | null = dOut;
+    for (let i = this.layers.length - 1; i >= 0 && g !== null; i--) g = this.layers[i]!.backward(g);
+    return g;
+  }
+
+  describe(): string {
+    return `Sequential(${this.layers.map((l) => l.describe()).join(", ")})`;
+  }
+}
+
+export class ReLU extends Module {
+  private readonly outs: BufferCache;
+  private readonly grads: BufferCache;
+  private y: Tensor | null = null;
+
+  constructor(arena?: Arena) {
+    super(arena);
+    this.outs = new BufferCache(this.arena);
+    this.grads = new BufferCache(this.arena);
+  }
+
+  forward(x: Tensor): Tensor {
+    const y = this.outs.get(x.shape[0]!, x.shape.slice(1));
+    this.arena.kernels.relu(x.ptr, y.ptr, x.size);
+    return (this.y = y);
+  }
+
+  backward(dOut: Tensor): Tensor | null {
+    const y = checkGrad(this, dOut, this.y);
+    if (!this.inputGrad) return null;
+    const dx = this.grads.get(dOut.shape[0]!, dOut.shape.slice(1));
+    this.arena.kernels.reluBackward(y.ptr, dOut.ptr, dx.ptr, y.size);
+    return dx;
+  }
+
+  describe(): string {
+    return "ReLU()";
+  }
+}
+
+export class LeakyReLU extends Module {
+  private readonly outs: BufferCache;
+  private readonly grads: BufferCache;
+  private x: Tensor | null = null;
+  private y: Tensor | null = null;
+
+  constructor(readonly negativeSlope = 0.01, arena?: Arena) {
+    super(arena);
+    if (!Number.isFinite(negativeSlope)) throw new RangeError(`LeakyReLU: negativeSlope must be finite, got ${negativeSlope}`);
+    this.outs = new BufferCache(this.arena);
+    this.grads = new BufferCache(this.arena);
+  }
+
+  forward(x: Tensor): Tensor {
+    const y = this.outs.get(x.shape[0]!, x.shape.slice(1));
+    this.arena.kernels.leakyRelu(x.ptr, y.ptr, x.size, this.negativeSlope);
+    this.x = x;
+    return (this.y = y);
+  }
+
+  backward(dOut: Tensor): Tensor | null {
+    checkGrad(this, dOut, this.y);
+    if (!this.inputGrad) return null;
+    const x = this.x!;
+    const dx = this.grads.get(dOut.shape[0]!, dOut.shape.slice(1));
+    this.arena.kernels.leakyReluBackward(x.ptr, dOut.ptr, dx.ptr, x.size, this.negativeSlope);
+    return dx;
+  }
+
+  describe(): string {
+    return `LeakyReLU(${this.negativeSlope})`;
+  }
+}
+
+/** [N, d1, d2, …] → [N, d1·d2·…]; a view, no copy. */
+export class Flatten extends Module {
+  private readonly views = new Map<number, Tensor>();
+  private inShape: readonly number[] | null = null;
+  private out: Tensor | null = null;
+
+  forward(x: Tensor): Tensor {
+    this.inShape = x.shape;
+    return (this.out = this.view(x, [x.shape[0]!, x.size / Math.max(1, x.shape[0]!)]));
+  }
+
+  backward(dOut: Tensor): Tensor | null {
+    checkGrad(this, dOut, this.out);
+    return this.inputGrad ? this.view(dOut, this.inShape!) : null;
+  }
+
+  /** Views are cached by pointer: a batch size's buffers never move, so steady state allocates nothing. */
+  private view(t: Tensor, shape: readonly number[]): Tensor {
+    const v = this.views.get(t.ptr);
+    if (v !== undefined && sameShape(v.shape, shape)) return v;
+    const nv = t.reshape(shape);
+    this.views.set(t.ptr, nv);
+    return nv;
+  }
+
+  describe(): string {
+    return "Flatten()";
+  }
+}

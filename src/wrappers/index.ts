@@ -1,0 +1,13 @@
+/** Composable `Env → Env` transforms, Gymnasium-style: each does one thing. */
+export { Wrapper } from "../envs/wrapper.js";
+export { TimeLimit } from "../envs/time-limit.js";
+export { RecordEpisodeStatistics, type EpisodeStatistics, type RecordEpisodeStatisticsOptions } from "./record-episode-statistics.js";
+export { FrameSkip } from "./frame-skip.js";
+export { GrayScale } from "./gray-scale.js";
+export { Crop, DEFAULT_CROP, type CropOptions } from "./crop.js";
+export { Resize, type Interpolation, type ResizeOptions } from "./resize.js";
+export { FrameStack } from "./frame-stack.js";
+export { NoopReset, type NoopResetOptions } from "./noop-reset.js";
+export { dqnImagePipeline, DQN_IMAGE_DEFAULTS, type DqnImagePipelineOptions } from "./pipeline.js";
+export { VectorEnv, type VectorInfos, type VectorResetResult, type VectorStepResult } from "./vector.js";
+export type { BoxArray } from "./util.js";
