@@ -9,5 +9,5 @@ export { Resize, type Interpolation, type ResizeOptions } from "./resize.js";
 export { FrameStack } from "./frame-stack.js";
 export { NoopReset, type NoopResetOptions } from "./noop-reset.js";
 export { dqnImagePipeline, DQN_IMAGE_DEFAULTS, type DqnImagePipelineOptions } from "./pipeline.js";
-export { VectorEnv, type VectorInfos, type VectorResetResult, type VectorStepResult } from "./vector.js";
+export { VectorEnv, type VectorEnvOptions, type VectorResetArgs, type VectorInfos, type VectorResetResult, type VectorStepResult } from "./vector.js";
 export type { BoxArray } from "./util.js";

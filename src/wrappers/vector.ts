@@ -38,6 +38,19 @@ export interface VectorResetResult {
   infos: Info[];
 }
 
+export interface VectorEnvOptions {
+  /**
+   * Seed for copy i's autoreset, or undefined to continue its stream. Lets a trainer give
+   * every episode its own seed, so a resumed run restarts episodes exactly.
+   */
+  autoresetSeed?: (envIndex: number) => number | undefined;
+}
+
+export interface VectorResetArgs extends ResetArgs {
+  /** One seed per copy (instead of `seed + i`). */
+  seeds?: readonly number[];
+}
+
 export class VectorEnv<A extends Action = Action> {
   readonly envs: readonly Env<Observation, A>[];
   readonly singleObservationSpace: Box<BoxArray>;
@@ -50,7 +63,9 @@ export class VectorEnv<A extends Action = Action> {
   private readonly resetInfos: Info[];
 
   /** Builds `numEnvs` copies with `factory(i)`; they must share an observation shape and dtype. */
-  constructor(readonly numEnvs: number, factory: (index: number) => Env<Observation, A>) {
+  private readonly autoresetSeed: ((envIndex: number) => number | undefined) | undefined;
+
+  constructor(readonly numEnvs: number, factory: (index: number) => Env<Observation, A>, opts: VectorEnvOptions = {}) {
     if (!Number.isInteger(numEnvs) || numEnvs < 1) throw new RangeError(`VectorEnv: numEnvs must be a positive integer, got ${numEnvs}`);
     this.envs = Array.from({ length: numEnvs }, (_, i) => factory(i));
     const single = observationBox(this.envs[0]!, "VectorEnv");
@@ -60,6 +75,7 @@ export class VectorEnv<A extends Action = Action> {
         throw new TypeError(`VectorEnv: env ${i} observes ${b.toString()}, env 0 observes ${single.toString()}`);
       }
     });
+    this.autoresetSeed = opts.autoresetSeed;
     this.singleObservationSpace = single;
     this.singleActionSpace = this.envs[0]!.actionSpace;
     this.obsSize = single.size;
@@ -86,11 +102,16 @@ export class VectorEnv<A extends Action = Action> {
     };
   }
 
-  /** Resets every copy; with a seed, copy i gets `seed + i` (Gymnasium's vector seeding). */
-  reset(args: ResetArgs = {}): VectorResetResult {
+  /** Resets every copy; with a seed, copy i gets `seed + i` (Gymnasium's vector seeding), or `seeds[i]`. */
+  reset(args: VectorResetArgs = {}): VectorResetResult {
     const { obs } = this.result;
+    const { seeds, ...rest } = args;
+    if (seeds !== undefined && seeds.length !== this.numEnvs) {
+      throw new RangeError(`VectorEnv.reset: got ${seeds.length} seeds for ${this.numEnvs} envs`);
+    }
     for (let i = 0; i < this.numEnvs; i++) {
-      const r = this.envs[i]!.reset({ ...args, seed: args.seed === undefined ? undefined : args.seed + i });
+      const seed = seeds !== undefined ? seeds[i] : args.seed === undefined ? undefined : args.seed + i;
+      const r = this.envs[i]!.reset({ ...rest, seed });
       obs.set(r.obs, i * this.obsSize);
       this.resetInfos[i] = r.info;
     }
@@ -114,7 +135,7 @@ export class VectorEnv<A extends Action = Action> {
         final.set(r.obs);
         infos.finalObs[i] = final;
         infos.finalInfo[i] = r.info;
-        const next = env.reset();
+        const next = env.reset(this.autoresetSeed === undefined ? {} : { seed: this.autoresetSeed(i) });
         obs.set(next.obs, i * this.obsSize);
         infos.envInfo[i] = next.info;
       } else {

@@ -1,0 +1,196 @@
+/** The `deepq` command: train, eval, record, list. */
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { registeredIds, registration } from "../envs/registry.js";
+import "../envs/index.js";
+import type { Observation } from "../envs/core.js";
+import type { TrainConfig } from "../train/config.js";
+import { evaluate } from "../train/evaluate.js";
+import { newRunDir } from "../train/files.js";
+import { loadModel, type ModelInfo } from "../train/model-file.js";
+import { ProgressDisplay } from "../train/progress.js";
+import { recordVideo, videoFormat } from "../train/record.js";
+import { makeTrainEnv, train, TrainingDivergedError, type TrainEvent } from "../train/trainer.js";
+import { applySet, defaultPresetFor, listPresets, loadPreset, type PresetConfig } from "./presets.js";
+
+function int(name: string, min: number) {
+  return (raw: string): number => {
+    const v = Number(raw);
+    if (!/^-?\d+(e\d+)?$/i.test(raw.trim()) || !Number.isSafeInteger(v) || v < min) {
+      throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}, got "${raw}"`);
+    }
+    return v;
+  };
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+function checkEnvId(id: string): string {
+  if (registration(id) === undefined) throw new Error(`unknown env "${id}"; available: ${registeredIds().join(", ")}`);
+  return id;
+}
+
+interface TrainFlags {
+  preset?: string;
+  set: string[];
+  steps?: number;
+  seed?: number;
+  runDir?: string;
+  resume?: string;
+  saveReplay?: boolean;
+  quiet?: boolean;
+}
+
+async function trainCommand(envArg: string | undefined, flags: TrainFlags): Promise<void> {
+  let config: PresetConfig | null = null;
+  if (!flags.resume) {
+    if (envArg === undefined) throw new Error("train: name an env (e.g. deepq train CartPole-v1) or pass --resume <runDir>");
+    checkEnvId(envArg);
+    config = flags.preset ? loadPreset(flags.preset) : (defaultPresetFor(envArg) ?? { env: envArg });
+    if (config.env !== envArg) throw new Error(`--preset ${flags.preset} is for ${config.env}, not ${envArg}`);
+    const raw = config as unknown as Record<string, unknown>;
+    for (const s of flags.set) applySet(raw, s);
+    if (flags.steps !== undefined) config.totalSteps = flags.steps;
+    if (flags.seed !== undefined) config.agent = { ...config.agent, seed: flags.seed };
+    if (flags.saveReplay) config.saveReplay = true;
+  } else if (flags.preset || flags.set.length > 0 || flags.seed !== undefined) {
+    throw new Error("--resume continues a run with its saved config; only --steps may change (to extend it)");
+  }
+  const runDir = flags.resume ?? flags.runDir ?? newRunDir("runs", envArg!);
+  const controller = new AbortController();
+  const onSignal = (sig: string) => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write(`\n${sig}: writing a checkpoint, then stopping (again to quit at once)\n`);
+    controller.abort();
+  };
+  process.on("SIGINT", () => onSignal("SIGINT"));
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
+
+  let display: ProgressDisplay | null = null;
+  let total = 0;
+  const say = (line: string) => (display ? display.log(line) : process.stderr.write(`${line}\n`));
+  const onEvent = (e: TrainEvent) => {
+    switch (e.kind) {
+      case "start": {
+        total = e.config.totalSteps;
+        const from = e.resumedFromStep;
+        say(`${from === null ? "training" : `resuming at step ${from}:`} ${e.config.env} → ${e.runDir} (replay ${(e.replayBytes / 2 ** 20).toFixed(0)} MiB)`);
+        if (!flags.quiet) display = new ProgressDisplay({ total, start: from ?? 0 });
+        break;
+      }
+      case "progress":
+        display?.update(e.step, { epsilon: e.epsilon, lastReturn: e.lastReturn, lastEval: e.lastEval });
+        break;
+      case "eval":
+        say(`step ${e.step}: eval ${e.mean.toFixed(1)} ± ${e.std.toFixed(1)} (min ${e.min.toFixed(1)}, max ${e.max.toFixed(1)})${e.isBest ? " best" : ""}`);
+        break;
+      case "done":
+        display?.stop();
+        display = null;
+        say(`${e.reason} at step ${e.step} after ${(e.seconds / 60).toFixed(1)} min; run directory ${runDir}`);
+        break;
+      default:
+        break;
+    }
+  };
+  try {
+    const res = await train(config ?? { env: "" }, { runDir, resume: flags.resume !== undefined, totalSteps: flags.steps, onEvent, signal: controller.signal });
+    if (res.bestEval) say(`best eval ${res.bestEval.mean.toFixed(1)} ± ${res.bestEval.std.toFixed(1)} at step ${res.bestEval.step} → ${runDir}/best.safetensors`);
+  } finally {
+    (display as ProgressDisplay | null)?.stop();
+  }
+}
+
+function modelEnv(info: ModelInfo, envFlag: string | undefined): Pick<TrainConfig, "env" | "envOptions" | "pipeline"> {
+  const env = envFlag === undefined ? info.env : checkEnvId(envFlag);
+  return { env, envOptions: info.envOptions, pipeline: info.pipeline };
+}
+
+async function evalCommand(path: string, flags: { episodes: number; seed: number; env?: string; json?: boolean }): Promise<void> {
+  const { agent, info } = loadModel(path);
+  const cfg = modelEnv(info, flags.env);
+  const env = makeTrainEnv(cfg);
+  const r = evaluate(env, (o: Observation) => agent.act(o as Float32Array | Uint8Array, { epsilon: 0 }), {
+    episodes: flags.episodes,
+    seed: flags.seed,
+    onEpisode: flags.json ? undefined : (i, ret, len) => process.stderr.write(`episode ${i + 1}: return ${ret.toFixed(1)} in ${len} steps\n`),
+  });
+  if (flags.json) process.stdout.write(`${JSON.stringify({ env: cfg.env, episodes: flags.episodes, mean: r.mean, std: r.std })}\n`);
+  else process.stdout.write(`${cfg.env}: mean return ${r.mean.toFixed(2)} ± ${r.std.toFixed(2)} over ${flags.episodes} episodes (min ${r.min.toFixed(1)}, max ${r.max.toFixed(1)})\n`);
+}
+
+async function recordCommand(path: string, flags: { out: string; episodes: number; seed: number; env?: string; stride: number; maxSteps?: number }): Promise<void> {
+  videoFormat(flags.out);
+  const { agent, info } = loadModel(path);
+  const env = makeTrainEnv(modelEnv(info, flags.env));
+  const r = await recordVideo(env, (o: Observation) => agent.act(o as Float32Array | Uint8Array, { epsilon: 0 }), flags.out, {
+    episodes: flags.episodes, seed: flags.seed, frameStride: flags.stride, maxSteps: flags.maxSteps,
+  });
+  process.stdout.write(`${flags.out}: ${r.frames} frames ${r.width}×${r.height}, returns ${r.returns.map((x) => x.toFixed(1)).join(", ")}\n`);
+}
+
+function listCommand(): void {
+  const out = ["Environments:"];
+  for (const id of registeredIds()) {
+    const reg = registration(id)!;
+    out.push(`  ${id.padEnd(22)} ${reg.description ?? ""}`);
+  }
+  out.push("", "Presets (deepq train <env> --preset <name>):");
+  for (const p of listPresets()) out.push(`  ${p.name.padEnd(22)} ${p.env.padEnd(16)} ${p.description}`);
+  process.stdout.write(`${out.join("\n")}\n`);
+}
+
+export function buildProgram(): Command {
+  const program = new Command("deepq")
+    .description("Deep Q-learning in TypeScript: train, evaluate and record DQN agents on Gymnasium-compatible envs")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+
+  program.command("train")
+    .description("train an agent; writes logs, plots, models and checkpoints to a run directory")
+    .argument("[env]", "env id, e.g. CartPole-v1 (omit with --resume)")
+    .option("--preset <name>", "preset name or .json file (default: the env's tuned preset)")
+    .option("--set <key=value>", "override a config field, e.g. --set lr=3e-4 --set totalSteps=2e5 (repeatable)", collect, [])
+    .option("--steps <n>", "total environment steps", int("--steps", 1))
+    .option("--seed <n>", "seed of the whole run", int("--seed", 0))
+    .option("--run-dir <dir>", "run directory (default runs/<env>-<time>)")
+    .option("--resume <runDir>", "continue the run in runDir from its last checkpoint")
+    .option("--save-replay", "save the replay buffer with checkpoints (exact resume; large for images)")
+    .option("--quiet", "no progress bar")
+    .action((env: string | undefined, flags: TrainFlags) => trainCommand(env, flags));
+
+  program.command("eval")
+    .description("evaluate a saved model greedily on fixed seeds")
+    .argument("<model>", "model file (.safetensors written by deepq)")
+    .option("--episodes <n>", "episodes", int("--episodes", 1), 10)
+    .option("--seed <n>", "episode i uses seed + i", int("--seed", 0), 1_000_000)
+    .option("--env <id>", "env id (default: the one the model was trained on)")
+    .option("--json", "print one JSON line { env, episodes, mean, std }")
+    .action(evalCommand);
+
+  program.command("record")
+    .description("record greedy episodes of a saved model as a GIF or MP4 (MP4 needs ffmpeg)")
+    .argument("<model>", "model file")
+    .requiredOption("--out <file>", "output .gif or .mp4")
+    .option("--episodes <n>", "episodes", int("--episodes", 1), 1)
+    .option("--seed <n>", "episode i uses seed + i", int("--seed", 0), 1_000_000)
+    .option("--env <id>", "env id (default: the model's)")
+    .addOption(new Option("--stride <k>", "keep every k-th frame").argParser(int("--stride", 1)).default(1))
+    .option("--max-steps <n>", "stop each episode after n steps", int("--max-steps", 1))
+    .action(recordCommand);
+
+  program.command("list").description("list environments and presets").action(listCommand);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0 ? 0 : 2;
+    const msg = e instanceof TrainingDivergedError ? `training diverged: ${e.message}` : (e as Error).message;
+    process.stderr.write(`deepq: ${msg}\n`);
+    return 1;
+  }
+}
+

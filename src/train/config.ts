@@ -1,0 +1,80 @@
+/**
+ * A training run in one JSON-able object: which env, how it is preprocessed, the agent's
+ * hyperparameters and the run's schedule. Presets are files of this shape.
+ */
+import { resolveDQNConfig, type DQNConfig } from "../agents/config.js";
+import type { DqnImagePipelineOptions } from "../wrappers/pipeline.js";
+
+export interface TrainConfig {
+  /** Registered env id, e.g. "LunarLander-v3". */
+  env: string;
+  /** Constructor options of the env (Gymnasium's kwargs). */
+  envOptions: Record<string, unknown>;
+  /** The DQN-paper image preprocessing (gray, crop, skip, stack, no-ops); null for vector observations. */
+  pipeline: Partial<DqnImagePipelineOptions> | null;
+  /** Agent hyperparameters (see DQNConfig). */
+  agent: Partial<DQNConfig>;
+  /** Environment steps to train (summed over vector envs). */
+  totalSteps: number;
+  /** Steps between evaluations. */
+  evalEvery: number;
+  /** Greedy episodes per evaluation. */
+  evalEpisodes: number;
+  /** Evaluation episode i uses seed evalSeed + i, the same at every evaluation. */
+  evalSeed: number;
+  /** Steps between checkpoints (one is also written at the end and on SIGINT/SIGTERM). */
+  checkpointEvery: number;
+  /** Save the replay buffer with each checkpoint, so a resumed run keeps its memory. */
+  saveReplay: boolean;
+  /** Stop once an evaluation's mean return reaches this (null: train for totalSteps). */
+  stopAtReturn: number | null;
+}
+
+export const DEFAULT_TRAIN_CONFIG: Readonly<Omit<TrainConfig, "env">> = Object.freeze({
+  envOptions: {},
+  pipeline: null,
+  agent: {},
+  totalSteps: 100_000,
+  evalEvery: 10_000,
+  evalEpisodes: 10,
+  evalSeed: 1_000_000,
+  checkpointEvery: 50_000,
+  saveReplay: false,
+  stopAtReturn: null,
+});
+
+const TRAIN_KEYS = ["env", "envOptions", "pipeline", "agent", "totalSteps", "evalEvery", "evalEpisodes", "evalSeed", "checkpointEvery", "saveReplay", "stopAtReturn"] as const;
+
+function positiveInt(key: string, v: unknown): void {
+  if (!Number.isInteger(v) || (v as number) <= 0) throw new Error(`train config: ${key} = ${JSON.stringify(v)} is invalid; expected a positive integer`);
+}
+
+/** Fills defaults and validates every field, naming the bad key and value. */
+export function resolveTrainConfig(partial: Partial<TrainConfig> & { env: string }): TrainConfig {
+  for (const k of Object.keys(partial)) {
+    if (!(TRAIN_KEYS as readonly string[]).includes(k)) {
+      throw new Error(`train config: unknown key "${k}"; allowed: ${TRAIN_KEYS.join(", ")}`);
+    }
+  }
+  const cfg: TrainConfig = { ...structuredClone(DEFAULT_TRAIN_CONFIG), ...structuredClone(partial) } as TrainConfig;
+  if (typeof cfg.env !== "string" || cfg.env.length === 0) throw new Error(`train config: env must be an env id, got ${JSON.stringify(cfg.env)}`);
+  if (cfg.envOptions === null || typeof cfg.envOptions !== "object") {
+    throw new Error(`train config: envOptions must be an object, got ${JSON.stringify(cfg.envOptions)}`);
+  }
+  if (cfg.pipeline !== null && typeof cfg.pipeline !== "object") {
+    throw new Error(`train config: pipeline must be an object or null, got ${JSON.stringify(cfg.pipeline)}`);
+  }
+  positiveInt("totalSteps", cfg.totalSteps);
+  positiveInt("evalEvery", cfg.evalEvery);
+  positiveInt("evalEpisodes", cfg.evalEpisodes);
+  positiveInt("checkpointEvery", cfg.checkpointEvery);
+  if (!Number.isInteger(cfg.evalSeed) || cfg.evalSeed < 0) {
+    throw new Error(`train config: evalSeed = ${JSON.stringify(cfg.evalSeed)} is invalid; expected a non-negative integer`);
+  }
+  if (typeof cfg.saveReplay !== "boolean") throw new Error(`train config: saveReplay must be true or false, got ${JSON.stringify(cfg.saveReplay)}`);
+  if (cfg.stopAtReturn !== null && !Number.isFinite(cfg.stopAtReturn)) {
+    throw new Error(`train config: stopAtReturn must be a number or null, got ${JSON.stringify(cfg.stopAtReturn)}`);
+  }
+  resolveDQNConfig(cfg.agent);
+  return cfg;
+}

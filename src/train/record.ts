@@ -1,0 +1,135 @@
+/**
+ * Videos of greedy episodes: the env's human-sized view (`render()`, e.g. CarRacing's
+ * 600×400), one frame per env step, with the running return captioned on each frame.
+ * GIF is encoded in JS; MP4 goes through an `ffmpeg` found on PATH (or `$FFMPEG`),
+ * which reads raw RGB frames on its stdin.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { extname } from "node:path";
+import type { Action, Env, Observation } from "../envs/core.js";
+import { captionFrame, GifWriter } from "../viz/gif.js";
+import { writeFileAtomic } from "./files.js";
+
+export type VideoFormat = "gif" | "mp4";
+
+export function videoFormat(path: string): VideoFormat {
+  const ext = extname(path).toLowerCase();
+  if (ext === ".gif") return "gif";
+  if (ext === ".mp4") return "mp4";
+  throw new Error(`--out ${path}: unknown video type "${ext || "(none)"}"; use .gif or .mp4`);
+}
+
+/** The ffmpeg binary to use, or a clear error saying how to get one. */
+export function findFfmpeg(): string {
+  const candidate = process.env.FFMPEG ?? "ffmpeg";
+  const probe = spawnSync(candidate, ["-version"], { stdio: "ignore" });
+  if (probe.error || probe.status !== 0) {
+    throw new Error(`MP4 needs ffmpeg, and "${candidate}" did not run; install it (apt install ffmpeg, brew install ffmpeg), set FFMPEG=/path/to/ffmpeg, or write a .gif instead`);
+  }
+  return candidate;
+}
+
+export interface RecordOptions {
+  episodes: number;
+  /** Episode i is reset with seed `seed + i`. */
+  seed: number;
+  /** Frames per second of the video (default: the env's render fps, capped at 50 for GIF). */
+  fps?: number;
+  /** Keep every k-th frame (GIFs of long episodes get big). */
+  frameStride?: number;
+  /** Stop an episode after this many steps. */
+  maxSteps?: number;
+}
+
+export interface RecordResult {
+  returns: number[];
+  frames: number;
+  width: number;
+  height: number;
+}
+
+interface FrameSink {
+  add(rgb: Uint8Array): void;
+  finish(): Promise<void>;
+}
+
+function gifSink(path: string, width: number, height: number, fps: number): FrameSink {
+  const gif = new GifWriter({ width, height, fps: Math.min(fps, 50) });
+  return {
+    add: (rgb) => gif.addFrame(rgb),
+    finish: async () => writeFileAtomic(path, gif.finish()),
+  };
+}
+
+function mp4Sink(path: string, width: number, height: number, fps: number, title: string): FrameSink {
+  const ffmpeg = findFfmpeg();
+  const tmp = `${path}.tmp-${process.pid}.mp4`;
+  const child = spawn(ffmpeg, [
+    "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", `${width}x${height}`, "-r", String(fps), "-i", "-",
+    "-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-metadata", `title=${title}`, tmp,
+  ], { stdio: ["pipe", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => resolve(code ?? 1));
+  });
+  const pending: Promise<void>[] = [];
+  return {
+    add(rgb) {
+      if (!child.stdin.write(Buffer.from(rgb))) pending.push(new Promise((r) => child.stdin.once("drain", () => r())));
+    },
+    async finish() {
+      await Promise.all(pending);
+      child.stdin.end();
+      const code = await exited;
+      if (code !== 0) throw new Error(`ffmpeg failed (exit ${code}): ${stderr.trim()}`);
+      const { renameSync } = await import("node:fs");
+      renameSync(tmp, path);
+    },
+  };
+}
+
+/** Plays `episodes` episodes of `policy` on `env` and writes them, one after another, to `out`. */
+export async function recordVideo<O extends Observation, A extends Action>(
+  env: Env<O, A>, policy: (obs: O) => A, out: string, opts: RecordOptions,
+): Promise<RecordResult> {
+  const format = videoFormat(out);
+  if (!Number.isInteger(opts.episodes) || opts.episodes <= 0) throw new RangeError(`episodes must be a positive integer, got ${opts.episodes}`);
+  const stride = opts.frameStride ?? 1;
+  if (!Number.isInteger(stride) || stride <= 0) throw new RangeError(`frameStride must be a positive integer, got ${stride}`);
+  const fps = opts.fps ?? Math.max(1, Math.round(env.metadata.renderFps / stride));
+  let sink: FrameSink | null = null;
+  let width = 0;
+  let height = 0;
+  let frames = 0;
+  const returns: number[] = [];
+  const addFrame = (ret: number, episode: number) => {
+    const f = env.render();
+    if (sink === null) {
+      width = f.width;
+      height = f.height;
+      sink = format === "gif" ? gifSink(out, width, height, fps) : mp4Sink(out, width, height, fps, `deepq ${env.spec?.id ?? ""}`);
+    }
+    const rgb = f.data.slice();
+    captionFrame(rgb, width, height, `episode ${episode + 1}  return ${ret.toFixed(1)}`);
+    sink.add(rgb);
+    frames++;
+  };
+  for (let e = 0; e < opts.episodes; e++) {
+    let { obs } = env.reset({ seed: opts.seed + e });
+    let ret = 0;
+    addFrame(ret, e);
+    for (let t = 0; opts.maxSteps === undefined || t < opts.maxSteps; t++) {
+      const r = env.step(policy(obs));
+      ret += r.reward;
+      obs = r.obs;
+      const ended = r.terminated || r.truncated;
+      if (ended || (t + 1) % stride === 0) addFrame(ret, e);
+      if (ended) break;
+    }
+    returns.push(ret);
+  }
+  await (sink as FrameSink | null)?.finish();
+  return { returns, frames, width, height };
+}

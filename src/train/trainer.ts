@@ -1,0 +1,299 @@
+/**
+ * The training loop, top to bottom as CleanRL writes it: act ε-greedily on N envs, store
+ * the transitions, learn every `trainFreq` steps, sync the target network, evaluate,
+ * checkpoint. It writes the run directory (config, CSV logs, the returns plot, model and
+ * checkpoint files) and reports through events; it never touches the terminal.
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { resolveDQNConfig, type DQNConfig } from "../agents/config.js";
+import { DQNAgent, type DQNSpec } from "../agents/dqn.js";
+import { explorationSchedule } from "../agents/schedules.js";
+import type { Env, Observation } from "../envs/core.js";
+import { make } from "../envs/registry.js";
+import { Box, Discrete } from "../envs/spaces.js";
+import { parseSafeTensors, serializeSafeTensors } from "../nn/safetensors.js";
+import { ReplayBuffer } from "../replay/replay-buffer.js";
+import type { ReplayArray, ReplayState, VectorBatch } from "../replay/types.js";
+import { returnsPlotPng, returnsPlotSvg, type EpisodePoint, type EvalPoint } from "../viz/plot.js";
+import { dqnImagePipeline } from "../wrappers/pipeline.js";
+import { RecordEpisodeStatistics } from "../wrappers/record-episode-statistics.js";
+import { VectorEnv } from "../wrappers/vector.js";
+import { resolveTrainConfig, type TrainConfig } from "./config.js";
+import { evaluate } from "./evaluate.js";
+import { CsvLog, writeFileAtomic } from "./files.js";
+import { readCheckpoint, saveCheckpoint, saveModel, type RunProgress } from "./model-file.js";
+
+export type TrainEvent =
+  | { kind: "start"; runDir: string; config: TrainConfig; resumedFromStep: number | null; replayBytes: number }
+  | { kind: "progress"; step: number; epsilon: number; lastReturn: number | null; lastEval: { mean: number; std: number } | null }
+  | { kind: "episode"; step: number; episode: number; ret: number; length: number }
+  | { kind: "eval"; step: number; mean: number; std: number; min: number; max: number; isBest: boolean }
+  | { kind: "checkpoint"; step: number; path: string }
+  | { kind: "done"; step: number; reason: "finished" | "goal" | "interrupted"; seconds: number };
+
+export interface TrainOptions {
+  /** Where logs, plots, models and checkpoints go. */
+  runDir: string;
+  /** Continue the run in `runDir` from its last checkpoint. */
+  resume?: boolean;
+  /** With `resume`: a new step budget (to extend a finished run). */
+  totalSteps?: number;
+  onEvent?: (e: TrainEvent) => void;
+  /** Aborting checkpoints and stops (the CLI wires SIGINT/SIGTERM to it). */
+  signal?: AbortSignal;
+}
+
+export interface TrainResult {
+  runDir: string;
+  step: number;
+  bestEval: RunProgress["bestEval"];
+  lastEval: RunProgress["lastEval"];
+  reason: "finished" | "goal" | "interrupted";
+}
+
+/** Raised when the loss or weights stop being finite; the run directory keeps the last good checkpoint. */
+export class TrainingDivergedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TrainingDivergedError";
+  }
+}
+
+/** The env as training and evaluation see it: RecordEpisodeStatistics innermost, so returns are the env's own. */
+export function makeTrainEnv(cfg: Pick<TrainConfig, "env" | "envOptions" | "pipeline">): Env {
+  const base = new RecordEpisodeStatistics(make(cfg.env, cfg.envOptions));
+  return cfg.pipeline === null ? base : (dqnImagePipeline(base, cfg.pipeline) as unknown as Env);
+}
+
+/** What the agent needs to know about an env, or a clear error if DQN cannot drive it. */
+export function agentSpec(env: Env, envId: string): DQNSpec {
+  const a = env.actionSpace;
+  if (!(a instanceof Discrete)) {
+    throw new Error(`${envId}: DQN needs a discrete action space, got ${a.toString()}; for CarRacing and LunarLander pass continuous: false`);
+  }
+  const o = env.observationSpace;
+  if (!(o instanceof Box)) throw new Error(`${envId}: observation space ${o.toString()} is not a Box`);
+  if (o.dtype === "uint8") return { observationShape: [...o.shape], observationType: "uint8", nActions: a.n };
+  if (o.shape.length !== 1) {
+    throw new Error(`${envId}: float observations of shape [${o.shape.join(", ")}] need flattening; DQN takes vectors or uint8 image stacks`);
+  }
+  return { observationShape: [...o.shape], observationType: "float32", nActions: a.n };
+}
+
+/** Seed of env copy `envIndex`'s `episode`-th episode: independent of timing, so resumed runs replay the same episodes. */
+export function episodeSeed(runSeed: number, envIndex: number, episode: number): number {
+  let h = (runSeed ^ 0x9e3779b9) >>> 0;
+  for (const v of [envIndex, episode]) {
+    h = Math.imul(h ^ v, 0x85ebca6b) >>> 0;
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+    h = (h ^ (h >>> 16)) >>> 0;
+  }
+  return h & 0x7fffffff;
+}
+
+const EPISODE_COLUMNS = ["step", "episode", "return", "length", "epsilon", "wall_s"] as const;
+const PROGRESS_COLUMNS = ["step", "wall_s", "eval_mean", "eval_std", "eval_min", "eval_max", "eval_episodes", "epsilon", "loss", "mean_q", "steps_per_s", "episodes"] as const;
+
+const crossed = (prev: number, cur: number, every: number) => Math.floor(prev / every) < Math.floor(cur / every);
+
+export async function train(config: Partial<TrainConfig> & { env: string }, opts: TrainOptions): Promise<TrainResult> {
+  const { runDir } = opts;
+  const ckptDir = join(runDir, "checkpoints");
+  const ckptPath = join(ckptDir, "last.safetensors");
+  const replayPath = join(ckptDir, "replay.safetensors");
+  const emit = opts.onEvent ?? (() => {});
+
+  let cfg: TrainConfig;
+  let resumed: ReturnType<typeof readCheckpoint> | null = null;
+  if (opts.resume) {
+    if (!existsSync(ckptPath)) throw new Error(`--resume: no checkpoint at ${ckptPath}`);
+    resumed = readCheckpoint(ckptPath);
+    cfg = resolveTrainConfig({ ...resumed.meta.train, ...(opts.totalSteps ? { totalSteps: opts.totalSteps } : {}) });
+  } else {
+    cfg = resolveTrainConfig(config);
+    if (existsSync(ckptPath)) throw new Error(`${runDir} already holds a run; pass --resume to continue it or choose another --run-dir`);
+  }
+  const agentCfg: DQNConfig = resolveDQNConfig(cfg.agent);
+  mkdirSync(ckptDir, { recursive: true });
+  writeFileAtomic(join(runDir, "config.json"), `${JSON.stringify({ ...cfg, agent: agentCfg }, null, 2)}\n`);
+
+  const n = agentCfg.numEnvs;
+  const envEpisodes = resumed ? [...resumed.meta.progress.envEpisodes] : new Array<number>(n).fill(0);
+  if (envEpisodes.length !== n) throw new Error(`checkpoint has ${envEpisodes.length} envs, config says numEnvs ${n}`);
+  const venv = new VectorEnv(n, () => makeTrainEnv(cfg), {
+    // Called inside `step`, before the loop below counts the finished episode.
+    autoresetSeed: (i: number) => episodeSeed(agentCfg.seed, i, envEpisodes[i]! + 1),
+  });
+  const evalEnv = makeTrainEnv(cfg);
+  const spec = agentSpec(venv.envs[0]!, cfg.env);
+  const agent = new DQNAgent(spec, agentCfg);
+  const obsSize = spec.observationShape.reduce((a, b) => a * b, 1);
+  if (spec.observationType === "uint8") {
+    throw new Error(`${cfg.env}: image observations need the frame-deduplicating replay buffer, which this trainer does not wire yet`);
+  }
+  const replay = new ReplayBuffer({ capacity: agentCfg.bufferSize, obsSize, numEnvs: n, nStep: agentCfg.nStep, gamma: agentCfg.gamma, seed: agentCfg.seed });
+  const batch: VectorBatch = replay.createBatch(agentCfg.batchSize);
+
+  const progress: RunProgress = resumed
+    ? { ...resumed.meta.progress, envEpisodes }
+    : {
+      step: 0, episodes: 0, envEpisodes, bestEval: null, lastEval: null, elapsedSeconds: 0, replaySaved: false,
+      inFlightActions: Array.from({ length: n }, () => []), lossSum: 0, qSum: 0, lossCount: 0,
+    };
+  const inFlight = progress.inFlightActions;
+  if (resumed) {
+    agent.restore(resumed.tensors, resumed.meta.agent);
+    if (resumed.meta.progress.replaySaved && existsSync(replayPath)) {
+      const f = parseSafeTensors(new Uint8Array(await import("node:fs").then((fs) => fs.readFileSync(replayPath))), replayPath);
+      const header = JSON.parse(f.metadata.replay ?? "null") as ReplayState["header"] | null;
+      if (header === null) throw new Error(`${replayPath}: no replay header in its metadata`);
+      const arrays: ReplayState["arrays"] = {};
+      for (const [k, t] of f.tensors) arrays[k] = t.data as ReplayState["arrays"][string];
+      replay.load({ header, arrays });
+    }
+    CsvLog.truncateAfter(join(runDir, "episodes.csv"), "step", progress.step);
+    CsvLog.truncateAfter(join(runDir, "progress.csv"), "step", progress.step);
+  }
+  const episodesLog = new CsvLog(join(runDir, "episodes.csv"), EPISODE_COLUMNS);
+  const progressLog = new CsvLog(join(runDir, "progress.csv"), PROGRESS_COLUMNS);
+  const episodePoints: EpisodePoint[] = CsvLog.read(episodesLog.path).map((r) => ({ step: Number(r.step), ret: Number(r.return) }));
+  const evalPoints: EvalPoint[] = CsvLog.read(progressLog.path).map((r) => ({ step: Number(r.step), mean: Number(r.eval_mean), std: Number(r.eval_std) }));
+
+  const epsilonAt = explorationSchedule(agentCfg.exploration, cfg.totalSteps);
+  const started = Date.now();
+  const wall = () => progress.elapsedSeconds + (Date.now() - started) / 1000;
+  emit({ kind: "start", runDir, config: cfg, resumedFromStep: resumed ? progress.step : null, replayBytes: replay.memoryBytes });
+
+  const prevObs = new Float32Array(n * obsSize);
+  const nextObs = new Float32Array(n * obsSize);
+  const actions = new Int32Array(n);
+  let lastReturn: number | null = null;
+  let speedMark = { step: progress.step, time: Date.now() };
+
+  const modelInfo = () => ({ env: cfg.env, envOptions: cfg.envOptions, pipeline: cfg.pipeline, step: progress.step });
+
+  const checkpoint = () => {
+    for (const p of agent.online.parameters()) {
+      const s = agent.arena.kernels.sumSquares(p.ptr, p.size);
+      if (!Number.isFinite(s)) {
+        throw new TrainingDivergedError(`weights are not finite at step ${progress.step}; the last good checkpoint is ${ckptPath}`);
+      }
+    }
+    if (cfg.saveReplay) {
+      const st = replay.state();
+      writeFileAtomic(replayPath, serializeSafeTensors(
+        Object.fromEntries(Object.entries(st.arrays).map(([k, a]: [string, ReplayArray]) => [k, { data: a, shape: [a.length] }])),
+        { replay: JSON.stringify(st.header) },
+      ));
+    }
+    progress.replaySaved = cfg.saveReplay;
+    saveCheckpoint(ckptPath, agent, cfg, { ...progress, elapsedSeconds: wall() });
+    emit({ kind: "checkpoint", step: progress.step, path: ckptPath });
+  };
+
+  const runEval = (epsilon: number): boolean => {
+    const r = evaluate(evalEnv, (o: Observation) => agent.act(o as Float32Array, { epsilon: agentCfg.evalEpsilon }), {
+      episodes: cfg.evalEpisodes,
+      seed: cfg.evalSeed,
+    });
+    const now = Date.now();
+    const sps = (progress.step - speedMark.step) / Math.max(1e-3, (now - speedMark.time) / 1000);
+    speedMark = { step: progress.step, time: now };
+    progress.lastEval = { step: progress.step, mean: r.mean, std: r.std };
+    const isBest = progress.bestEval === null || r.mean > progress.bestEval.mean;
+    if (isBest) {
+      progress.bestEval = { ...progress.lastEval };
+      saveModel(join(runDir, "best.safetensors"), agent, { ...modelInfo(), eval: { mean: r.mean, std: r.std, episodes: cfg.evalEpisodes } });
+    }
+    progressLog.append({
+      step: progress.step, wall_s: Number(wall().toFixed(2)), eval_mean: r.mean, eval_std: r.std, eval_min: r.min, eval_max: r.max,
+      eval_episodes: cfg.evalEpisodes, epsilon, loss: progress.lossCount ? progress.lossSum / progress.lossCount : null,
+      mean_q: progress.lossCount ? progress.qSum / progress.lossCount : null, steps_per_s: Number(sps.toFixed(1)), episodes: progress.episodes,
+    });
+    progress.lossSum = progress.qSum = progress.lossCount = 0;
+    evalPoints.push({ step: progress.step, mean: r.mean, std: r.std });
+    const plot = { title: `${cfg.env} — DQN`, episodes: episodePoints, evals: evalPoints };
+    writeFileAtomic(join(runDir, "returns.svg"), returnsPlotSvg(plot));
+    writeFileAtomic(join(runDir, "returns.png"), returnsPlotPng(plot));
+    emit({ kind: "eval", step: progress.step, mean: r.mean, std: r.std, min: r.min, max: r.max, isBest });
+    return cfg.stopAtReturn !== null && r.mean >= cfg.stopAtReturn;
+  };
+
+  let reason: TrainResult["reason"] = "finished";
+  let obs = venv.reset({ seeds: envEpisodes.map((k, i) => episodeSeed(agentCfg.seed, i, k)) }).obs as Float32Array;
+  for (let i = 0; i < n; i++) {
+    const log = inFlight[i]!;
+    for (let t = 0; t < log.length; t++) {
+      const r = venv.envs[i]!.step(log[t]!);
+      if (r.terminated || r.truncated) throw new Error(`resume: env ${i} ended while replaying its unfinished episode (step ${t}); the env is not deterministic`);
+      if (t === log.length - 1) obs.set(r.obs as Float32Array, i * obsSize);
+    }
+  }
+  let lastYield = Date.now();
+  while (progress.step < cfg.totalSteps) {
+    const epsilon = epsilonAt(progress.step, progress.episodes);
+    agent.actBatch(obs, n, epsilon, actions);
+    for (let i = 0; i < n; i++) inFlight[i]!.push(actions[i]!);
+    prevObs.set(obs);
+    const r = venv.step(actions);
+    nextObs.set(r.obs);
+    for (let i = 0; i < n; i++) {
+      const final = r.infos.finalObs[i];
+      if (!final) continue;
+      nextObs.set(final, i * obsSize);
+      inFlight[i]!.length = 0;
+      envEpisodes[i]!++;
+      progress.episodes++;
+      const stats = r.infos.finalInfo[i]?.episode as { r: number; l: number } | undefined;
+      lastReturn = stats ? stats.r : r.rewards[i]!;
+      const stepAtEnd = progress.step + i + 1;
+      episodesLog.append({ step: stepAtEnd, episode: progress.episodes, return: lastReturn, length: stats?.l ?? null, epsilon, wall_s: Number(wall().toFixed(2)) });
+      episodePoints.push({ step: stepAtEnd, ret: lastReturn });
+      emit({ kind: "episode", step: stepAtEnd, episode: progress.episodes, ret: lastReturn, length: stats?.l ?? 0 });
+      if (agentCfg.targetUpdateOnEpisodeEnd) agent.updateTarget();
+    }
+    replay.addBatch(prevObs, actions, r.rewards, nextObs, r.terminated, r.truncated);
+    obs = r.obs as Float32Array;
+    const prev = progress.step;
+    progress.step += n;
+
+    if (progress.step > agentCfg.learningStarts && crossed(prev, progress.step, agentCfg.trainFreq) && replay.size >= agentCfg.batchSize) {
+      for (let g = 0; g < agentCfg.gradientSteps; g++) {
+        replay.sample(agentCfg.batchSize, batch);
+        const res = agent.trainStep(batch);
+        if (!Number.isFinite(res.loss)) {
+          throw new TrainingDivergedError(`loss became ${res.loss} at step ${progress.step}; the last good checkpoint is ${ckptPath} (try a lower lr or maxGradNorm)`);
+        }
+        progress.lossSum += res.loss;
+        progress.qSum += res.meanQ;
+        progress.lossCount++;
+      }
+    }
+    if (!agentCfg.targetUpdateOnEpisodeEnd && crossed(prev, progress.step, agentCfg.targetUpdateInterval)) agent.updateTarget();
+    if (crossed(prev, progress.step, cfg.evalEvery) && runEval(epsilon)) {
+      reason = "goal";
+      break;
+    }
+    if (crossed(prev, progress.step, cfg.checkpointEvery)) checkpoint();
+    emit({ kind: "progress", step: progress.step, epsilon, lastReturn, lastEval: progress.lastEval });
+    // Yield now and then so SIGINT/SIGTERM handlers run.
+    if (Date.now() - lastYield > 50) {
+      await new Promise((res) => setImmediate(res));
+      lastYield = Date.now();
+    }
+    if (opts.signal?.aborted) {
+      reason = "interrupted";
+      break;
+    }
+  }
+  if (reason !== "interrupted" && (evalPoints.length === 0 || evalPoints[evalPoints.length - 1]!.step !== progress.step)) {
+    if (runEval(epsilonAt(progress.step, progress.episodes))) reason = "goal";
+  }
+  checkpoint();
+  saveModel(join(runDir, "model.safetensors"), agent, { ...modelInfo(), eval: progress.lastEval ? { mean: progress.lastEval.mean, std: progress.lastEval.std, episodes: cfg.evalEpisodes } : null });
+  venv.close();
+  evalEnv.close();
+  emit({ kind: "done", step: progress.step, reason, seconds: wall() });
+  return { runDir, step: progress.step, bestEval: progress.bestEval, lastEval: progress.lastEval, reason };
+}

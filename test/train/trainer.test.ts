@@ -1,0 +1,95 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import "../../src/envs/index.js";
+import { CsvLog } from "../../src/train/files.js";
+import { loadModel, readCheckpoint } from "../../src/train/model-file.js";
+import { train, type TrainEvent } from "../../src/train/trainer.js";
+import type { TrainConfig } from "../../src/train/config.js";
+
+const quick: Partial<TrainConfig> & { env: string } = {
+  env: "CartPole-v1",
+  totalSteps: 3000,
+  evalEvery: 500,
+  evalEpisodes: 2,
+  checkpointEvery: 1000,
+  saveReplay: true,
+  agent: {
+    network: { kind: "mlp", hidden: [32, 32] },
+    batchSize: 32,
+    bufferSize: 5000,
+    learningStarts: 200,
+    trainFreq: 2,
+    targetUpdateInterval: 300,
+    exploration: { kind: "linear", start: 1, end: 0.05, fraction: 0.5 },
+    seed: 7,
+  },
+};
+
+function tmp(): string {
+  return mkdtempSync(join(tmpdir(), "deepq-train-"));
+}
+
+const stripWall = (rows: Record<string, string>[]) => rows.map(({ wall_s: _w, steps_per_s: _s, ...rest }) => rest);
+
+test("a short CartPole run writes logs, plots, models and a checkpoint", async () => {
+  const dir = tmp();
+  try {
+    const events: TrainEvent[] = [];
+    const res = await train(quick, { runDir: dir, onEvent: (e) => events.push(e) });
+    assert.equal(res.step, 3000);
+    assert.equal(res.reason, "finished");
+    for (const f of ["config.json", "episodes.csv", "progress.csv", "returns.svg", "returns.png", "best.safetensors", "model.safetensors", "checkpoints/last.safetensors", "checkpoints/replay.safetensors"]) {
+      assert.ok(existsSync(join(dir, f)), `${f} missing`);
+    }
+    const progress = CsvLog.read(join(dir, "progress.csv"));
+    assert.deepEqual(progress.map((r) => Number(r.step)), [500, 1000, 1500, 2000, 2500, 3000]);
+    const episodes = CsvLog.read(join(dir, "episodes.csv"));
+    assert.ok(episodes.length > 10);
+    assert.equal(episodes.reduce((s, r) => s + Number(r.length), 0) <= 3000, true);
+    assert.ok(events.some((e) => e.kind === "episode") && events.some((e) => e.kind === "checkpoint"));
+    const { info } = loadModel(join(dir, "model.safetensors"));
+    assert.equal(info.env, "CartPole-v1");
+    assert.equal(info.step, 3000);
+    assert.equal(readCheckpoint(join(dir, "checkpoints/last.safetensors")).meta.progress.step, 3000);
+    await assert.rejects(train(quick, { runDir: dir }), /already holds a run/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("an interrupted and resumed run equals the uninterrupted run", async () => {
+  const a = tmp();
+  const b = tmp();
+  try {
+    await train(quick, { runDir: a });
+    // Interrupt (as SIGINT does) once past 1500 steps, then resume.
+    const stop = new AbortController();
+    const res = await train(quick, { runDir: b, signal: stop.signal, onEvent: (e) => e.kind === "progress" && e.step >= 1500 && stop.abort() });
+    assert.equal(res.reason, "interrupted");
+    assert.ok(res.step >= 1500 && res.step < 3000, `stopped at ${res.step}`);
+    const mid = readCheckpoint(join(b, "checkpoints/last.safetensors"));
+    assert.equal(mid.meta.progress.step, res.step);
+    await train({ env: "CartPole-v1" }, { runDir: b, resume: true });
+    assert.deepEqual(stripWall(CsvLog.read(join(b, "episodes.csv"))), stripWall(CsvLog.read(join(a, "episodes.csv"))));
+    assert.deepEqual(stripWall(CsvLog.read(join(b, "progress.csv"))), stripWall(CsvLog.read(join(a, "progress.csv"))));
+    assert.deepEqual(readFileSync(join(b, "model.safetensors")).subarray(8 + readFileSync(join(b, "model.safetensors")).readUInt32LE(0)),
+      readFileSync(join(a, "model.safetensors")).subarray(8 + readFileSync(join(a, "model.safetensors")).readUInt32LE(0)));
+  } finally {
+    rmSync(a, { recursive: true, force: true });
+    rmSync(b, { recursive: true, force: true });
+  }
+});
+
+test("bad configs and resumes are refused with the reason", async () => {
+  const dir = tmp();
+  try {
+    await assert.rejects(train({ ...quick, totalSteps: 0 }, { runDir: dir }), /totalSteps = 0/);
+    await assert.rejects(train({ env: "Nope-v0" }, { runDir: dir }), /Nope-v0/);
+    await assert.rejects(train({ env: "CartPole-v1" }, { runDir: dir, resume: true }), /no checkpoint/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
