@@ -32,7 +32,7 @@ function tmp(): string {
   return mkdtempSync(join(tmpdir(), "deepq-train-"));
 }
 
-const stripWall = (rows: Record<string, string>[]) => rows.map(({ wall_s: _w, steps_per_s: _s, ...rest }) => rest);
+const stripWall = (rows: Record<string, unknown>[]) => rows.map(({ wall_s: _w, steps_per_s: _s, ...rest }) => rest);
 
 test("a short CartPole run writes logs, plots, models and a checkpoint", async () => {
   const dir = tmp();
