@@ -3,20 +3,35 @@
  * the same directory, then rename over the target, so a crash never leaves a
  * half-written checkpoint), and save/load a module's state dict.
  */
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { LoadOptions, Module } from "./module.js";
-import { parseSafeTensors, serializeSafeTensors, type SafeTensorsFile, type TensorInput } from "./safetensors.js";
+import { parseSafeTensors, safeTensorsParts, type SafeTensorsFile, type TensorInput } from "./safetensors.js";
 
 export function readSafeTensorsFile(path: string): SafeTensorsFile {
   return parseSafeTensors(new Uint8Array(readFileSync(path)), path);
 }
 
-/** Writes `bytes` to `path` via a temporary sibling file and a rename. */
-export function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+/**
+ * Writes `data` (bytes, text, or byte parts written one after another, so a large
+ * file is never assembled in memory) to `path` via a temporary sibling file, fsync and
+ * a rename: a crash leaves the old file or the new one, never half of one.
+ */
+export function writeFileAtomic(path: string, data: Uint8Array | string | readonly Uint8Array[]): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const parts = typeof data === "string" ? [new TextEncoder().encode(data)] : data instanceof Uint8Array ? [data] : data;
   try {
-    writeFileSync(tmp, bytes);
+    const fd = openSync(tmp, "w");
+    try {
+      for (const bytes of parts) {
+        let off = 0;
+        while (off < bytes.byteLength) off += writeSync(fd, bytes, off, bytes.byteLength - off);
+      }
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
@@ -27,7 +42,7 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
 export function writeSafeTensorsFile(
   path: string, tensors: Map<string, TensorInput> | Record<string, TensorInput>, metadata?: Record<string, string>,
 ): void {
-  writeFileAtomic(path, serializeSafeTensors(tensors, metadata));
+  writeFileAtomic(path, safeTensorsParts(tensors, metadata));
 }
 
 /** Saves a module's state dict (PyTorch names) with optional string metadata. */

@@ -165,6 +165,21 @@ export function serializeSafeTensors(
   tensors: Map<string, TensorInput> | Record<string, TensorInput>,
   metadata?: Record<string, string>,
 ): Uint8Array {
+  const parts = safeTensorsParts(tensors, metadata);
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let pos = 0;
+  for (const p of parts) {
+    out.set(p, pos);
+    pos += p.byteLength;
+  }
+  return out;
+}
+
+/** The file as consecutive byte ranges (length + header, then each tensor's own bytes, not copied). */
+export function safeTensorsParts(
+  tensors: Map<string, TensorInput> | Record<string, TensorInput>,
+  metadata?: Record<string, string>,
+): Uint8Array[] {
   const entries = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = metadata;
@@ -192,15 +207,10 @@ export function serializeSafeTensors(
     p.set(json);
     json = p;
   }
-  const out = new Uint8Array(8 + json.byteLength + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(json.byteLength), true);
-  out.set(json, 8);
-  let pos = 8 + json.byteLength;
-  for (const p of parts) {
-    out.set(p, pos);
-    pos += p.byteLength;
-  }
-  return out;
+  const head = new Uint8Array(8 + json.byteLength);
+  new DataView(head.buffer).setBigUint64(0, BigInt(json.byteLength), true);
+  head.set(json, 8);
+  return [head, ...parts];
 }
 
 /** Converts any numeric tensor to Float32Array (F16/BF16 decoded, integers cast). */

@@ -25,7 +25,8 @@ export function checkSample(
   out: ReplayBatch<Float32Array | Uint8Array, Int32Array | Float32Array>,
   stored: number,
 ): void {
-  checkInt(`${who}.sample: batchSize`, batchSize, 1);
+  // Messages are built only on failure: this runs on every sample (no allocation in steady state).
+  if (!Number.isInteger(batchSize) || batchSize < 1) checkInt(`${who}.sample: batchSize`, batchSize, 1);
   if (batchSize > out.capacity) {
     throw new RangeError(`${who}.sample: batchSize ${batchSize} exceeds the batch object's capacity ${out.capacity}; create it with createBatch(${batchSize})`);
   }

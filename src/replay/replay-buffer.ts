@@ -184,6 +184,20 @@ export class ReplayBuffer<S extends ActionSpec = Discrete> implements Transition
     this.advance();
   }
 
+  /**
+   * Marks the newest stored transition of every env truncated (unless it already ended):
+   * the caller cut the episodes short — e.g. a resumed run restarts its envs — so n-step
+   * windows must not run on into the next transitions of the same env. The image buffer
+   * does this itself when `addFirst` comes mid-episode.
+   */
+  truncateEpisodes(): void {
+    if (this.size === 0) return;
+    const base = ((this.pos - 1 + this.positions) % this.positions) * this.numEnvs;
+    for (let e = 0; e < this.numEnvs; e++) {
+      if (!this.terminated[base + e]) this.truncated[base + e] = 1;
+    }
+  }
+
   /** Samples `batchSize` transitions uniformly, with replacement (as SB3/CleanRL), into `out`. */
   sample(batchSize: number, out: VectorBatch<ActionArray<S>>): void {
     const stored = this.size;

@@ -12,15 +12,16 @@ import { explorationSchedule } from "../agents/schedules.js";
 import type { Env, Observation } from "../envs/core.js";
 import { make } from "../envs/registry.js";
 import { Box, Discrete } from "../envs/spaces.js";
-import { parseSafeTensors, serializeSafeTensors } from "../nn/safetensors.js";
-import { ReplayBuffer } from "../replay/replay-buffer.js";
-import type { ReplayArray, ReplayState, VectorBatch } from "../replay/types.js";
+import { parseSafeTensors } from "../nn/safetensors.js";
+import { writeSafeTensorsFile } from "../nn/safetensors-fs.js";
+import type { ReplayArray, ReplayState } from "../replay/index.js";
 import { returnsPlotPng, returnsPlotSvg, type EpisodePoint, type EvalPoint } from "../viz/plot.js";
 import { dqnImagePipeline } from "../wrappers/pipeline.js";
 import { RecordEpisodeStatistics } from "../wrappers/record-episode-statistics.js";
 import { VectorEnv } from "../wrappers/vector.js";
 import { resolveTrainConfig, type TrainConfig } from "./config.js";
 import { evaluate } from "./evaluate.js";
+import { createMemory } from "./memory.js";
 import { CsvLog, writeFileAtomic } from "./files.js";
 import { readCheckpoint, saveCheckpoint, saveModel, type RunProgress } from "./model-file.js";
 
@@ -129,11 +130,7 @@ export async function train(config: Partial<TrainConfig> & { env: string }, opts
   const spec = agentSpec(venv.envs[0]!, cfg.env);
   const agent = new DQNAgent(spec, agentCfg);
   const obsSize = spec.observationShape.reduce((a, b) => a * b, 1);
-  if (spec.observationType === "uint8") {
-    throw new Error(`${cfg.env}: image observations need the frame-deduplicating replay buffer, which this trainer does not wire yet`);
-  }
-  const replay = new ReplayBuffer({ capacity: agentCfg.bufferSize, obsSize, numEnvs: n, nStep: agentCfg.nStep, gamma: agentCfg.gamma, seed: agentCfg.seed });
-  const batch: VectorBatch = replay.createBatch(agentCfg.batchSize);
+  const replay = createMemory(spec, agentCfg, cfg.totalSteps);
 
   const progress: RunProgress = resumed
     ? { ...resumed.meta.progress, envEpisodes }
@@ -142,9 +139,12 @@ export async function train(config: Partial<TrainConfig> & { env: string }, opts
       inFlightActions: Array.from({ length: n }, () => []), lossSum: 0, qSum: 0, lossCount: 0,
     };
   const inFlight = progress.inFlightActions;
+  let replayLoaded = false;
   if (resumed) {
     agent.restore(resumed.tensors, resumed.meta.agent);
-    if (resumed.meta.progress.replaySaved && existsSync(replayPath)) {
+    if (resumed.meta.progress.replaySaved) {
+      if (!existsSync(replayPath)) throw new Error(`--resume: the checkpoint says the replay buffer was saved, but ${replayPath} is missing`);
+      replayLoaded = true;
       const f = parseSafeTensors(new Uint8Array(await import("node:fs").then((fs) => fs.readFileSync(replayPath))), replayPath);
       const header = JSON.parse(f.metadata.replay ?? "null") as ReplayState["header"] | null;
       if (header === null) throw new Error(`${replayPath}: no replay header in its metadata`);
@@ -165,8 +165,9 @@ export async function train(config: Partial<TrainConfig> & { env: string }, opts
   const wall = () => progress.elapsedSeconds + (Date.now() - started) / 1000;
   emit({ kind: "start", runDir, config: cfg, resumedFromStep: resumed ? progress.step : null, replayBytes: replay.memoryBytes });
 
-  const prevObs = new Float32Array(n * obsSize);
-  const nextObs = new Float32Array(n * obsSize);
+  const ObsArray = spec.observationType === "uint8" ? Uint8Array : Float32Array;
+  const prevObs = new ObsArray(n * obsSize);
+  const nextObs = new ObsArray(n * obsSize);
   const actions = new Int32Array(n);
   let lastReturn: number | null = null;
   let speedMark = { step: progress.step, time: Date.now() };
@@ -182,10 +183,11 @@ export async function train(config: Partial<TrainConfig> & { env: string }, opts
     }
     if (cfg.saveReplay) {
       const st = replay.state();
-      writeFileAtomic(replayPath, serializeSafeTensors(
+      writeSafeTensorsFile(
+        replayPath,
         Object.fromEntries(Object.entries(st.arrays).map(([k, a]: [string, ReplayArray]) => [k, { data: a, shape: [a.length] }])),
         { replay: JSON.stringify(st.header) },
-      ));
+      );
     }
     progress.replaySaved = cfg.saveReplay;
     saveCheckpoint(ckptPath, agent, cfg, { ...progress, elapsedSeconds: wall() });
@@ -193,7 +195,7 @@ export async function train(config: Partial<TrainConfig> & { env: string }, opts
   };
 
   const runEval = (epsilon: number): boolean => {
-    const r = evaluate(evalEnv, (o: Observation) => agent.act(o as Float32Array, { epsilon: agentCfg.evalEpsilon }), {
+    const r = evaluate(evalEnv, (o: Observation) => agent.act(o as Float32Array | Uint8Array, { epsilon: agentCfg.evalEpsilon }), {
       episodes: cfg.evalEpisodes,
       seed: cfg.evalSeed,
     });
@@ -221,15 +223,17 @@ export async function train(config: Partial<TrainConfig> & { env: string }, opts
   };
 
   let reason: TrainResult["reason"] = "finished";
-  let obs = venv.reset({ seeds: envEpisodes.map((k, i) => episodeSeed(agentCfg.seed, i, k)) }).obs as Float32Array;
+  let obs = venv.reset({ seeds: envEpisodes.map((k, i) => episodeSeed(agentCfg.seed, i, k)) }).obs as Float32Array | Uint8Array;
   for (let i = 0; i < n; i++) {
     const log = inFlight[i]!;
     for (let t = 0; t < log.length; t++) {
       const r = venv.envs[i]!.step(log[t]!);
       if (r.terminated || r.truncated) throw new Error(`resume: env ${i} ended while replaying its unfinished episode (step ${t}); the env is not deterministic`);
-      if (t === log.length - 1) obs.set(r.obs as Float32Array, i * obsSize);
+      if (t === log.length - 1) obs.set(r.obs as Float32Array | Uint8Array, i * obsSize);
     }
   }
+  // Without a saved replay a resumed run starts its memory afresh from the current observations.
+  if (!replayLoaded) replay.start(obs);
   let lastYield = Date.now();
   while (progress.step < cfg.totalSteps) {
     const epsilon = epsilonAt(progress.step, progress.episodes);
@@ -253,18 +257,18 @@ export async function train(config: Partial<TrainConfig> & { env: string }, opts
       emit({ kind: "episode", step: stepAtEnd, episode: progress.episodes, ret: lastReturn, length: stats?.l ?? 0 });
       if (agentCfg.targetUpdateOnEpisodeEnd) agent.updateTarget();
     }
-    replay.addBatch(prevObs, actions, r.rewards, nextObs, r.terminated, r.truncated);
-    obs = r.obs as Float32Array;
+    obs = r.obs as Float32Array | Uint8Array;
+    replay.add(prevObs, actions, r.rewards, nextObs, r.terminated, r.truncated, obs);
     const prev = progress.step;
     progress.step += n;
 
     if (progress.step > agentCfg.learningStarts && crossed(prev, progress.step, agentCfg.trainFreq) && replay.size >= agentCfg.batchSize) {
       for (let g = 0; g < agentCfg.gradientSteps; g++) {
-        replay.sample(agentCfg.batchSize, batch);
-        const res = agent.trainStep(batch);
+        const res = agent.trainStep(replay.sample(progress.step));
         if (!Number.isFinite(res.loss)) {
           throw new TrainingDivergedError(`loss became ${res.loss} at step ${progress.step}; the last good checkpoint is ${ckptPath} (try a lower lr or maxGradNorm)`);
         }
+        replay.learned(agent.tdErrors);
         progress.lossSum += res.loss;
         progress.qSum += res.meanQ;
         progress.lossCount++;
@@ -276,9 +280,9 @@ export async function train(config: Partial<TrainConfig> & { env: string }, opts
       break;
     }
     if (crossed(prev, progress.step, cfg.checkpointEvery)) checkpoint();
-    emit({ kind: "progress", step: progress.step, epsilon, lastReturn, lastEval: progress.lastEval });
-    // Yield now and then so SIGINT/SIGTERM handlers run.
+    // Now and then: report progress and yield so SIGINT/SIGTERM handlers run.
     if (Date.now() - lastYield > 50) {
+      emit({ kind: "progress", step: progress.step, epsilon, lastReturn, lastEval: progress.lastEval });
       await new Promise((res) => setImmediate(res));
       lastYield = Date.now();
     }

@@ -8,6 +8,7 @@ import { CsvLog } from "../../src/train/files.js";
 import { loadModel, readCheckpoint } from "../../src/train/model-file.js";
 import { train, type TrainEvent } from "../../src/train/trainer.js";
 import type { TrainConfig } from "../../src/train/config.js";
+import type { ResetArgs } from "../../src/envs/core.js";
 
 const quick: Partial<TrainConfig> & { env: string } = {
   env: "CartPole-v1",
@@ -91,5 +92,60 @@ test("bad configs and resumes are refused with the reason", async () => {
     await assert.rejects(train({ env: "CartPole-v1" }, { runDir: dir, resume: true }), /no checkpoint/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("image observations: frame-stack replay, prioritized n-step Double DQN, exact resume with the saved buffer", async () => {
+  const { register, registration } = await import("../../src/envs/registry.js");
+  const { CounterEnv } = await import("../wrappers/fake-envs.js");
+  if (registration("TestCounter84-v0") === undefined) {
+    // Frames depend on the episode's seed (not on how many resets the object has seen), as a real env's do.
+    class SeededCounter extends CounterEnv {
+      override reset(args: ResetArgs = {}) {
+        this.episode = (args.seed ?? this.episode) % 251;
+        return super.reset(args);
+      }
+    }
+    register({ id: "TestCounter84-v0", create: () => new SeededCounter({ height: 84, width: 84, length: 37 }), maxEpisodeSteps: 50 });
+  }
+  const cfg: Partial<TrainConfig> & { env: string } = {
+    env: "TestCounter84-v0",
+    pipeline: { noops: 0, skip: 1, crop: null, grayscale: true, resize: null, stack: 4 },
+    totalSteps: 600,
+    evalEvery: 200,
+    evalEpisodes: 1,
+    checkpointEvery: 10_000,
+    saveReplay: true,
+    agent: {
+      network: { kind: "small-cnn", dueling: true },
+      double: true,
+      nStep: 3,
+      prioritized: true,
+      batchSize: 8,
+      bufferSize: 1000,
+      learningStarts: 100,
+      trainFreq: 4,
+      targetUpdateInterval: 100,
+      numEnvs: 2,
+      seed: 3,
+    },
+  };
+  const a = tmp();
+  const b = tmp();
+  try {
+    await train(cfg, { runDir: a });
+    const stop = new AbortController();
+    const res = await train(cfg, { runDir: b, signal: stop.signal, onEvent: (e) => e.kind === "progress" && e.step >= 300 && stop.abort() });
+    assert.equal(res.reason, "interrupted");
+    await train({ env: "TestCounter84-v0" }, { runDir: b, resume: true });
+    assert.deepEqual(stripWall(CsvLog.read(join(b, "progress.csv"))), stripWall(CsvLog.read(join(a, "progress.csv"))));
+    const body = (p: string) => {
+      const f = readFileSync(p);
+      return f.subarray(8 + f.readUInt32LE(0));
+    };
+    assert.deepEqual(body(join(b, "model.safetensors")), body(join(a, "model.safetensors")));
+  } finally {
+    rmSync(a, { recursive: true, force: true });
+    rmSync(b, { recursive: true, force: true });
   }
 });
