@@ -1,6 +1,7 @@
 /** The `deepq` command: train, eval, record, list. */
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { registeredIds, registration } from "../envs/registry.js";
+import { checkEnvId, collect, int } from "./args.js";
 import "../envs/index.js";
 import type { Observation } from "../envs/core.js";
 import type { TrainConfig } from "../train/config.js";
@@ -9,25 +10,10 @@ import { newRunDir } from "../train/files.js";
 import { loadModel, type ModelInfo } from "../train/model-file.js";
 import { ProgressDisplay } from "../train/progress.js";
 import { recordVideo, videoFormat } from "../train/record.js";
-import { makeTrainEnv, train, TrainingDivergedError, type TrainEvent } from "../train/trainer.js";
+import { makeTrainEnv } from "../train/env.js";
+import { train, TrainingDivergedError, type TrainEvent } from "../train/trainer.js";
 import { applySet, defaultPresetFor, listPresets, loadPreset, type PresetConfig } from "./presets.js";
-
-function int(name: string, min: number) {
-  return (raw: string): number => {
-    const v = Number(raw);
-    if (!/^-?\d+(e\d+)?$/i.test(raw.trim()) || !Number.isSafeInteger(v) || v < min) {
-      throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}, got "${raw}"`);
-    }
-    return v;
-  };
-}
-
-const collect = (v: string, prev: string[]) => [...prev, v];
-
-function checkEnvId(id: string): string {
-  if (registration(id) === undefined) throw new Error(`unknown env "${id}"; available: ${registeredIds().join(", ")}`);
-  return id;
-}
+import { addWebCommands, startWatch } from "./web-commands.js";
 
 interface TrainFlags {
   preset?: string;
@@ -38,6 +24,8 @@ interface TrainFlags {
   resume?: string;
   saveReplay?: boolean;
   quiet?: boolean;
+  watch?: boolean;
+  port: number;
 }
 
 async function trainCommand(envArg: string | undefined, flags: TrainFlags): Promise<void> {
@@ -62,8 +50,11 @@ async function trainCommand(envArg: string | undefined, flags: TrainFlags): Prom
     process.stderr.write(`\n${sig}: writing a checkpoint, then stopping (again to quit at once)\n`);
     controller.abort();
   };
-  process.on("SIGINT", () => onSignal("SIGINT"));
-  process.on("SIGTERM", () => onSignal("SIGTERM"));
+  const onInt = () => onSignal("SIGINT");
+  const onTerm = () => onSignal("SIGTERM");
+  process.on("SIGINT", onInt);
+  process.on("SIGTERM", onTerm);
+  const dashboard = flags.watch ? await startWatch(runDir, flags.port) : null;
 
   let display: ProgressDisplay | null = null;
   let total = 0;
@@ -97,7 +88,10 @@ async function trainCommand(envArg: string | undefined, flags: TrainFlags): Prom
     if (res.bestEval) say(`best eval ${res.bestEval.mean.toFixed(1)} ± ${res.bestEval.std.toFixed(1)} at step ${res.bestEval.step} → ${runDir}/best.safetensors`);
   } finally {
     (display as ProgressDisplay | null)?.stop();
+    process.off("SIGINT", onInt);
+    process.off("SIGTERM", onTerm);
   }
+  if (dashboard) await dashboard.serveUntilSignal();
 }
 
 function modelEnv(info: ModelInfo, envFlag: string | undefined): Pick<TrainConfig, "env" | "envOptions" | "pipeline"> {
@@ -156,6 +150,8 @@ export function buildProgram(): Command {
     .option("--resume <runDir>", "continue the run in runDir from its last checkpoint")
     .option("--save-replay", "save the replay buffer with checkpoints (exact resume; large for images)")
     .option("--quiet", "no progress bar")
+    .option("--watch", "serve the live dashboard (deepq watch) while training")
+    .option("--port <n>", "dashboard port with --watch", int("--port", 0), 8080)
     .action((env: string | undefined, flags: TrainFlags) => trainCommand(env, flags));
 
   program.command("eval")
@@ -179,6 +175,7 @@ export function buildProgram(): Command {
     .action(recordCommand);
 
   program.command("list").description("list environments and presets").action(listCommand);
+  addWebCommands(program);
   return program;
 }
 

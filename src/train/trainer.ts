@@ -7,20 +7,17 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { resolveDQNConfig, type DQNConfig } from "../agents/config.js";
-import { DQNAgent, type DQNSpec } from "../agents/dqn.js";
+import { DQNAgent } from "../agents/dqn.js";
 import { explorationSchedule } from "../agents/schedules.js";
-import type { Env, Observation } from "../envs/core.js";
-import { make } from "../envs/registry.js";
-import { Box, Discrete } from "../envs/spaces.js";
+import type { Observation } from "../envs/core.js";
 import { parseSafeTensors } from "../nn/safetensors.js";
 import { writeSafeTensorsFile } from "../nn/safetensors-fs.js";
 import type { ReplayArray, ReplayState } from "../replay/index.js";
 import { returnsPlotPng, returnsPlotSvg, type EpisodePoint, type EvalPoint } from "../viz/plot.js";
-import { dqnImagePipeline } from "../wrappers/pipeline.js";
-import { RecordEpisodeStatistics } from "../wrappers/record-episode-statistics.js";
 import { VectorEnv } from "../wrappers/vector.js";
 import { resolveTrainConfig, type TrainConfig } from "./config.js";
 import { evaluate } from "./evaluate.js";
+import { agentSpec, makeTrainEnv } from "./env.js";
 import { createMemory } from "./memory.js";
 import { CsvLog, writeFileAtomic } from "./files.js";
 import { readCheckpoint, saveCheckpoint, saveModel, type RunProgress } from "./model-file.js";
@@ -59,27 +56,6 @@ export class TrainingDivergedError extends Error {
     super(message);
     this.name = "TrainingDivergedError";
   }
-}
-
-/** The env as training and evaluation see it: RecordEpisodeStatistics innermost, so returns are the env's own. */
-export function makeTrainEnv(cfg: Pick<TrainConfig, "env" | "envOptions" | "pipeline">): Env {
-  const base = new RecordEpisodeStatistics(make(cfg.env, cfg.envOptions));
-  return cfg.pipeline === null ? base : (dqnImagePipeline(base, cfg.pipeline) as unknown as Env);
-}
-
-/** What the agent needs to know about an env, or a clear error if DQN cannot drive it. */
-export function agentSpec(env: Env, envId: string): DQNSpec {
-  const a = env.actionSpace;
-  if (!(a instanceof Discrete)) {
-    throw new Error(`${envId}: DQN needs a discrete action space, got ${a.toString()}; for CarRacing and LunarLander pass continuous: false`);
-  }
-  const o = env.observationSpace;
-  if (!(o instanceof Box)) throw new Error(`${envId}: observation space ${o.toString()} is not a Box`);
-  if (o.dtype === "uint8") return { observationShape: [...o.shape], observationType: "uint8", nActions: a.n };
-  if (o.shape.length !== 1) {
-    throw new Error(`${envId}: float observations of shape [${o.shape.join(", ")}] need flattening; DQN takes vectors or uint8 image stacks`);
-  }
-  return { observationShape: [...o.shape], observationType: "float32", nActions: a.n };
 }
 
 /** Seed of env copy `envIndex`'s `episode`-th episode: independent of timing, so resumed runs replay the same episodes. */

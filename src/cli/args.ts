@@ -1,0 +1,21 @@
+/** Argument parsers and checks shared by the commands. */
+import { InvalidArgumentError } from "commander";
+import { registeredIds, registration } from "../envs/registry.js";
+
+export function int(name: string, min: number) {
+  return (raw: string): number => {
+    const v = Number(raw);
+    if (!/^-?\d+(e\d+)?$/i.test(raw.trim()) || !Number.isSafeInteger(v) || v < min) {
+      throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}, got "${raw}"`);
+    }
+    return v;
+  };
+}
+
+export const collect = (v: string, prev: string[]) => [...prev, v];
+
+export function checkEnvId(id: string): string {
+  if (registration(id) === undefined) throw new Error(`unknown env "${id}"; available: ${registeredIds().join(", ")}`);
+  return id;
+}
+

@@ -1,0 +1,33 @@
+/**
+ * The env a run (or a model file) is about, built the same way for training, evaluation,
+ * recording and the browser: no file-system access here.
+ */
+import type { DQNSpec } from "../agents/dqn.js";
+import type { Env } from "../envs/core.js";
+import { make } from "../envs/registry.js";
+import { Box, Discrete } from "../envs/spaces.js";
+import { dqnImagePipeline } from "../wrappers/pipeline.js";
+import { RecordEpisodeStatistics } from "../wrappers/record-episode-statistics.js";
+import type { TrainConfig } from "./config.js";
+
+/** The env as training and evaluation see it: RecordEpisodeStatistics innermost, so returns are the env's own. */
+export function makeTrainEnv(cfg: Pick<TrainConfig, "env" | "envOptions" | "pipeline">): Env {
+  const base = new RecordEpisodeStatistics(make(cfg.env, cfg.envOptions));
+  return cfg.pipeline === null ? base : (dqnImagePipeline(base, cfg.pipeline) as unknown as Env);
+}
+
+/** What the agent needs to know about an env, or a clear error if DQN cannot drive it. */
+export function agentSpec(env: Env, envId: string): DQNSpec {
+  const a = env.actionSpace;
+  if (!(a instanceof Discrete)) {
+    throw new Error(`${envId}: DQN needs a discrete action space, got ${a.toString()}; for CarRacing and LunarLander pass continuous: false`);
+  }
+  const o = env.observationSpace;
+  if (!(o instanceof Box)) throw new Error(`${envId}: observation space ${o.toString()} is not a Box`);
+  if (o.dtype === "uint8") return { observationShape: [...o.shape], observationType: "uint8", nActions: a.n };
+  if (o.shape.length !== 1) {
+    throw new Error(`${envId}: float observations of shape [${o.shape.join(", ")}] need flattening; DQN takes vectors or uint8 image stacks`);
+  }
+  return { observationShape: [...o.shape], observationType: "float32", nActions: a.n };
+}
+
