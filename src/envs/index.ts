@@ -6,6 +6,9 @@ export { Generator, PCG64, SeedSequence, npRandom, type PCG64State } from "./rng
 export { make, register, registeredIds, registration, type EnvRegistration, type MakeOptions } from "./registry.js";
 export { Wrapper } from "./wrapper.js";
 export { TimeLimit } from "./time-limit.js";
+export { CartPoleEnv } from "./cartpole.js";
+export { LunarLander } from "./lunar-lander.js";
+export { CarRacing } from "./car-racing.js";
 export { registerBuiltins } from "./builtins.js";
 
 import { registerBuiltins } from "./builtins.js";

@@ -14,13 +14,16 @@
  * collide only with the ground, draw no random numbers and never touch the lander,
  * so they cannot change the lander's trajectory (1.x creates them only when
  * rendering anyway).
+ *
+ * Each episode's world gets `installIslandSolver` (lunar-lander/island-solver.ts):
+ * planck's island solve, bit for bit, several times faster for the 180 velocity
+ * iterations Gymnasium asks for.
  */
-import { BoxShape, EdgeShape, PolygonShape, Vec2, World, type Body, type Contact } from "planck";
+import { BoxShape, EdgeShape, PolygonShape, RevoluteJoint, Vec2, World, type Body, type Contact } from "planck";
 import { parseOptions, type Action, type Env, type EnvMetadata, type EnvSpec, type RenderFrame, type ResetArgs, type ResetResult, type StepResult } from "./core.js";
-import type { EnvRegistration } from "./registry.js";
 import { type Generator, npRandom } from "./rng.js";
 import { Box, Discrete, type Space, assertAction } from "./spaces.js";
-import { LegJoint } from "./lunar-lander/leg-joint.js";
+import { installIslandSolver } from "./lunar-lander/island-solver.js";
 import { type Point, Raster, type RGB } from "./lunar-lander/raster.js";
 
 export const FPS = 50;
@@ -231,12 +234,25 @@ export class LunarLander implements Env<Float32Array, Action> {
     return H / 4;
   }
 
+  /** The current episode's terrain: the 11 control points (chunk x, smoothed height) of the moon's surface. */
+  get terrain(): { x: number[]; y: number[] } {
+    const scene = this.scene;
+    if (!scene) throw new Error(`${this.name}: call reset() before reading the terrain`);
+    const x = scene.skyPolys.map((p) => p[0]![0]);
+    const y = scene.skyPolys.map((p) => p[0]![1]);
+    const last = scene.skyPolys[scene.skyPolys.length - 1]!;
+    x.push(last[1]![0]);
+    y.push(last[1]![1]);
+    return { x, y };
+  }
+
   reset(args: ResetArgs = {}): ResetResult<Float32Array> {
     if (args.seed !== undefined) this.rng = npRandom(args.seed);
     const rng = (this.rng ??= npRandom());
 
     // A fresh world every episode, as Gymnasium does since the fix for issue 728.
     const world = new World({ gravity: new Vec2(0, this.options.gravity) });
+    installIslandSolver(world);
     this.world = world;
     this.gameOver = false;
     this.prevShaping = null;
@@ -308,7 +324,7 @@ export class LunarLander implements Env<Float32Array, Action> {
         filterMaskBits: MASK_GROUND_ONLY,
       });
       world.createJoint(
-        new LegJoint({
+        new RevoluteJoint({
             bodyA: lander,
             bodyB: leg,
             localAnchorA: new Vec2(0, 0),
@@ -515,21 +531,3 @@ export class LunarLander implements Env<Float32Array, Action> {
     this.scene = undefined;
   }
 }
-
-const REWARD_THRESHOLD_NOTE = "solved at an average return of 200";
-
-/** `LunarLander-v2` (Gymnasium 0.29) and `LunarLander-v3` (1.x), 1000 steps per episode. */
-export const lunarLanderRegistrations: EnvRegistration[] = [
-  {
-    id: "LunarLander-v2",
-    create: (options) => new LunarLander(options, "v2"),
-    maxEpisodeSteps: 1000,
-    description: `Land on the pad (Gymnasium 0.29 behaviour; ${REWARD_THRESHOLD_NOTE}); continuous: true for throttles`,
-  },
-  {
-    id: "LunarLander-v3",
-    create: (options) => new LunarLander(options, "v3"),
-    maxEpisodeSteps: 1000,
-    description: `Land on the pad (Gymnasium 1.x; ${REWARD_THRESHOLD_NOTE}); continuous: true for throttles`,
-  },
-];

@@ -436,9 +436,10 @@ export class Dueling extends Module {
     checkGrad(this, dOut, this.q);
     const n = dOut.shape[0]!;
     const na = this.nActions;
-    const dq = dOut.data;
     const dv = this.dvs.get(n, [1]);
     const da = this.das.get(n, [na]);
+    // Views after the allocations: the first backward for a batch size may grow the memory.
+    const dq = dOut.data;
     const dvd = dv.data;
     const dad = da.data;
     for (let b = 0; b < n; b++) {

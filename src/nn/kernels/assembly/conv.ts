@@ -3,7 +3,7 @@
 // im2col / col2im and the bias kernels. Each (channel, kernel row, kernel column) triple is one
 // row of the column matrix; for it we compute once the range of output columns ox whose input
 // column lies inside the image, so the inner loops are branch-free copies (stride 1 and 2 use
-// f32x4, other strides a scalar gather) and the padding is written as plain zeros.
+// f32x4 loads, larger strides f32x4 lane loads) and the padding is written as plain zeros.
 
 /** ⌈a / b⌉ for b > 0 and any sign of a. */
 // @ts-ignore: decorator
@@ -32,6 +32,17 @@ function gather(src: usize, stride: i32, dst: usize, count: i32): void {
     for (; i + 4 < count; i += 4) {
       const s = src + (<usize>i << 3);
       v128.store(dst + (<usize>i << 2), v128.shuffle<f32>(v128.load(s), v128.load(s, 16), 0, 2, 4, 6));
+    }
+  } else {
+    // Larger strides (the DQN's 8×8/4 first layer): four lane loads, one vector store.
+    const step = <usize>stride << 2;
+    for (; i + 4 <= count; i += 4) {
+      const s = src + ((<usize>i * <usize>stride) << 2);
+      let v = v128.load32_zero(s);
+      v = v128.load32_lane(s + step, v, 1);
+      v = v128.load32_lane(s + 2 * step, v, 2);
+      v = v128.load32_lane(s + 3 * step, v, 3);
+      v128.store(dst + (<usize>i << 2), v);
     }
   }
   for (; i < count; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>(i * stride) << 2)));

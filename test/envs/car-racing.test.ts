@@ -1,0 +1,297 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { CarRacing } from "../../src/envs/car-racing.js";
+import { registerBuiltins } from "../../src/envs/builtins.js";
+import { make } from "../../src/envs/registry.js";
+import type { Env, StepResult } from "../../src/envs/core.js";
+import { Box, Discrete } from "../../src/envs/spaces.js";
+import { GrayScale } from "../../src/wrappers/gray-scale.js";
+import { Crop } from "../../src/wrappers/crop.js";
+import { fixtureMeta, fixturesDir, haveFixtures, loadFixture, skipWithoutFixtures } from "../helpers/fixtures.js";
+
+registerBuiltins();
+
+/**
+ * Tolerances. The track is RNG-driven: x, y and beta must be bit-identical; alpha may
+ * differ by one ulp (glibc's atan2 is not correctly rounded at a few near-midpoint
+ * arguments; alpha only feeds comparisons, so nothing downstream changes).
+ * Box2D is float32, planck float64: over the first POSE_STEPS steps the hull must stay
+ * within POSE_TOL (metres, radians, m/s); rewards and flags are compared exactly over
+ * whole episodes (tile visits have not shifted by a step in any fixture), returns
+ * within 2%. Frames: mean absolute error per byte ≤ FRAME_MAE (3/255) for each frame.
+ */
+const POSE_STEPS = 100;
+const POSE_TOL = [1e-3, 1e-3, 1e-4, 1e-3, 1e-3];
+const FRAME_MAE = 3;
+/** One ulp of alpha (alpha < 8). */
+const alphaTol = (a: number) => Math.abs(a) * 2.23e-16;
+/** Rewards are exact this long; after it a tile may be entered a step earlier or later (float32 drift). */
+const REWARD_EXACT_STEPS = 300;
+
+const carFiles = haveFixtures
+  ? ["gymnasium-0.29", "gymnasium-1.2"].flatMap((d) =>
+    readdirSync(join(fixturesDir, d)).filter((f) => f.startsWith("CarRacing")).map((f) => `${d}/${f}`))
+  : [];
+
+interface Meta {
+  env_id: string;
+  seed: number;
+  kwargs?: Record<string, unknown>;
+  steps?: number;
+  return?: number;
+}
+
+function versionOf(id: string): "v2" | "v3" {
+  return id.endsWith("-v2") ? "v2" : "v3";
+}
+
+function mae(a: Uint8Array, b: Uint8Array, off: number): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += Math.abs(a[i]! - b[off + i]!);
+  return s / a.length;
+}
+
+const frameErrors: number[] = [];
+
+for (const file of carFiles) {
+  test(`${file}: track, rewards, flags, hull pose and frames match Gymnasium`, () => {
+    const f = loadFixture(file);
+    const meta = fixtureMeta<Meta>(f);
+    const version = versionOf(meta.env_id);
+    const continuous = f.tensors.get("actions")!.dtype === "F32";
+    // Through make: options as given to Gymnasium (snake_case), TimeLimit(1000) as registered.
+    const env = make(meta.env_id, { ...(meta.kwargs ?? {}), continuous });
+    const raw = (env as unknown as { unwrapped: Env }).unwrapped as CarRacing;
+    assert.ok(raw instanceof CarRacing);
+    assert.equal(raw.version, version);
+    const frames = f.tensors.get("frames")!.data as Uint8Array;
+    const nFrames = f.tensors.get("frames")!.shape[0]!;
+    const frameStepsT = f.tensors.get("frame_steps");
+    // The continuous files hold frames at reset and every 40 steps.
+    const frameSteps = frameStepsT ? Array.from(frameStepsT.data as BigInt64Array, Number) : Array.from({ length: nFrames }, (_, i) => 40 * i);
+    const FRAME = 96 * 96 * 3;
+    const errs: string[] = [];
+    const check = (obs: Uint8Array, t: number) => {
+      const k = frameSteps.indexOf(t);
+      if (k < 0) return;
+      const e = mae(obs, frames, k * FRAME);
+      frameErrors.push(e);
+      errs.push(e.toFixed(2));
+      assert.ok(e <= FRAME_MAE, `${file}: frame at step ${t} mean abs error ${e.toFixed(3)} > ${FRAME_MAE}`);
+    };
+
+    const first = env.reset({ seed: meta.seed });
+    assert.deepEqual(first.info, {});
+    check(first.obs as Uint8Array, 0);
+
+    const track = f.tensors.get("track");
+    const points = raw.trackPoints;
+    if (track) {
+      const tr = track.data as Float64Array;
+      assert.equal(points.length, tr.length / 4, `${file}: number of track points`);
+      for (let i = 0; i < points.length; i++) {
+        const p = points[i]!;
+        assert.ok(Math.abs(p[0] - tr[i * 4]!) <= alphaTol(p[0]), `${file}: track[${i}].alpha ${p[0]} vs ${tr[i * 4]}`);
+        for (let k = 1; k < 4; k++) assert.equal(p[k], tr[i * 4 + k], `${file}: track[${i}][${k}]`);
+      }
+    }
+
+    const actionsT = f.tensors.get("actions")!;
+    const T = continuous ? actionsT.shape[0]! : (actionsT.data as BigInt64Array).length;
+    const rewards = f.tensors.get("rewards")?.data as Float64Array | undefined;
+    const terminated = f.tensors.get("terminated")?.data as Uint8Array | undefined;
+    const truncated = f.tensors.get("truncated")?.data as Uint8Array | undefined;
+    const pose = f.tensors.get("hull_pose")?.data as Float64Array | undefined;
+    let ret = 0;
+    let refRet = 0;
+    let worstPose = 0;
+    let shifted = 0;
+    const tileReward = 1000 / points.length;
+    for (let t = 0; t < T; t++) {
+      const a = continuous
+        ? (actionsT.data as Float32Array).subarray(3 * t, 3 * t + 3)
+        : Number((actionsT.data as BigInt64Array)[t]);
+      const r: StepResult = env.step(a);
+      ret += r.reward;
+      if (rewards) {
+        refRet += rewards[t]!;
+        if (t < REWARD_EXACT_STEPS) assert.equal(r.reward, rewards[t], `${file}: reward at step ${t}`);
+        else {
+          if (r.reward !== rewards[t]) shifted++;
+          assert.ok(Math.abs(ret - refRet) <= 2.01 * tileReward, `${file}: return so far ${ret} vs ${refRet} at step ${t}`);
+        }
+      }
+      if (terminated) assert.equal(r.terminated, terminated[t] === 1, `${file}: terminated at step ${t}`);
+      if (truncated) assert.equal(r.truncated, truncated[t] === 1, `${file}: truncated at step ${t}`);
+      if (pose && t < POSE_STEPS) {
+        const p = raw.hullPose();
+        for (let k = 0; k < 5; k++) {
+          const d = Math.abs(p[k]! - pose[t * 5 + k]!);
+          worstPose = Math.max(worstPose, d / POSE_TOL[k]!);
+          assert.ok(d <= POSE_TOL[k]!, `${file}: hull_pose[${t}][${k}] = ${p[k]}, expected ${pose[t * 5 + k]}`);
+        }
+      }
+      check(r.obs as Uint8Array, t + 1);
+      if (r.terminated || r.truncated) break;
+    }
+    if (meta.return !== undefined) {
+      assert.ok(Math.abs(ret - meta.return) <= 0.02 * Math.abs(meta.return), `${file}: return ${ret} vs ${meta.return}`);
+    }
+    console.log(`# ${file}: return ${ret.toFixed(3)} (gymnasium ${meta.return?.toFixed(3) ?? "-"}), worst pose error ${(worstPose * 100).toFixed(2)}% of tolerance, ${shifted} later rewards differ, frame MAE ${errs.join(" ")}`);
+
+    // gray_crop: the DQN notebooks' preprocessing through GrayScale + Crop.
+    const grayT = f.tensors.get("gray_crop");
+    if (grayT) {
+      const gray = grayT.data as Uint8Array;
+      // On Gymnasium's own frames the wrappers reproduce cv2 exactly …
+      const replayFrames = new FrameReplay(frames, nFrames);
+      const pipe = new Crop(new GrayScale(replayFrames));
+      let o = pipe.reset().obs as Uint8Array;
+      for (let k = 0; k < nFrames; k++) {
+        if (k > 0) o = pipe.step(0).obs as Uint8Array;
+        assert.deepEqual(o, gray.subarray(k * 84 * 84, (k + 1) * 84 * 84), `${file}: gray_crop of frame ${k}`);
+      }
+      // … and on ours they are as close as the frames.
+      const ours = new Crop(new GrayScale(new CarRacing({ continuous: true }, version)));
+      let g = ours.reset({ seed: meta.seed }).obs as Uint8Array;
+      const acts = actionsT.data as Float32Array;
+      for (let t = 0, k = 0; k < nFrames; t++) {
+        if (t === frameSteps[k]) {
+          const e = mae(g, gray, k * 84 * 84);
+          assert.ok(e <= FRAME_MAE, `${file}: gray_crop ${k} mean abs error ${e}`);
+          k++;
+        }
+        if (t < T) g = ours.step(acts.subarray(3 * t, 3 * t + 3)).obs as Uint8Array;
+      }
+    }
+  });
+}
+
+/** Emits given frames as observations (for checking the wrappers against cv2). */
+class FrameReplay implements Env<Uint8Array, number> {
+  readonly observationSpace = new Box<Uint8Array>(0, 255, [96, 96, 3], "uint8");
+  readonly actionSpace = new Discrete(1);
+  readonly metadata = { renderFps: 50 };
+  private k = 0;
+  constructor(private readonly frames: Uint8Array, private readonly n: number) {}
+  private frame(): Uint8Array {
+    return this.frames.subarray(this.k * 27648, (this.k + 1) * 27648);
+  }
+  reset() {
+    this.k = 0;
+    return { obs: this.frame(), info: {} };
+  }
+  step() {
+    this.k = Math.min(this.k + 1, this.n - 1);
+    return { obs: this.frame(), reward: 0, terminated: false, truncated: false, info: {} };
+  }
+  render() {
+    return { width: 96, height: 96, data: this.frame() };
+  }
+  close() {}
+}
+
+test("frame error summary", { skip: skipWithoutFixtures }, () => {
+  if (frameErrors.length === 0) return;
+  const mean = frameErrors.reduce((a, b) => a + b, 0) / frameErrors.length;
+  console.log(`# CarRacing frames: ${frameErrors.length} compared, mean abs error ${mean.toFixed(3)}/255, max ${Math.max(...frameErrors).toFixed(3)}/255`);
+});
+
+test("spaces, options and their errors", () => {
+  const d = new CarRacing({ continuous: false });
+  assert.equal(d.actionSpace.toString(), "Discrete(5)");
+  assert.equal(d.observationSpace.toString(), "Box(0, 255, (96, 96, 3), uint8)");
+  const c = new CarRacing({ lap_complete_percent: 0.5, domain_randomize: false });
+  assert.equal(c.actionSpace.toString(), "Box([-1, 0, 0], 1, (3,), float32)");
+  assert.equal(c.options.lapCompletePercent, 0.5);
+  assert.throws(() => new CarRacing({ continous: true }), /unknown option "continous"/);
+  assert.throws(() => new CarRacing({ continuous: "yes" }), /option "continuous" must be a boolean, got "yes"/);
+  assert.throws(() => new CarRacing({ lap_complete_percent: 1.5 }), /lap_complete_percent must be in \[0, 1\], got 1.5/);
+  assert.throws(() => make("CarRacing-v3", { domain_randomize: 1 }), /option "domainRandomize" must be a boolean, got 1/);
+});
+
+test("bad actions name the value and the space", () => {
+  const d = new CarRacing({ continuous: false });
+  assert.throws(() => d.step(0), /call reset\(\) before step\(\)/);
+  d.reset({ seed: 0 });
+  assert.throws(() => d.step(5), /action 5 is not in the action space Discrete\(5\)/);
+  assert.throws(() => d.step(1.5), /action 1.5 is not in the action space/);
+  assert.throws(() => d.step([0, 1, 0]), /action \[0,1,0\] is not in the action space Discrete\(5\)/);
+  const c = new CarRacing({ continuous: true });
+  c.reset({ seed: 0 });
+  assert.throws(() => c.step(3), /action 3 is not in the action space Box/);
+  assert.throws(() => c.step([0, 2, 0]), /action \[0,2,0\] is not in the action space Box/);
+  assert.throws(() => c.step([0, 1]), /action \[0,1\] is not in the action space Box/);
+  assert.throws(() => c.step([NaN, 0, 0]), /action \[null,0,0\] is not in the action space Box/);
+});
+
+test("seeding: same seed same track and frames; no seed continues the stream", () => {
+  const a = new CarRacing({ continuous: false });
+  const b = new CarRacing({ continuous: false });
+  const oa = a.reset({ seed: 7 }).obs.slice();
+  const ob = b.reset({ seed: 7 }).obs;
+  assert.deepEqual(oa, ob);
+  assert.deepEqual(a.trackPoints, b.trackPoints);
+  a.reset();
+  assert.notDeepEqual(a.trackPoints, b.trackPoints);
+});
+
+test("domain_randomize draws colours from the seeded stream; options.randomize=false keeps them", () => {
+  type Colours = { roadColor: number[]; bgColor: number[]; grassColor: number[] };
+  const env = new CarRacing({ continuous: false, domain_randomize: true });
+  const colours = () => {
+    const c = env as unknown as Colours;
+    return [c.roadColor.slice(), c.bgColor.slice(), c.grassColor.slice()];
+  };
+  const o1 = env.reset({ seed: 3 }).obs.slice();
+  const c1 = colours();
+  const o2 = env.reset({ seed: 3 }).obs.slice();
+  assert.deepEqual(o1, o2);
+  assert.deepEqual(colours(), c1);
+  // Colours are drawn before the track, so the track differs from the plain env's for the same seed.
+  const plain = new CarRacing({ continuous: false });
+  plain.reset({ seed: 3 });
+  assert.notDeepEqual(env.trackPoints, plain.trackPoints);
+  assert.ok(c1[0]!.every((v) => v >= 0 && v < 210));
+  // Grass is the background plus 20 in one channel.
+  assert.equal(c1[2]!.filter((v, i) => v === c1[1]![i]! + 20).length, 1);
+  env.reset({ seed: 4, options: { randomize: false } });
+  assert.deepEqual(colours(), c1);
+  env.reset({ seed: 4 });
+  assert.notDeepEqual(colours(), c1);
+  assert.throws(() => env.reset({ options: { randomize: 1 } }), /options.randomize must be a boolean, got 1/);
+});
+
+test("lap completion: v3 terminates with info.lap_finished, v2 truncates", () => {
+  for (const version of ["v2", "v3"] as const) {
+    const env = new CarRacing({ continuous: false }, version);
+    env.reset({ seed: 0 });
+    // Pretend every tile was visited.
+    (env as unknown as { tileVisitedCount: number }).tileVisitedCount = env.trackPoints.length;
+    const r = env.step(0);
+    if (version === "v3") {
+      assert.equal(r.terminated, true);
+      assert.equal(r.truncated, false);
+      assert.deepEqual(r.info, { lap_finished: true });
+    } else {
+      assert.equal(r.terminated, false);
+      assert.equal(r.truncated, true);
+      assert.deepEqual(r.info, {});
+    }
+  }
+});
+
+test("render() gives the 600x400 video frame", () => {
+  const env = new CarRacing({ continuous: false });
+  assert.throws(() => env.render(), /call reset\(\) before render\(\)/);
+  env.reset({ seed: 0 });
+  for (let i = 0; i < 60; i++) env.step(3);
+  const f = env.render();
+  assert.equal(f.width, 600);
+  assert.equal(f.height, 400);
+  assert.equal(f.data.length, 600 * 400 * 3);
+  // Bottom-left corner is the black indicator bar, the middle of the screen is road (grey).
+  assert.deepEqual(Array.from(f.data.subarray((399 * 600) * 3, (399 * 600) * 3 + 3)), [0, 0, 0]);
+});
