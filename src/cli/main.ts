@@ -74,6 +74,9 @@ async function trainCommand(envArg: string | undefined, flags: TrainFlags): Prom
       case "eval":
         say(`step ${e.step}: eval ${e.mean.toFixed(1)} ± ${e.std.toFixed(1)} (min ${e.min.toFixed(1)}, max ${e.max.toFixed(1)})${e.isBest ? " best" : ""}`);
         break;
+      case "video":
+        say(`episode ${e.episode} (return ${e.ret.toFixed(1)}) saved to ${e.path}`);
+        break;
       case "done":
         display?.stop();
         display = null;

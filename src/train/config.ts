@@ -28,6 +28,8 @@ export interface TrainConfig {
   saveReplay: boolean;
   /** Stop once an evaluation's mean return reaches this (null: train for totalSteps). */
   stopAtReturn: number | null;
+  /** Save every `every`-th training episode of env copy 0 as a GIF (every `stride`-th frame) in `videos/`; null: none. */
+  video: { every: number; stride: number } | null;
 }
 
 export const DEFAULT_TRAIN_CONFIG: Readonly<Omit<TrainConfig, "env">> = Object.freeze({
@@ -41,9 +43,10 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<Omit<TrainConfig, "env">> = Object.f
   checkpointEvery: 50_000,
   saveReplay: false,
   stopAtReturn: null,
+  video: null,
 });
 
-const TRAIN_KEYS = ["env", "envOptions", "pipeline", "agent", "totalSteps", "evalEvery", "evalEpisodes", "evalSeed", "checkpointEvery", "saveReplay", "stopAtReturn"] as const;
+const TRAIN_KEYS = ["env", "envOptions", "pipeline", "agent", "totalSteps", "evalEvery", "evalEpisodes", "evalSeed", "checkpointEvery", "saveReplay", "stopAtReturn", "video"] as const;
 
 function positiveInt(key: string, v: unknown): void {
   if (!Number.isInteger(v) || (v as number) <= 0) throw new Error(`train config: ${key} = ${JSON.stringify(v)} is invalid; expected a positive integer`);
@@ -74,6 +77,12 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> & { env: string
   if (typeof cfg.saveReplay !== "boolean") throw new Error(`train config: saveReplay must be true or false, got ${JSON.stringify(cfg.saveReplay)}`);
   if (cfg.stopAtReturn !== null && !Number.isFinite(cfg.stopAtReturn)) {
     throw new Error(`train config: stopAtReturn must be a number or null, got ${JSON.stringify(cfg.stopAtReturn)}`);
+  }
+  if (cfg.video !== null) {
+    if (typeof cfg.video !== "object") throw new Error(`train config: video must be { every, stride } or null, got ${JSON.stringify(cfg.video)}`);
+    cfg.video = { every: cfg.video.every, stride: cfg.video.stride ?? 1 };
+    positiveInt("video.every", cfg.video.every);
+    positiveInt("video.stride", cfg.video.stride);
   }
   resolveDQNConfig(cfg.agent);
   return cfg;

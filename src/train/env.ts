@@ -10,9 +10,12 @@ import { dqnImagePipeline } from "../wrappers/pipeline.js";
 import { RecordEpisodeStatistics } from "../wrappers/record-episode-statistics.js";
 import type { TrainConfig } from "./config.js";
 
-/** The env as training and evaluation see it: RecordEpisodeStatistics innermost, so returns are the env's own. */
-export function makeTrainEnv(cfg: Pick<TrainConfig, "env" | "envOptions" | "pipeline">): Env {
-  const base = new RecordEpisodeStatistics(make(cfg.env, cfg.envOptions));
+/**
+ * The env as training and evaluation see it: RecordEpisodeStatistics innermost, so returns
+ * are the env's own; `wrapRaw` may wrap the raw env first (RecordVideo).
+ */
+export function makeTrainEnv(cfg: Pick<TrainConfig, "env" | "envOptions" | "pipeline">, wrapRaw: (env: Env) => Env = (e) => e): Env {
+  const base = new RecordEpisodeStatistics(wrapRaw(make(cfg.env, cfg.envOptions)));
   return cfg.pipeline === null ? base : (dqnImagePipeline(base, cfg.pipeline) as unknown as Env);
 }
 

@@ -19,6 +19,7 @@ import { resolveTrainConfig, type TrainConfig } from "./config.js";
 import { evaluate } from "./evaluate.js";
 import { agentSpec, makeTrainEnv } from "./env.js";
 import { createMemory } from "./memory.js";
+import { RecordVideo } from "./record-video.js";
 import { CsvLog, writeFileAtomic } from "./files.js";
 import { readCheckpoint, saveCheckpoint, saveModel, type RunProgress } from "./model-file.js";
 
@@ -28,6 +29,7 @@ export type TrainEvent =
   | { kind: "episode"; step: number; episode: number; ret: number; length: number }
   | { kind: "eval"; step: number; mean: number; std: number; min: number; max: number; isBest: boolean }
   | { kind: "checkpoint"; step: number; path: string }
+  | { kind: "video"; path: string; episode: number; ret: number }
   | { kind: "done"; step: number; reason: "finished" | "goal" | "interrupted"; seconds: number };
 
 export interface TrainOptions {
@@ -98,7 +100,11 @@ export async function train(config: Partial<TrainConfig> & { env: string }, opts
   const n = agentCfg.numEnvs;
   const envEpisodes = resumed ? [...resumed.meta.progress.envEpisodes] : new Array<number>(n).fill(0);
   if (envEpisodes.length !== n) throw new Error(`checkpoint has ${envEpisodes.length} envs, config says numEnvs ${n}`);
-  const venv = new VectorEnv(n, () => makeTrainEnv(cfg), {
+  const video = cfg.video;
+  const venv = new VectorEnv(n, (i) => makeTrainEnv(cfg, (raw) => (video && i === 0
+    ? new RecordVideo(raw, { dir: join(runDir, "videos"), every: video.every, stride: video.stride, firstEpisode: envEpisodes[0],
+      onSaved: (path, episode, ret) => emit({ kind: "video", path, episode, ret }) })
+    : raw)), {
     // Called inside `step`, before the loop below counts the finished episode.
     autoresetSeed: (i: number) => episodeSeed(agentCfg.seed, i, envEpisodes[i]! + 1),
   });
