@@ -7,9 +7,10 @@
  * does not need the training process (a finished run shows its full history).
  *
  * Events: `config` (config.json or null), `history` {episodes, progress}, `episodes` rows[],
- * `progress` rows[], `reset` {file} when a file shrank (resume truncation).
+ * `progress` rows[], `reset` {file} when a file shrank (resume truncation), `video` {name}
+ * for the newest GIF in videos/ (served at /videos/<name>).
  */
-import { readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { CsvTail, type CsvRow } from "./csv-tail.js";
 import { listen, sendText, type WebServer } from "./http.js";
@@ -53,8 +54,32 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   episodes.subscribe({ rows: (r: CsvRow[]) => broadcast("episodes", r), reset: () => broadcast("reset", { file: "episodes" }) });
   progress.subscribe({ rows: (r: CsvRow[]) => broadcast("progress", r), reset: () => broadcast("reset", { file: "progress" }) });
 
+  const videoDir = join(runDir, "videos");
+  const VIDEO_NAME = /^episode-(\d+)\.gif$/;
+  let newestVideo: string | null = null;
+  const videoTick = () => {
+    let best: string | null = null;
+    let bestEpisode = -1;
+    try {
+      for (const f of readdirSync(videoDir)) {
+        const m = VIDEO_NAME.exec(f);
+        if (m && Number(m[1]) > bestEpisode) {
+          bestEpisode = Number(m[1]);
+          best = f;
+        }
+      }
+    } catch {
+      return; // no videos (yet)
+    }
+    if (best !== newestVideo) {
+      newestVideo = best;
+      broadcast("video", { name: best });
+    }
+  };
+
   let configStamp = "";
   const configTick = () => {
+    videoTick();
     let stamp = "";
     try {
       const st = statSync(configPath);
@@ -87,6 +112,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
         const s = openSse(req, res);
         s.send("config", readConfig(configPath));
         s.send("history", { episodes: episodes.history, progress: progress.history });
+        if (newestVideo !== null) s.send("video", { name: newestVideo });
         clients.add(s);
         s.onClose(() => clients.delete(s));
         return;
@@ -94,8 +120,19 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       case "/favicon.ico":
         res.writeHead(204).end();
         return;
-      default:
+      default: {
+        const name = url.pathname.startsWith("/videos/") ? url.pathname.slice("/videos/".length) : "";
+        if (VIDEO_NAME.test(name)) {
+          try {
+            const gif = readFileSync(join(videoDir, name));
+            res.writeHead(200, { "content-type": "image/gif", "cache-control": "no-store" }).end(gif);
+            return;
+          } catch {
+            // fall through to 404
+          }
+        }
         return sendText(res, 404, "not found\n");
+      }
     }
   }, opts);
 

@@ -210,6 +210,13 @@ es.addEventListener("reset", function (e) {
   else { var keep = ep; clearData(); ep = keep; }
   schedule();
 });
+es.addEventListener("video", function (e) {
+  var v = JSON.parse(e.data);
+  if (!v.name) return;
+  el("video").src = "/videos/" + encodeURIComponent(v.name);
+  el("video-name").textContent = v.name.replace(".gif", "").replace("-", " ");
+  el("video-card").hidden = false;
+});
 es.addEventListener("config", function (e) {
   var c = JSON.parse(e.data);
   el("config").textContent = c === null ? "(no config.json yet)" : JSON.stringify(c, null, 2);
@@ -236,6 +243,7 @@ export function dashboardHtml(runDir: string): string {
   <section class="card"><h2>Exploration rate ε</h2><canvas class="chart" id="c-eps"></canvas></section>
   <section class="card"><h2>Mean Q</h2><canvas class="chart" id="c-q"></canvas></section>
   <section class="card"><h2>Throughput</h2><canvas class="chart" id="c-sps"></canvas></section>
+  <section class="card wide" id="video-card" hidden><h2>Newest recorded episode: <span id="video-name"></span></h2><img id="video" class="frame" alt="recorded episode"></section>
   <section class="card wide"><h2>Config</h2><pre id="config">(waiting)</pre></section>
 </main>
 <script>${CHART_JS}${DASHBOARD_JS}</script>

@@ -1,7 +1,7 @@
 /** CSV tailing, the SSE streams of `deepq watch` / `deepq play`, PNG frames and model bytes, without a browser. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { get, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -291,4 +291,35 @@ test("cli: watch and play are commands; watch rejects a missing run directory", 
     process.stderr.write = orig;
   }
   assert.match(errs.join(""), /not a directory/);
+});
+
+test("dashboard: the newest recorded episode is announced and served; other paths are not", async () => {
+  const dir = tmp();
+  mkdirSync(join(dir, "videos"));
+  writeFileSync(join(dir, "videos", "episode-3.gif"), "GIF89a-3");
+  writeFileSync(join(dir, "videos", "episode-10.gif"), "GIF89a-10");
+  writeFileSync(join(dir, "config.json"), "{}");
+  const dash = await startDashboard({ runDir: dir, port: 0, intervalMs: 60_000 });
+  try {
+    const events = await sseEvents(`${dash.url}events`, (ev) => ev.some((e) => e.event === "video"));
+    assert.deepEqual(events.find((e) => e.event === "video")!.data, { name: "episode-10.gif" });
+    const gif = await fetch(`${dash.url}videos/episode-10.gif`);
+    assert.equal(gif.status, 200);
+    assert.equal(gif.headers.get("content-type"), "image/gif");
+    assert.equal(await gif.text(), "GIF89a-10");
+    for (const bad of ["videos/..%2Fconfig.json", "videos/episode-1.gif", "config.json"]) {
+      assert.equal((await fetch(`${dash.url}${bad}`)).status, 404, bad);
+    }
+    writeFileSync(join(dir, "videos", "episode-20.gif"), "GIF89a-20");
+    const seen: unknown[] = [];
+    const later = sseEvents(`${dash.url}events`, (ev) => ev.filter((e) => e.event === "video").length >= 2, 5000, (e) => {
+      if (e.event === "video") seen.push(e.data);
+      if (e.event === "history") dash.poll();
+    });
+    await later;
+    assert.deepEqual(seen.at(-1), { name: "episode-20.gif" });
+  } finally {
+    await dash.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
