@@ -1,0 +1,123 @@
+/**
+ * `npm run bench:solve` (long): the tuned CartPole-v1 and LunarLander-v3 presets on 5 seeds
+ * each. For every run: when its periodic evaluation first reached the goal (wall-clock s and
+ * env steps), and the mean over 100 greedy episodes of the final model. Also the CleanRL
+ * CartPole loop's speed. Writes bench/results/solve.json and bench/results/loop.json.
+ *
+ *   node --import tsx bench/solve.ts [--seeds 5] [--only CartPole-v1] [--skip-loop]
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import type { Observation } from "../src/envs/core.js";
+import "../src/envs/index.js";
+import { loadPreset } from "../src/cli/presets.js";
+import { makeTrainEnv } from "../src/train/env.js";
+import { evaluate } from "../src/train/evaluate.js";
+import { loadModel } from "../src/train/model-file.js";
+import { train } from "../src/train/trainer.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const { values } = parseArgs({
+  options: { seeds: { type: "string", default: "5" }, only: { type: "string" }, "skip-loop": { type: "boolean", default: false } },
+});
+
+const GOALS: Record<string, number> = { "CartPole-v1": 500, "LunarLander-v3": 250 };
+
+interface SolveRow {
+  seed: number;
+  wall_s: number | null;
+  steps: number | null;
+  eval_mean: number;
+  eval_std: number;
+  total_wall_s: number;
+}
+
+async function solve(env: string, seed: number): Promise<SolveRow> {
+  const preset = loadPreset(env);
+  const dir = mkdtempSync(join(tmpdir(), "deepq-solve-"));
+  const t0 = performance.now();
+  let reached: { wall: number; steps: number } | null = null;
+  try {
+    await train({ ...preset, stopAtReturn: GOALS[env]!, agent: { ...preset.agent, seed } }, {
+      runDir: dir,
+      onEvent: (e) => {
+        if (e.kind === "eval" && reached === null && e.mean >= GOALS[env]!) reached = { wall: (performance.now() - t0) / 1000, steps: e.step };
+      },
+    });
+    const total = (performance.now() - t0) / 1000;
+    const { agent, info } = loadModel(join(dir, "model.safetensors"));
+    const r = evaluate(makeTrainEnv(info), (o: Observation) => agent.act(o as Float32Array, { epsilon: 0 }), { episodes: 100, seed: 10_000_000 });
+    const hit = reached as { wall: number; steps: number } | null;
+    return { seed, wall_s: hit ? round(hit.wall) : null, steps: hit?.steps ?? null, eval_mean: round(r.mean), eval_std: round(r.std), total_wall_s: round(total) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const round = (v: number) => Number(v.toFixed(2));
+
+/** CleanRL's dqn.py CartPole settings; steps/s over the learning phase. */
+async function cleanrlLoop(): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), "deepq-loop-"));
+  const learningStarts = 10_000;
+  let mark: { step: number; t: number } | null = null;
+  let end = { step: 0, t: 0 };
+  try {
+    await train({
+      env: "CartPole-v1",
+      totalSteps: learningStarts + 40_000,
+      evalEvery: 10_000_000,
+      evalEpisodes: 1,
+      checkpointEvery: 10_000_000,
+      agent: {
+        network: { kind: "mlp", hidden: [120, 84] }, loss: "mse", optimizer: "adam", lr: 2.5e-4, gamma: 0.99,
+        batchSize: 128, bufferSize: 10_000, learningStarts, trainFreq: 1, gradientSteps: 1, targetUpdateInterval: 500,
+        exploration: { kind: "linear", start: 1, end: 0.05, fraction: 0.5 }, maxGradNorm: null, seed: 1,
+      },
+    }, {
+      runDir: dir,
+      onEvent: (e) => {
+        if (e.kind !== "progress") return;
+        const now = performance.now();
+        if (mark === null && e.step > learningStarts) mark = { step: e.step, t: now };
+        end = { step: e.step, t: now };
+      },
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const m = mark as { step: number; t: number } | null;
+  if (m === null) throw new Error("cleanrl loop: no progress after learning started");
+  return ((end.step - m.step) / (end.t - m.t)) * 1000;
+}
+
+function merge(path: string, update: Record<string, unknown>): void {
+  let old: Record<string, unknown> = {};
+  try {
+    old = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+  } catch {
+    // first run
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify({ ...old, ...update }, null, 2)}\n`);
+}
+
+const seeds = Number(values.seeds);
+for (const env of Object.keys(GOALS)) {
+  if (values.only && values.only !== env) continue;
+  const rows: SolveRow[] = [];
+  for (let seed = 0; seed < seeds; seed++) {
+    const row = await solve(env, seed);
+    rows.push(row);
+    console.log(`${env} seed ${seed}: goal ${row.wall_s === null ? "not reached" : `at ${row.wall_s} s (${row.steps} steps)`}; 100-episode eval ${row.eval_mean} ± ${row.eval_std}`);
+  }
+  merge(join(root, "bench/results/solve.json"), { [env]: rows });
+}
+if (!values["skip-loop"]) {
+  const sps = await cleanrlLoop();
+  console.log(`cleanrl-cartpole loop: ${sps.toFixed(0)} steps/s`);
+  merge(join(root, "bench/results/loop.json"), { "cleanrl-cartpole": { steps_per_s: Math.round(sps) } });
+}
