@@ -3,6 +3,12 @@
  * random actions, one core, resetting at episode end. Writes bench/results/envs.json
  * as `{ "<env id>": { "steps_per_s": n } }`. Ids not yet registered are skipped.
  *
+ * Then agent steps per second of CarRacing-v3 through the DQN image pipeline
+ * (`dqnImagePipeline(make("CarRacing-v3", { continuous: false }))`: TimeLimit, 50 no-ops per
+ * reset, FrameSkip(4), crop, gray, stack), with FrameSkip's observation skipping (the
+ * default) and without it, in the same process: `"CarRacing-v3 dqnImagePipeline":
+ * { "agent_steps_per_s", "agent_steps_per_s_no_skip" }`.
+ *
  *   node --import tsx bench/envs.ts [--seconds 2]
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -11,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import { registerBuiltins } from "../src/envs/builtins.js";
 import type { Action, Env } from "../src/envs/core.js";
 import { make, registration } from "../src/envs/registry.js";
+import { Crop, DEFAULT_CROP, FrameSkip, FrameStack, GrayScale, NoopReset, dqnImagePipeline } from "../src/wrappers/index.js";
 
 interface Case {
   id: string;
@@ -76,7 +83,7 @@ function run(env: Env, actions: readonly Action[], seconds: number): number {
 function main(): void {
   const seconds = parseSeconds(process.argv.slice(2));
   registerBuiltins();
-  const results: Record<string, { steps_per_s: number }> = {};
+  const results: Record<string, Record<string, number>> = {};
   const rows: string[][] = [];
   for (const c of CASES) {
     if (registration(c.id) === undefined) {
@@ -103,6 +110,25 @@ function main(): void {
   const fmt = (r: string[]) => r.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join("  ");
   console.log(fmt(header));
   for (const r of rows) console.log(fmt(r));
+
+  const pipeId = "CarRacing-v3";
+  if (registration(pipeId) !== undefined) {
+    const measure = (env: Env) => {
+      const actions = actionPool(env);
+      env.reset({ seed: 0 });
+      run(env, actions, seconds * WARMUP_FRACTION);
+      const sps = run(env, actions, seconds);
+      env.close();
+      return sps;
+    };
+    const raw = () => make(pipeId, { continuous: false });
+    const skip = measure(dqnImagePipeline(raw()));
+    // The same chain with every frame drawn (FrameSkip told not to skip).
+    const noSkip = measure(new FrameStack(new GrayScale(new Crop(new FrameSkip(new NoopReset(raw(), { noops: 50 }), 4, { skipObservations: false }), DEFAULT_CROP)), 4));
+    results[`${pipeId} dqnImagePipeline`] = { agent_steps_per_s: Math.round(skip), agent_steps_per_s_no_skip: Math.round(noSkip) };
+    console.log(`${pipeId} through dqnImagePipeline: ${Math.round(skip).toLocaleString("en-US")} agent steps/s ` +
+      `(${Math.round(noSkip).toLocaleString("en-US")} drawing every skipped frame, ${(skip / noSkip).toFixed(2)}×)`);
+  }
 
   const out = join(dirname(fileURLToPath(import.meta.url)), "results", "envs.json");
   mkdirSync(dirname(out), { recursive: true });

@@ -42,10 +42,11 @@ export { PLAYFIELD };
 const { SIZE, WHEEL_R, WHEEL_W } = carConstants;
 
 /**
- * Surface rows scanned per state-pixel row: 2 of the 8⅓ (every row would be exact
- * to the rasterizer's rules, 0.49/255 mean error, but 4× the spans; 2 gives 0.6/255).
+ * Surface rows scanned per state-pixel row above the bar: 1 of the 8⅓, the middle one
+ * (0.29/255 mean error against Gymnasium's frames; 2 rows give 0.21/255 at ~1.8× the
+ * drawing time, since rows fed by one surface row are written directly).
  */
-const STATE_ROWS_PER_PIXEL = 2;
+const STATE_ROWS_PER_PIXEL = 1;
 /** From this state row down (the indicator bar) every surface row is scanned: thin bars, small digits. */
 const STATE_BAR_ROW = 84;
 
@@ -71,6 +72,8 @@ interface TileTag {
   tile: number;
 }
 
+/** The background quad (the whole playfield). */
+const BACKGROUND = new Float64Array([PLAYFIELD, PLAYFIELD, PLAYFIELD, -PLAYFIELD, -PLAYFIELD, -PLAYFIELD, -PLAYFIELD, PLAYFIELD]);
 const WHEEL_COLOR = rgbInt(0, 0, 0);
 const WHEEL_WHITE = rgbInt(77, 77, 77);
 const MUD_COLOR = rgbInt(102, 102, 0);
@@ -105,6 +108,10 @@ export class CarRacing implements Env<Uint8Array, Action> {
   private prevReward = 0.0;
   private newLap = false;
   private t = 0.0;
+  /** skipObservation() was called: the next step draws no state frame. */
+  private skipNext = false;
+  /** The last step skipped its frame; the score it would have shown (reward before the step's −0.1). */
+  private pendingScore: number | null = null;
   private readonly state = occludeBar(new SpanRaster(STATE_W, STATE_H, STATE_ROWS_PER_PIXEL, STATE_BAR_ROW));
   private video: SpanRaster | undefined;
   // Scratch polygon buffers.
@@ -160,6 +167,8 @@ export class CarRacing implements Env<Uint8Array, Action> {
     this.tileVisitedCount = 0;
     this.t = 0.0;
     this.newLap = false;
+    this.skipNext = false;
+    this.pendingScore = null;
 
     if (this.options.domainRandomize) {
       let randomize = true;
@@ -246,6 +255,23 @@ export class CarRacing implements Env<Uint8Array, Action> {
     return this.advance(action);
   }
 
+  /**
+   * The next step's observation will not be read (FrameSkip's repeated steps): it returns
+   * the observation buffer without drawing into it. Not part of Gymnasium's API; see
+   * `SkippableObservation` in wrappers/frame-skip.ts.
+   */
+  skipObservation(): void {
+    this.skipNext = true;
+  }
+
+  /** Draws the frame the last step skipped (no-op otherwise), identical to drawing it then. */
+  completeObservation(): void {
+    const score = this.pendingScore;
+    if (score === null) return;
+    this.pendingScore = null;
+    this.drawFrame(this.state, false, score);
+  }
+
   private advance(action: Action | null): StepResult<Uint8Array> {
     const car = this.car!;
     if (action !== null) {
@@ -271,7 +297,16 @@ export class CarRacing implements Env<Uint8Array, Action> {
     this.world!.step(1.0 / FPS, 6 * 30, 2 * 30);
     this.t += 1.0 / FPS;
 
-    const obs = this.drawFrame(this.state, false);
+    let obs: Uint8Array;
+    if (this.skipNext && action !== null) {
+      // Everything the frame shows is final now except the score, drawn before the −0.1 below.
+      this.pendingScore = this.reward;
+      obs = this.state.out;
+    } else {
+      this.pendingScore = null;
+      obs = this.drawFrame(this.state, false, this.reward);
+    }
+    this.skipNext = false;
 
     let stepReward = 0;
     let terminated = false;
@@ -306,7 +341,7 @@ export class CarRacing implements Env<Uint8Array, Action> {
   render(): RenderFrame {
     if (!this.car) throw new Error(`${this.name}: call reset() before render()`);
     this.video ??= occludeBar(new SpanRaster(VIDEO_W, VIDEO_H));
-    const data = this.drawFrame(this.video, true).slice();
+    const data = this.drawFrame(this.video, true, this.reward).slice();
     return { width: VIDEO_W, height: VIDEO_H, data };
   }
 
@@ -314,7 +349,7 @@ export class CarRacing implements Env<Uint8Array, Action> {
 
   // ---- drawing -------------------------------------------------------------------------
 
-  private drawFrame(r: SpanRaster, particles: boolean): Uint8Array {
+  private drawFrame(r: SpanRaster, particles: boolean, score: number): Uint8Array {
     const car = this.car!;
     r.clear();
     const hull = car.hull;
@@ -333,11 +368,14 @@ export class CarRacing implements Env<Uint8Array, Action> {
     this.ty = WINDOW_H / 4 + (scrollX * sa + scrollY * ca);
 
     // Background
-    const B = PLAYFIELD;
-    this.worldPoly([B, B, B, -B, -B, -B, -B, B], 4, rgbOf(this.bgColor), r, false);
+    this.worldPoly(BACKGROUND, 4, rgbOf(this.bgColor), r, false);
     // World-space bounds of the visible surface (plus a pixel), to skip what cannot show.
     this.viewBounds();
-    const [vx0, vy0, vx1, vy1] = this.view;
+    const view = this.view;
+    const vx0 = view[0]!;
+    const vy0 = view[1]!;
+    const vx1 = view[2]!;
+    const vy1 = view[3]!;
     // Grass patches (disjoint squares of one colour, so only the visible ones matter).
     const grass = rgbOf(this.grassColor);
     const sq = this.sqBuf;
@@ -376,7 +414,7 @@ export class CarRacing implements Env<Uint8Array, Action> {
     if (particles) this.drawParticles(r);
     this.drawCar(r);
     this.drawIndicators(r);
-    drawScore(r, this.reward);
+    drawScore(r, score);
     return r.resolve();
   }
 

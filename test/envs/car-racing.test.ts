@@ -9,6 +9,7 @@ import type { Env, StepResult } from "../../src/envs/core.js";
 import { Box, Discrete } from "../../src/envs/spaces.js";
 import { GrayScale } from "../../src/wrappers/gray-scale.js";
 import { Crop } from "../../src/wrappers/crop.js";
+import { FrameSkip } from "../../src/wrappers/frame-skip.js";
 import { fixtureMeta, fixturesDir, haveFixtures, loadFixture, skipWithoutFixtures } from "../helpers/fixtures.js";
 
 registerBuiltins();
@@ -294,4 +295,52 @@ test("render() gives the 600x400 video frame", () => {
   assert.equal(f.data.length, 600 * 400 * 3);
   // Bottom-left corner is the black indicator bar, the middle of the screen is road (grey).
   assert.deepEqual(Array.from(f.data.subarray((399 * 600) * 3, (399 * 600) * 3 + 3)), [0, 0, 0]);
+});
+
+test("FrameSkip's skipped frames: observations bit-identical, rewards and flags unchanged", () => {
+  // Episodes of 30 raw steps end on a skipped inner step (30 = 7·4 + 2); the lap is then
+  // completed on the first (skipped) inner step of an agent step.
+  const mk = (skipObservations: boolean) => {
+    const inner = make("CarRacing-v3", { continuous: false, max_episode_steps: 30 });
+    return { env: new FrameSkip(inner, 4, { skipObservations }), raw: (inner as unknown as { unwrapped: Env }).unwrapped as CarRacing };
+  };
+  const a = mk(true);
+  const b = mk(false);
+  assert.equal(a.env.skipsObservations, true);
+  assert.equal(b.env.skipsObservations, false);
+  const same = (ra: StepResult, rb: StepResult, what: string) => {
+    assert.ok(Buffer.from(ra.obs as Uint8Array).equals(Buffer.from(rb.obs as Uint8Array)), `${what}: observation`);
+    assert.deepEqual([ra.reward, ra.terminated, ra.truncated, ra.info], [rb.reward, rb.terminated, rb.truncated, rb.info], what);
+  };
+  let s = 5;
+  for (let episode = 0; episode < 3; episode++) {
+    const oa = a.env.reset({ seed: episode }).obs as Uint8Array;
+    const ob = b.env.reset({ seed: episode }).obs as Uint8Array;
+    assert.ok(Buffer.from(oa).equals(Buffer.from(ob)), "reset observation");
+    for (let t = 0; ; t++) {
+      if (episode === 2 && t === 3) {
+        // Pretend every tile was visited: the next raw step terminates.
+        for (const e of [a, b]) (e.raw as unknown as { tileVisitedCount: number }).tileVisitedCount = e.raw.trackPoints.length;
+      }
+      s = (s * 1103515245 + 12345) & 0x7fffffff;
+      const action = s % 5;
+      const ra = a.env.step(action);
+      const rb = b.env.step(action);
+      same(ra, rb, `episode ${episode} step ${t}`);
+      if (ra.terminated || ra.truncated) {
+        assert.equal(episode === 2 ? ra.terminated : ra.truncated, true);
+        break;
+      }
+    }
+  }
+  // Without FrameSkip nothing changes: skipObservation() affects only the next step.
+  const raw = new CarRacing({ continuous: false });
+  const ref = new CarRacing({ continuous: false });
+  raw.reset({ seed: 1 });
+  ref.reset({ seed: 1 });
+  raw.skipObservation();
+  raw.step(3);
+  ref.step(3);
+  raw.completeObservation();
+  assert.ok(Buffer.from(raw.step(3).obs).equals(Buffer.from(ref.step(3).obs)));
 });

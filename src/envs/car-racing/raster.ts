@@ -6,12 +6,22 @@
  * draws it (SDL_gfx `filledPolygon` for the track and grass, pygame's
  * `draw.polygon` for the car and the indicators) into horizontal spans of the
  * 1000×800 surface: exactly the pixels pygame sets. Per surface row the spans are
- * resolved front to back (what is painted later hides what is under it) and only
- * their visible parts are integrated into the output pixels they overlap, which is
+ * resolved front to back (what is painted later hides what is under it) into visible
+ * pieces, and only those are integrated into the output pixels they overlap, which is
  * the area average `pygame.transform.smoothscale` computes when shrinking. Its
  * 16.16 fixed-point truncation is applied through per-row/column lookup tables (for
  * 1000→96 and 800→96 each pass is max(v − 1, 0), so the pair becomes max(v − 2, 0)),
  * so uniform areas come out byte-exact. Cost: O(visible span pieces + output pixels).
+ *
+ * How the pieces reach the pixels:
+ * - an output row made by one scanned surface row of weight 1 (the state view with
+ *   `rowsPerPixel` 1) is written directly, left to right: whole pixels take the colour,
+ *   boundary pixels the area average;
+ * - otherwise pieces are added as differences (Int32, 16.16 fixed point, each full
+ *   pixel's share rounded once so runs telescope exactly) into a per-row buffer that one
+ *   running sum per channel integrates at the end;
+ * - consecutive scanned rows with identical spans (the indicator bar's rectangles, the
+ *   car's straight sides) are resolved once, their weights summed per output row.
  *
  * With `rowsPerPixel` > 0 only that many evenly spaced surface rows per output row are
  * scanned (rows from `exactFromRow` down are all scanned): fewer spans, a little
@@ -21,7 +31,11 @@
  * ~0.05 output pixels at 96×96).
  */
 export const SRC_W = 1000;
+/** Accumulation is in 16.16 fixed point (Int32): colour × coverage × weight, rounded per piece. */
+const FIX_BITS = 16;
+const FIX = 1 << FIX_BITS;
 export const SRC_H = 800;
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** pygame's `filter_shrink_X/Y` (16.16 fixed point) on a constant line of value v, per output index. */
 function shrinkTable(src: number, dst: number): Uint8Array[] {
@@ -61,8 +75,12 @@ export class SpanRaster {
   private x0: Float64Array;
   private x1: Float64Array;
   private col: Int32Array;
-  private readonly acc: Float64Array;
-  private readonly diff: Float64Array;
+  /** Per output row (W + 1) × RGB differences: a pixel's value is the running sum of its row up to it. */
+  private readonly diff: Int32Array;
+  /** `out` viewed as little-endian words (writeRow's long runs). */
+  private readonly out32: Uint32Array;
+  /** `out` viewed as clamped bytes. */
+  private readonly outClamped: Uint8ClampedArray;
   private readonly sx: number;
   /** Per surface row: first output row, its weight, and the second row's weight (rows straddle at most 2). */
   private readonly rowOut: Int32Array;
@@ -77,8 +95,24 @@ export class SpanRaster {
   private cs = new Float64Array(256);
   private ce = new Float64Array(256);
   private readonly ints = new Int32Array(64);
+  // Visible pieces of one row: output columns [pa, pb) and colour.
+  private pa = new Float64Array(256);
+  private pb = new Float64Array(256);
+  private pc = new Int32Array(256);
+  private order = new Int32Array(256);
+  /** Output rows made by exactly one sampled surface row of weight 1 (written directly by resolve). */
+  private readonly direct: Uint8Array;
+  /** Rows writeRow() produced in this resolve (integration skips them). */
+  private readonly written: Uint8Array;
+  /** Summed row weight per output row of the group being resolved. */
+  private readonly groupW: Float64Array;
   private readonly vx = new Int32Array(64);
   private readonly vy = new Int32Array(64);
+  // A polygon's non-horizontal edges, top end first.
+  private readonly eya = new Int32Array(64);
+  private readonly eyb = new Int32Array(64);
+  private readonly exa = new Int32Array(64);
+  private readonly exb = new Int32Array(64);
 
   /** Source row → sample index, or −1 for rows not sampled. */
   private readonly rowToSample = new Int32Array(SRC_H).fill(-1);
@@ -103,8 +137,10 @@ export class SpanRaster {
     this.x0 = new Float64Array(ns * this.cap);
     this.x1 = new Float64Array(ns * this.cap);
     this.col = new Int32Array(ns * this.cap);
-    this.acc = new Float64Array(width * height * 3);
-    this.diff = new Float64Array((width + 1) * height * 3);
+    this.groupW = new Float64Array(height + 1);
+    this.out32 = new Uint32Array(this.out.buffer, this.out.byteOffset, this.out.length >> 2);
+    this.outClamped = new Uint8ClampedArray(this.out.buffer, this.out.byteOffset, this.out.length);
+    this.diff = new Int32Array((width + 1) * height * 3);
     this.sx = width / SRC_W;
     const sy = height / SRC_H;
     this.rowOut = new Int32Array(ns);
@@ -150,6 +186,20 @@ export class SpanRaster {
     // then the pair is just max(v − 2, 0), without lookups.
     const minusOne = (t: Uint8Array) => t.every((u, i) => u === Math.max((i & 255) - 1, 0));
     this.bias = minusOne(this.tx) && minusOne(this.ty) ? 2 : -1;
+    // Rows fed by a single sampled row of weight 1 (sampled rows with rowsPerPixel 1).
+    const feeds = new Int32Array(height + 1);
+    for (let i = 0; i < ns; i++) {
+      feeds[this.rowOut[i]!]++;
+      if (this.rowW1[i]! > 0) feeds[this.rowOut[i]! + 1]++;
+    }
+    this.direct = new Uint8Array(height);
+    this.written = new Uint8Array(height);
+    if (this.bias >= 0) {
+      for (let i = 0; i < ns; i++) {
+        const r = this.rowOut[i]!;
+        if (feeds[r] === 1 && this.rowW0[i] === 1 && this.rowW1[i] === 0) this.direct[r] = 1;
+      }
+    }
   }
 
   /**
@@ -223,7 +273,32 @@ export class SpanRaster {
     if (maxx < 0 || minx >= SRC_W) return;
     const y0 = Math.max(miny, flip ? SRC_H - this.occludedFrom : 0);
     const y1 = Math.min(maxy, SRC_H - 1);
+    if (y0 > y1) return;
+    // Non-horizontal edges, top to bottom: (ya, yb, xa, xb).
     const ints = this.ints;
+    const eya = this.eya;
+    const eyb = this.eyb;
+    const exa = this.exa;
+    const exb = this.exb;
+    let ne = 0;
+    for (let i = 0; i < n; i++) {
+      const i1 = i === 0 ? n - 1 : i - 1;
+      const ya = vy[i1]!;
+      const yb = vy[i]!;
+      if (ya < yb) {
+        eya[ne] = ya;
+        eyb[ne] = yb;
+        exa[ne] = vx[i1]!;
+        exb[ne] = vx[i]!;
+        ne++;
+      } else if (ya > yb) {
+        eya[ne] = yb;
+        eyb[ne] = ya;
+        exa[ne] = vx[i]!;
+        exb[ne] = vx[i1]!;
+        ne++;
+      }
+    }
     const r2s = this.rowToSample;
     for (let y = y0; y <= y1; y++) {
       if (r2s[flip ? SRC_H - 1 - y : y]! < 0) {
@@ -233,25 +308,13 @@ export class SpanRaster {
         y = ny;
       }
       let m = 0;
-      for (let i = 0; i < n; i++) {
-        const i1 = i === 0 ? n - 1 : i - 1;
-        const i2 = i;
-        let ya = vy[i1]!;
-        let yb = vy[i2]!;
-        let xa: number;
-        let xb: number;
-        if (ya < yb) {
-          xa = vx[i1]!;
-          xb = vx[i2]!;
-        } else if (ya > yb) {
-          yb = vy[i1]!;
-          ya = vy[i2]!;
-          xb = vx[i1]!;
-          xa = vx[i2]!;
-        } else continue;
+      for (let e = 0; e < ne; e++) {
+        const ya = eya[e]!;
+        const yb = eyb[e]!;
         if ((y >= ya && y < yb) || (y === maxy && y > ya && y <= yb)) {
           // ((65536 * (y - y1)) / (y2 - y1)) * (x2 - x1) + (65536 * x1), C int arithmetic.
-          ints[m++] = (Math.trunc((65536 * (y - ya)) / (yb - ya)) * (xb - xa) + 65536 * xa) | 0;
+          const xa = exa[e]!;
+          ints[m++] = (Math.trunc((65536 * (y - ya)) / (yb - ya)) * (exb[e]! - xa) + 65536 * xa) | 0;
         }
       }
       sortSmall(ints, m);
@@ -291,6 +354,15 @@ export class SpanRaster {
     const ints = this.ints;
     const y0 = Math.max(miny, flip ? SRC_H - this.occludedFrom : 0);
     const y1 = Math.min(maxy, SRC_H - 1);
+    if (
+      n === 4 &&
+      ((vy[0] === vy[1] && vx[1] === vx[2] && vy[2] === vy[3] && vx[3] === vx[0]) ||
+        (vx[0] === vx[1] && vy[1] === vy[2] && vx[2] === vx[3] && vy[3] === vy[0]))
+    ) {
+      // Axis-aligned rectangle (the indicators, the score): the rule fills minx..maxx on every row.
+      for (let y = y0; y <= y1; y++) this.span(flip ? SRC_H - 1 - y : y, minx, maxx, rgb);
+      return;
+    }
     const r2s = this.rowToSample;
     for (let y = y0; y <= y1; y++) {
       if (r2s[flip ? SRC_H - 1 - y : y]! < 0) {
@@ -338,185 +410,418 @@ export class SpanRaster {
   resolve(): Uint8Array {
     const W = this.width;
     const Hh = this.height;
-    const acc = this.acc;
     const diff = this.diff;
-    const sx = this.sx;
-    const cap = this.cap;
-    const X0 = this.x0;
-    const X1 = this.x1;
-    const COL = this.col;
     const counts = this.counts;
     const W1 = W + 1;
-    for (let j = 0; j < this.nSamples; j++) {
-      const n = counts[j]!;
-      if (n === 0) continue;
-      const r0 = this.rowOut[j]!;
-      const w0 = this.rowW0[j]!;
-      const w1 = this.rowW1[j]!;
-      const ao0 = r0 * W * 3;
-      const d0 = r0 * W1 * 3;
-      let cs = this.cs;
-      let ce = this.ce;
-      let nc = 0;
-      const base = j * cap;
-      for (let s = base + n - 1; s >= base; s--) {
-        const a = X0[s]!;
-        const b = X1[s]!;
-        const rgb = COL[s]!;
-        const rr = (rgb >> 16) & 255;
-        const gg = (rgb >> 8) & 255;
-        const bb = rgb & 255;
-        // Visible parts of [a, b): the gaps between covered intervals.
-        let k = 0;
-        while (k < nc && ce[k]! <= a) k++;
-        const lo = k;
-        let cur = a;
-        while (cur < b) {
-          if (k < nc && cs[k]! <= cur) {
-            cur = ce[k]!;
-            k++;
-            continue;
+    const out = this.out;
+    const direct = this.direct;
+    const written = this.written;
+    const wRow = this.groupW;
+    const PA = this.pa;
+    const PB = this.pb;
+    const PC = this.pc;
+    const rowOut = this.rowOut;
+    const rowW0 = this.rowW0;
+    const rowW1 = this.rowW1;
+    // Consecutive sampled rows with identical spans (the indicator bar's rectangles, black
+    // rows) are resolved once; their weights are summed per output row and emitted together.
+    let group = -1;
+    let np = 0;
+    let g0 = Hh;
+    let g1 = -1;
+    for (let j = 0; j <= this.nSamples; j++) {
+      const last = j === this.nSamples;
+      if (!last) {
+        if (counts[j] === 0) continue;
+        if (group >= 0 && this.sameSpans(group, j)) {
+          const r0 = rowOut[j]!;
+          wRow[r0] += rowW0[j]!;
+          if (r0 < g0) g0 = r0;
+          if (r0 > g1) g1 = r0;
+          const w1 = rowW1[j]!;
+          if (w1 > 0) {
+            wRow[r0 + 1] += w1;
+            if (r0 + 1 > g1) g1 = r0 + 1;
           }
-          const end = k < nc && cs[k]! < b ? cs[k]! : b;
-          if (end > cur) {
-            const pa = cur * sx;
-            const pb = end * sx;
-            if (w1 > 0) {
-              this.emit(ao0, d0, pa, pb, w0, rr, gg, bb);
-              this.emit(ao0 + W * 3, d0 + W1 * 3, pa, pb, w1, rr, gg, bb);
-            } else {
-              // emit(), inlined for the common single-row case.
-              const ia = Math.floor(pa);
-              const ib = Math.floor(pb);
-              let i = ao0 + ia * 3;
-              if (ia === ib) {
-                const c = (pb - pa) * w0;
-                acc[i] += c * rr;
-                acc[i + 1] += c * gg;
-                acc[i + 2] += c * bb;
-              } else {
-                let c = (ia + 1 - pa) * w0;
-                acc[i] += c * rr;
-                acc[i + 1] += c * gg;
-                acc[i + 2] += c * bb;
-                const ds = d0 + (ia + 1) * 3;
-                const wr = w0 * rr;
-                const wg = w0 * gg;
-                const wb = w0 * bb;
-                diff[ds] += wr;
-                diff[ds + 1] += wg;
-                diff[ds + 2] += wb;
-                const de = d0 + ib * 3;
-                diff[de] -= wr;
-                diff[de + 1] -= wg;
-                diff[de + 2] -= wb;
-                if (pb > ib && ib < W) {
-                  c = (pb - ib) * w0;
-                  i = ao0 + ib * 3;
-                  acc[i] += c * rr;
-                  acc[i + 1] += c * gg;
-                  acc[i + 2] += c * bb;
-                }
-              }
-            }
-          }
-          cur = end;
+          continue;
         }
-        // Merge [a, b) into the covered list: intervals lo.. that start at or before b overlap or touch it.
-        let hi = lo;
-        let na = a;
-        let nb = b;
-        while (hi < nc && cs[hi]! <= b) {
-          if (cs[hi]! < na) na = cs[hi]!;
-          if (ce[hi]! > nb) nb = ce[hi]!;
-          hi++;
+      }
+      // Emit the finished group's pieces into each output row it covers; a row this group
+      // alone makes (weight 1) is written directly, or copied from the first such row.
+      let src = -1;
+      for (let r = g0; r <= g1; r++) {
+        const w = wRow[r]!;
+        if (w === 0) continue;
+        wRow[r] = 0;
+        if (w === 1 && direct[r] === 1) {
+          if (src < 0) {
+            this.writeRow(r, np);
+            src = r;
+          } else {
+            out.copyWithin(r * W * 3, src * W * 3, (src + 1) * W * 3);
+          }
+          written[r] = 1;
+          continue;
         }
-        const removed = hi - lo;
-        if (removed === 0) {
-          if (nc + 1 > cs.length) {
-            this.growCovered();
-            cs = this.cs;
-            ce = this.ce;
+        const d0 = r * W1 * 3;
+        const wf = w * FIX;
+        for (let p = 0; p < np; p++) {
+          const pa = PA[p]!;
+          const pb = PB[p]!;
+          const rgb = PC[p]!;
+          const fr = ((rgb >> 16) & 255) * wf;
+          const fg = ((rgb >> 8) & 255) * wf;
+          const fb = (rgb & 255) * wf;
+          const ia = Math.floor(pa);
+          const ib = Math.floor(pb);
+          const i = d0 + ia * 3;
+          if (ia === ib) {
+            const c = pb - pa;
+            let q = (c * fr + 0.5) | 0;
+            diff[i] += q;
+            diff[i + 3] -= q;
+            q = (c * fg + 0.5) | 0;
+            diff[i + 1] += q;
+            diff[i + 4] -= q;
+            q = (c * fb + 0.5) | 0;
+            diff[i + 2] += q;
+            diff[i + 5] -= q;
+          } else {
+            // First partial pixel, the full pixels up to ib (a run), the last partial pixel;
+            // a full pixel's share is rounded once so the run telescopes exactly.
+            const c1 = ia + 1 - pa;
+            const c2 = pb - ib;
+            const e = d0 + ib * 3;
+            const inRow = ib < W;
+            let qw = (fr + 0.5) | 0;
+            let q = (c1 * fr + 0.5) | 0;
+            diff[i] += q;
+            diff[i + 3] += qw - q;
+            q = (c2 * fr + 0.5) | 0;
+            diff[e] += q - qw;
+            if (inRow) diff[e + 3] -= q;
+            qw = (fg + 0.5) | 0;
+            q = (c1 * fg + 0.5) | 0;
+            diff[i + 1] += q;
+            diff[i + 4] += qw - q;
+            q = (c2 * fg + 0.5) | 0;
+            diff[e + 1] += q - qw;
+            if (inRow) diff[e + 4] -= q;
+            qw = (fb + 0.5) | 0;
+            q = (c1 * fb + 0.5) | 0;
+            diff[i + 2] += q;
+            diff[i + 5] += qw - q;
+            q = (c2 * fb + 0.5) | 0;
+            diff[e + 2] += q - qw;
+            if (inRow) diff[e + 5] -= q;
           }
-          for (let m = nc; m > lo; m--) {
-            cs[m] = cs[m - 1]!;
-            ce[m] = ce[m - 1]!;
-          }
-          nc++;
-        } else if (removed > 1) {
-          const shift = removed - 1;
-          for (let m = lo + 1; m + shift < nc; m++) {
-            cs[m] = cs[m + shift]!;
-            ce[m] = ce[m + shift]!;
-          }
-          nc -= shift;
         }
-        cs[lo] = na;
-        ce[lo] = nb;
-        if (nc === 1 && na <= 0 && nb >= SRC_W) break;
+      }
+      if (last) break;
+      group = j;
+      np = this.visiblePieces(j);
+      const r0 = rowOut[j]!;
+      wRow[r0] += rowW0[j]!;
+      g0 = r0;
+      g1 = r0;
+      const w1 = rowW1[j]!;
+      if (w1 > 0) {
+        wRow[r0 + 1] += w1;
+        g1 = r0 + 1;
       }
     }
-    // Integrate the runs, then pygame's fixed-point truncation through the tables.
-    const out = this.out;
-    const TX = this.tx;
-    const TY = this.ty;
+    // Integrate the rows (one running sum per channel), then pygame's fixed-point truncation.
     const bias = this.bias;
     if (bias >= 0) {
-      const off = 0.5 - bias;
+      // floor(v + 0.5 − bias) by an arithmetic shift; the clamped view clamps it to 0..255.
+      const outc = this.outClamped;
+      const off = (0.5 - bias) * FIX;
       for (let r = 0; r < Hh; r++) {
-        let runR = 0;
-        let runG = 0;
-        let runB = 0;
+        if (written[r] === 1) {
+          written[r] = 0;
+          continue;
+        }
+        let runR = off;
+        let runG = off;
+        let runB = off;
         let i = r * W * 3;
         let d = r * W1 * 3;
         for (let x = 0; x < W; x++, i += 3, d += 3) {
-          runR += diff[d]!;
-          runG += diff[d + 1]!;
-          runB += diff[d + 2]!;
-          diff[d] = 0;
-          diff[d + 1] = 0;
-          diff[d + 2] = 0;
-          // Uint8Array stores wrap rather than clamp: clamp explicitly.
-          let v = Math.floor(acc[i]! + runR + off);
-          out[i] = v < 0 ? 0 : v > 255 ? 255 : v;
-          v = Math.floor(acc[i + 1]! + runG + off);
-          out[i + 1] = v < 0 ? 0 : v > 255 ? 255 : v;
-          v = Math.floor(acc[i + 2]! + runB + off);
-          out[i + 2] = v < 0 ? 0 : v > 255 ? 255 : v;
-          acc[i] = 0;
-          acc[i + 1] = 0;
-          acc[i + 2] = 0;
+          runR = (runR + diff[d]!) | 0;
+          runG = (runG + diff[d + 1]!) | 0;
+          runB = (runB + diff[d + 2]!) | 0;
+          outc[i] = runR >> FIX_BITS;
+          outc[i + 1] = runG >> FIX_BITS;
+          outc[i + 2] = runB >> FIX_BITS;
         }
-        // The run's closing entries at column W.
-        diff[d] = 0;
-        diff[d + 1] = 0;
-        diff[d + 2] = 0;
       }
-      return out;
-    }
-    for (let r = 0; r < Hh; r++) {
-      const ty = r * 256;
-      let runR = 0;
-      let runG = 0;
-      let runB = 0;
-      let i = r * W * 3;
-      let d = r * W1 * 3;
-      for (let x = 0; x < W; x++, i += 3, d += 3) {
-        runR += diff[d]!;
-        runG += diff[d + 1]!;
-        runB += diff[d + 2]!;
-        const tx = x * 256;
-        let v = (acc[i]! + runR + 0.5) | 0;
-        out[i] = TY[ty + TX[tx + (v < 0 ? 0 : v > 255 ? 255 : v)]!]!;
-        v = (acc[i + 1]! + runG + 0.5) | 0;
-        out[i + 1] = TY[ty + TX[tx + (v < 0 ? 0 : v > 255 ? 255 : v)]!]!;
-        v = (acc[i + 2]! + runB + 0.5) | 0;
-        out[i + 2] = TY[ty + TX[tx + (v < 0 ? 0 : v > 255 ? 255 : v)]!]!;
+    } else {
+      const TX = this.tx;
+      const TY = this.ty;
+      const half = FIX / 2;
+      for (let r = 0; r < Hh; r++) {
+        const ty = r * 256;
+        let runR = half;
+        let runG = half;
+        let runB = half;
+        let i = r * W * 3;
+        let d = r * W1 * 3;
+        for (let x = 0; x < W; x++, i += 3, d += 3) {
+          runR = (runR + diff[d]!) | 0;
+          runG = (runG + diff[d + 1]!) | 0;
+          runB = (runB + diff[d + 2]!) | 0;
+          const tx = x * 256;
+          let v = runR >> FIX_BITS;
+          out[i] = TY[ty + TX[tx + (v < 0 ? 0 : v > 255 ? 255 : v)]!]!;
+          v = runG >> FIX_BITS;
+          out[i + 1] = TY[ty + TX[tx + (v < 0 ? 0 : v > 255 ? 255 : v)]!]!;
+          v = runB >> FIX_BITS;
+          out[i + 2] = TY[ty + TX[tx + (v < 0 ? 0 : v > 255 ? 255 : v)]!]!;
+        }
       }
     }
-    acc.fill(0);
     diff.fill(0);
     return out;
+  }
+
+  /**
+   * Writes output row r from the np visible pieces of the one surface row that makes it
+   * (weight 1): pixels inside a piece take its colour, boundary pixels the area average.
+   * Same values as integrating the pieces (max(floor(v + 0.5 − bias), 0)), without `diff`.
+   */
+  private writeRow(r: number, np: number): void {
+    const W = this.width;
+    const PA = this.pa;
+    const PB = this.pb;
+    const PC = this.pc;
+    const ord = this.order;
+    // Pieces by position (insertion sort of a handful).
+    for (let p = 0; p < np; p++) {
+      const v = PA[p]!;
+      let q = p - 1;
+      while (q >= 0 && PA[ord[q]!]! > v) {
+        ord[q + 1] = ord[q]!;
+        q--;
+      }
+      ord[q + 1] = p;
+    }
+    const out = this.out;
+    // Truncation instead of floor: they differ only below 0, which is clamped to 0 anyway.
+    const off = 0.5 - this.bias;
+    /** An uncovered pixel. */
+    const z = off < 1 ? 0 : Math.floor(off);
+    const row = r * W * 3;
+    let x = 0;
+    let aR = 0;
+    let aG = 0;
+    let aB = 0;
+    for (let k = 0; k < np; k++) {
+      const p = ord[k]!;
+      const pa = PA[p]!;
+      const pb = PB[p]!;
+      const rgb = PC[p]!;
+      const rr = (rgb >> 16) & 255;
+      const gg = (rgb >> 8) & 255;
+      const bb = rgb & 255;
+      const ia = Math.floor(pa);
+      const ib = Math.floor(pb);
+      if (ia > x) {
+        // Pixel x is complete; pixels up to ia are not covered.
+        let i = row + x * 3;
+        let v = (aR + off) | 0;
+        out[i] = v < 0 ? 0 : v;
+        v = (aG + off) | 0;
+        out[i + 1] = v < 0 ? 0 : v;
+        v = (aB + off) | 0;
+        out[i + 2] = v < 0 ? 0 : v;
+        aR = 0;
+        aG = 0;
+        aB = 0;
+        for (x++, i += 3; x < ia; x++, i += 3) {
+          out[i] = z;
+          out[i + 1] = z;
+          out[i + 2] = z;
+        }
+      }
+      if (ia === ib) {
+        const c = pb - pa;
+        aR += c * rr;
+        aG += c * gg;
+        aB += c * bb;
+        continue;
+      }
+      const c1 = ia + 1 - pa;
+      let i = row + ia * 3;
+      let v = (aR + c1 * rr + off) | 0;
+      out[i] = v < 0 ? 0 : v;
+      v = (aG + c1 * gg + off) | 0;
+      out[i + 1] = v < 0 ? 0 : v;
+      v = (aB + c1 * bb + off) | 0;
+      out[i + 2] = v < 0 ? 0 : v;
+      // Whole pixels: the colour itself (an integer, so floor(c + off) = c − bias).
+      const bias = this.bias;
+      const fr = rr < bias ? 0 : rr - bias;
+      const fg = gg < bias ? 0 : gg - bias;
+      const fb = bb < bias ? 0 : bb - bias;
+      i += 3;
+      x = ia + 1;
+      if (ib - x >= 8 && LITTLE_ENDIAN) {
+        // Long run: bytes up to a word boundary, then 4 pixels (3 little-endian words) at a time.
+        while ((i & 3) !== 0) {
+          out[i] = fr;
+          out[i + 1] = fg;
+          out[i + 2] = fb;
+          i += 3;
+          x++;
+        }
+        const w0 = (fr | (fg << 8) | (fb << 16) | (fr << 24)) >>> 0;
+        const w1 = (fg | (fb << 8) | (fr << 16) | (fg << 24)) >>> 0;
+        const w2 = (fb | (fr << 8) | (fg << 16) | (fb << 24)) >>> 0;
+        const o32 = this.out32;
+        let k = i >> 2;
+        for (; x + 4 <= ib; x += 4, i += 12, k += 3) {
+          o32[k] = w0;
+          o32[k + 1] = w1;
+          o32[k + 2] = w2;
+        }
+      }
+      for (; x < ib; x++, i += 3) {
+        out[i] = fr;
+        out[i + 1] = fg;
+        out[i + 2] = fb;
+      }
+      const c2 = pb - ib;
+      aR = c2 * rr;
+      aG = c2 * gg;
+      aB = c2 * bb;
+    }
+    if (x < W) {
+      let i = row + x * 3;
+      let v = (aR + off) | 0;
+      out[i] = v < 0 ? 0 : v;
+      v = (aG + off) | 0;
+      out[i + 1] = v < 0 ? 0 : v;
+      v = (aB + off) | 0;
+      out[i + 2] = v < 0 ? 0 : v;
+      for (x++, i += 3; x < W; x++, i += 3) {
+        out[i] = z;
+        out[i + 1] = z;
+        out[i + 2] = z;
+      }
+    }
+  }
+
+  /** Whether sampled rows i and j hold the same spans. */
+  private sameSpans(i: number, j: number): boolean {
+    const n = this.counts[i]!;
+    if (this.counts[j] !== n) return false;
+    const X0 = this.x0;
+    const X1 = this.x1;
+    const COL = this.col;
+    let a = i * this.cap;
+    let b = j * this.cap;
+    for (let k = 0; k < n; k++, a++, b++) {
+      if (X0[a] !== X0[b] || X1[a] !== X1[b] || COL[a] !== COL[b]) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Resolves sampled row j front to back (later spans hide earlier ones) into the visible
+   * pieces pa..pb (output columns) with their colours; returns their number.
+   */
+  private visiblePieces(j: number): number {
+    const n = this.counts[j]!;
+    const X0 = this.x0;
+    const X1 = this.x1;
+    const COL = this.col;
+    const sx = this.sx;
+    let PA = this.pa;
+    let PB = this.pb;
+    let PC = this.pc;
+    let np = 0;
+    let cs = this.cs;
+    let ce = this.ce;
+    let nc = 0;
+    const base = j * this.cap;
+    for (let s = base + n - 1; s >= base; s--) {
+      const a = X0[s]!;
+      const b = X1[s]!;
+      const rgb = COL[s]!;
+      // Visible parts of [a, b): the gaps between covered intervals.
+      let k = 0;
+      while (k < nc && ce[k]! <= a) k++;
+      const lo = k;
+      let cur = a;
+      while (cur < b) {
+        if (k < nc && cs[k]! <= cur) {
+          cur = ce[k]!;
+          k++;
+          continue;
+        }
+        const end = k < nc && cs[k]! < b ? cs[k]! : b;
+        if (end > cur) {
+          if (np === PA.length) {
+            this.growPieces();
+            PA = this.pa;
+            PB = this.pb;
+            PC = this.pc;
+          }
+          PA[np] = cur * sx;
+          PB[np] = end * sx;
+          PC[np] = rgb;
+          np++;
+        }
+        cur = end;
+      }
+      // Merge [a, b) into the covered list: intervals lo.. that start at or before b overlap or touch it.
+      let hi = lo;
+      let na = a;
+      let nb = b;
+      while (hi < nc && cs[hi]! <= b) {
+        if (cs[hi]! < na) na = cs[hi]!;
+        if (ce[hi]! > nb) nb = ce[hi]!;
+        hi++;
+      }
+      const removed = hi - lo;
+      if (removed === 0) {
+        if (nc + 1 > cs.length) {
+          this.growCovered();
+          cs = this.cs;
+          ce = this.ce;
+        }
+        for (let m = nc; m > lo; m--) {
+          cs[m] = cs[m - 1]!;
+          ce[m] = ce[m - 1]!;
+        }
+        nc++;
+      } else if (removed > 1) {
+        const shift = removed - 1;
+        for (let m = lo + 1; m + shift < nc; m++) {
+          cs[m] = cs[m + shift]!;
+          ce[m] = ce[m + shift]!;
+        }
+        nc -= shift;
+      }
+      cs[lo] = na;
+      ce[lo] = nb;
+      if (nc === 1 && na <= 0 && nb >= SRC_W) break;
+    }
+    return np;
+  }
+
+  private growPieces(): void {
+    const n = this.pa.length * 2;
+    const pa = new Float64Array(n);
+    const pb = new Float64Array(n);
+    const pc = new Int32Array(n);
+    pa.set(this.pa);
+    pb.set(this.pb);
+    pc.set(this.pc);
+    this.pa = pa;
+    this.pb = pb;
+    this.pc = pc;
+    this.order = new Int32Array(n);
   }
 
   private growCovered(): void {
@@ -526,42 +831,6 @@ export class SpanRaster {
     ce.set(this.ce);
     this.cs = cs;
     this.ce = ce;
-  }
-
-  /** Adds colour × weight × coverage of output columns [pa, pb) of one output row. */
-  private emit(ao: number, d: number, pa: number, pb: number, w: number, r: number, g: number, b: number): void {
-    const acc = this.acc;
-    const ia = Math.floor(pa);
-    const ib = Math.floor(pb);
-    if (ia === ib) {
-      const c = (pb - pa) * w;
-      const i = ao + ia * 3;
-      acc[i] += c * r;
-      acc[i + 1] += c * g;
-      acc[i + 2] += c * b;
-      return;
-    }
-    let c = (ia + 1 - pa) * w;
-    let i = ao + ia * 3;
-    acc[i] += c * r;
-    acc[i + 1] += c * g;
-    acc[i + 2] += c * b;
-    const diff = this.diff;
-    const s = d + (ia + 1) * 3;
-    diff[s] += w * r;
-    diff[s + 1] += w * g;
-    diff[s + 2] += w * b;
-    const e = d + ib * 3;
-    diff[e] -= w * r;
-    diff[e + 1] -= w * g;
-    diff[e + 2] -= w * b;
-    if (pb > ib && ib < this.width) {
-      c = (pb - ib) * w;
-      i = ao + ib * 3;
-      acc[i] += c * r;
-      acc[i + 1] += c * g;
-      acc[i + 2] += c * b;
-    }
   }
 }
 
