@@ -5,6 +5,7 @@
 //
 //   simd          f32x4, runs wherever WebAssembly SIMD does (Node ≥ 16.4, all current browsers)
 //   relaxed-simd  same source, f32x4.relaxed_madd (FMA) in the inner products
+//   *-shared      both again, importing a shared memory (for the two-thread GEMM)
 //
 // Each output records a hash of its inputs (sources, compiler version, flags); when it matches,
 // the variant is not recompiled, so `npm run build` stays fast after the first run.
@@ -27,6 +28,12 @@ const variants = [
   { name: "simd", constant: "SIMD_WASM_BASE64", flags: ["--enable", "simd"] },
   { name: "relaxed-simd", constant: "RELAXED_SIMD_WASM_BASE64", flags: ["--enable", "simd", "--enable", "relaxed-simd"] },
 ];
+// The same two variants importing a shared memory (maximum 4 GiB), for the two-thread GEMM
+// (src/nn/kernels/threads.ts): a module importing a non-shared memory cannot take a shared one.
+const sharedFlags = ["--enable", "threads", "--sharedMemory", "--maximumMemory", "65536"];
+for (const v of [...variants]) {
+  variants.push({ name: `${v.name}-shared`, constant: v.constant.replace("_WASM_", "_SHARED_WASM_"), flags: [...v.flags, ...sharedFlags] });
+}
 
 const sources = readdirSync(srcDir).filter((f) => f.endsWith(".ts")).sort();
 const ascVersion = JSON.parse(readFileSync(join(root, "node_modules/assemblyscript/package.json"), "utf8")).version;

@@ -5,7 +5,10 @@
  * and the WebAssembly kernels.
  */
 import type { Kernels } from "./kernels/abi.js";
-import { createKernels, KERNEL_RESERVED_BYTES, type KernelsFactory } from "./kernels/index.js";
+import {
+  createKernels, createThreadedKernels, defaultThreads, KERNEL_RESERVED_BYTES, KERNEL_RESERVED_BYTES_THREADED,
+  KERNEL_SCRATCH_PTR, KERNEL_THREAD_CTRL_PTR, SHARED_MEMORY_MAX_PAGES, threadsAvailable, type KernelsFactory,
+} from "./kernels/index.js";
 
 const PAGE = 65536;
 const ALIGN = 16;
@@ -17,9 +20,17 @@ export interface ArenaOptions {
   kernels?: Kernels | KernelsFactory;
   /**
    * Bytes at the start of the memory left untouched, for the kernel module's own
-   * static data and GEMM scratch (default `KERNEL_RESERVED_BYTES`).
+   * static data and GEMM scratch (default `KERNEL_RESERVED_BYTES`, or
+   * `KERNEL_RESERVED_BYTES_THREADED` with two threads).
    */
   reservedBytes?: number;
+  /**
+   * Threads for the large GEMMs (default `defaultThreads()`: DEEPQ_THREADS, else the measured
+   * default). 2 puts the tensors in a shared memory and splits big GEMMs with a worker thread
+   * (kernels/threads.ts); it quietly becomes 1 where shared memory, workers or the WebAssembly
+   * kernels are unavailable, or when `memory`/`kernels` are given.
+   */
+  threads?: 1 | 2;
 }
 
 export function shapeSize(shape: readonly number[]): number {
@@ -46,15 +57,30 @@ export class Arena {
   private f32View = new Float32Array(0);
 
   constructor(opts: ArenaOptions = {}) {
-    const reserved = opts.reservedBytes ?? KERNEL_RESERVED_BYTES;
+    const threaded = opts.memory === undefined && opts.kernels === undefined
+      && (opts.threads ?? defaultThreads()) === 2 && threadsAvailable();
+    const reserved = opts.reservedBytes ?? (threaded ? KERNEL_RESERVED_BYTES_THREADED : KERNEL_RESERVED_BYTES);
     if (!Number.isInteger(reserved) || reserved < 0) {
       throw new RangeError(`Arena: reservedBytes must be a non-negative integer, got ${reserved}`);
     }
-    this.memory = opts.memory ?? new WebAssembly.Memory({ initial: Math.max(16, Math.ceil(reserved / PAGE) + 1) });
-    const k = opts.kernels;
-    this.kernels = k === undefined ? createKernels(this.memory) : typeof k === "function" ? (k(this.memory) ?? createKernels(this.memory)) : k;
+    const initial = Math.max(16, Math.ceil(reserved / PAGE) + 1);
+    if (threaded && reserved >= KERNEL_RESERVED_BYTES_THREADED) {
+      const memory = new WebAssembly.Memory({ initial, maximum: SHARED_MEMORY_MAX_PAGES, shared: true });
+      const tk = createThreadedKernels(memory, { scratchPtr: KERNEL_SCRATCH_PTR, ctrlPtr: KERNEL_THREAD_CTRL_PTR });
+      this.memory = tk ? memory : new WebAssembly.Memory({ initial });
+      this.kernels = tk ?? createKernels(this.memory);
+    } else {
+      this.memory = opts.memory ?? new WebAssembly.Memory({ initial });
+      const k = opts.kernels;
+      this.kernels = k === undefined ? createKernels(this.memory) : typeof k === "function" ? (k(this.memory) ?? createKernels(this.memory)) : k;
+    }
     if (this.kernels.memory !== this.memory) throw new Error("Arena: the kernels were built for a different WebAssembly.Memory");
     this.top = Math.ceil(reserved / ALIGN) * ALIGN;
+  }
+
+  /** Threads the GEMM uses (2 only with the threaded kernels). */
+  get threads(): number {
+    return (this.kernels as { threads?: number }).threads ?? 1;
   }
 
   /** Bytes handed out or held in the free list (the high-water mark). */

@@ -2,7 +2,7 @@
  * Every PyTorch fixture: load the initial weights, then check Q values, both TD
  * targets, the loss, the gradients and the weights after 1 (2) and 3 optimizer steps.
  */
-import { test } from "node:test";
+import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -11,7 +11,7 @@ import { doubleTdTargets, QLoss, tdTargets } from "../../src/nn/loss.js";
 import type { Module } from "../../src/nn/module.js";
 import { duelingMlp, mlp, natureCnn, smallCnn } from "../../src/nn/nets.js";
 import { Adam, RMSprop, type Optimizer } from "../../src/nn/optim.js";
-import { kernels } from "../../src/nn/tensor.js";
+import { defaultArena, kernels } from "../../src/nn/tensor.js";
 import { assertClose, f32, get, group, tensorFrom } from "./util.js";
 
 interface Meta {
@@ -79,8 +79,15 @@ function countWithin(a: Float32Array, b: Float32Array, tol: number, floorFrac: n
   return n;
 }
 
+// DEEPQ_THREADS=2 runs these on the two-thread GEMM: start its worker first, so the large GEMMs are split.
+before(async () => {
+  await (kernels() as { ready?(): Promise<boolean> }).ready?.();
+});
+
+const threads = defaultArena().threads;
+
 for (const file of files) {
-  test(`${file} (${kernels().backend} kernels)`, () => {
+  test(`${file} (${kernels().backend} kernels${threads > 1 ? `, ${threads} threads` : ""})`, () => {
     const fx = loadFixture(join("torch", file));
     const meta = fixtureMeta<Meta>(fx);
     const T = fx.tensors;

@@ -4,12 +4,12 @@
 //
 // Blocking scheme (GotoBLAS-style, sized for a 32 KiB L1 / 512 KiB L2 core):
 //   for each k-block of ≤ KC                      (beta applies on the first k-block only)
-//     for each m-block of ≤ MC rows: pack op(A) into 4-row panels   [MC×KC floats, lives in L2]
+//     for each m-block of ≤ MC rows: pack op(A) into 4-row panels   [splatted ×4, ≤ 256 KiB, lives in L2]
 //       for each 8-column strip of C: pack op(B) into one panel      [KC×8 floats,  lives in L1]
 //         for each 4-row panel: 4×8 micro-kernel, 8 f32x4 accumulators kept in registers
 // Packing makes every transpose variant feed the micro-kernel the same contiguous,
 // zero-padded layout, so one micro-kernel serves all four variants and edge tiles.
-// The 4×8 tile uses 8 accumulators + 2 B vectors + 1 broadcast A = 11 of the 16 xmm registers
+// The 4×8 tile uses 8 accumulators + 2 B vectors + 1 (pre-broadcast) A = 11 of the 16 xmm registers
 // V8 has on x64; a 6×8 tile (15 registers) spills under TurboFan.
 //
 // Rows m < 4 (batch-1 inference) skip packing: a 4-row panel would waste ≥ 3/4 of the work,
@@ -22,6 +22,8 @@ const NR: i32 = 8;
 const KC: i32 = 256;
 const MC: i32 = 256;
 
+// Splatted A (4 lanes per value): 256 KiB hold MC·KC/4 values, e.g. 64 rows × 256 or 256 rows × 64.
+const PACK_A_FLOATS: i32 = MC * KC / 4;
 const PACK_A_BYTES: usize = <usize>(MC * KC) << 2;
 const PACK_B_BYTES: usize = <usize>(KC * NR) << 2;
 const EDGE_BYTES: usize = <usize>(MR * NR) << 2;
@@ -78,44 +80,41 @@ export function init(scratchPtr: usize): void {
 }
 
 /**
- * Packs op(A)[i0 .. i0+mc) × [p0 .. p0+kc) into 4-row panels: panel q holds
- * rows i0+4q .. i0+4q+3 as kc groups of 4 floats (rows past mc are zero).
+ * Packs op(A)[i0 .. i0+mc) × [p0 .. p0+kc) into 4-row panels of broadcast values: panel q holds,
+ * for each of kc steps, rows i0+4q .. i0+4q+3 each splatted to 4 lanes (64 bytes; rows past mc
+ * are zero). The micro-kernel then reads its A operands with plain vector loads at constant
+ * offsets, which V8 folds into the addressing, instead of load-splats (which it does not).
  */
 function packPanelsA(transA: i32, a: usize, lda: usize, i0: i32, mc: i32, p0: i32, kc: i32): void {
   let dst = packA;
+  const zero = f32x4.splat(0);
   for (let ip = 0; ip < mc; ip += MR) {
     const rows = min(MR, mc - ip);
     const i = i0 + ip;
-    if (transA) {
-      // op(A)[i][p] = A[p][i]: each p contributes 4 contiguous floats.
-      let src = a + ((<usize>p0 * lda + <usize>i) << 2);
-      if (rows == MR) {
-        for (let p = 0; p < kc; p++) {
-          v128.store(dst + (<usize>p << 4), v128.load(src));
-          src += lda << 2;
-        }
-      } else {
-        for (let p = 0; p < kc; p++) {
-          const d = dst + (<usize>p << 4);
-          for (let r = 0; r < MR; r++) store<f32>(d + (<usize>r << 2), r < rows ? load<f32>(src + (<usize>r << 2)) : 0);
-          src += lda << 2;
-        }
+    // Element op(A)[i + r][p0 + p] is at src + r·rStep + p·pStep (bytes).
+    const rStep: usize = transA ? 4 : lda << 2;
+    const pStep: usize = transA ? lda << 2 : 4;
+    let src = transA ? a + ((<usize>p0 * lda + <usize>i) << 2) : a + ((<usize>i * lda + <usize>p0) << 2);
+    let d = dst;
+    if (rows == MR) {
+      for (let p = 0; p < kc; p++) {
+        v128.store(d, v128.load32_splat(src));
+        v128.store(d, v128.load32_splat(src + rStep), 16);
+        v128.store(d, v128.load32_splat(src + 2 * rStep), 32);
+        v128.store(d, v128.load32_splat(src + 3 * rStep), 48);
+        src += pStep;
+        d += 64;
       }
     } else {
-      // op(A)[i][p] = A[i][p]: 4 row streams, transposed 4×4 at a time.
-      const src = a + ((<usize>i * lda + <usize>p0) << 2);
-      let p = 0;
-      if (rows == MR) {
-        for (; p + 4 <= kc; p += 4) transpose4(src + (<usize>p << 2), lda << 2, dst + (<usize>p << 4), 16);
-      }
-      for (; p < kc; p++) {
-        const d = dst + (<usize>p << 4);
+      for (let p = 0; p < kc; p++) {
         for (let r = 0; r < MR; r++) {
-          store<f32>(d + (<usize>r << 2), r < rows ? load<f32>(src + ((<usize>r * lda + <usize>p) << 2)) : 0);
+          v128.store(d + (<usize>r << 4), r < rows ? v128.load32_splat(src + <usize>r * rStep) : zero);
         }
+        src += pStep;
+        d += 64;
       }
     }
-    dst += <usize>kc << 4;
+    dst += <usize>kc << 6;
   }
 }
 
@@ -179,15 +178,15 @@ function micro4x8(pa: usize, pb: usize, kc: i32, c: usize, ldcBytes: usize, alph
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
-    let a = v128.load32_splat(pa);
+    let a = v128.load(pa);
     c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
-    a = v128.load32_splat(pa, 4);
+    a = v128.load(pa, 16);
     c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
-    a = v128.load32_splat(pa, 8);
+    a = v128.load(pa, 32);
     c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
-    a = v128.load32_splat(pa, 12);
+    a = v128.load(pa, 48);
     c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
-    pa += 16;
+    pa += 64;
     pb += 32;
   }
   const av = f32x4.splat(alpha);
@@ -336,7 +335,11 @@ export function gemm(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha64: 
     return;
   }
   const kcMax = blockSize(k, KC);
-  const mcMax = blockSize(m, MC);
+  // m-blocks of whole 4-row panels: only the last rows of C can form an edge tile, so a call on
+  // any 4-aligned row range of C (the two-thread split) computes each element the same way.
+  // The packed A block (mc·kc·16 bytes, splatted) stays within PACK_A_BYTES, so ~L2-sized.
+  const mcLimit = min(MC, (PACK_A_FLOATS / kcMax) & ~(MR - 1));
+  const mcMax = (blockSize(m, mcLimit) + MR - 1) & ~(MR - 1);
   for (let p0 = 0; p0 < k; p0 += kcMax) {
     const kc = min(kcMax, k - p0);
     // Later k-blocks accumulate onto the partial result already in C.
@@ -349,7 +352,7 @@ export function gemm(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha64: 
         packPanelB(transB, b, ldB, p0, kc, j0, nr);
         for (let ip = 0; ip < mc; ip += MR) {
           const mr = min(MR, mc - ip);
-          const pa = packA + ((<usize>ip * <usize>kc) << 2);
+          const pa = packA + ((<usize>ip * <usize>kc) << 4);
           const ct = c + (((<usize>(i0 + ip)) * ldC + <usize>j0) << 2);
           if (mr == MR && nr == NR) {
             micro4x8(pa, packB, kc, ct, ldC << 2, alpha, bet);
