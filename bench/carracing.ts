@@ -8,8 +8,7 @@
  *   node --import tsx bench/carracing.ts [--steps 3000] [--only seed-carracing]
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -17,7 +16,7 @@ import { DQNAgent } from "../src/agents/dqn.js";
 import "../src/envs/index.js";
 import { loadPreset } from "../src/cli/presets.js";
 import { ImageReplayBuffer } from "../src/replay/image-replay-buffer.js";
-import { train } from "../src/train/trainer.js";
+import { learningPhaseSpeed } from "./learning-phase.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
@@ -42,35 +41,14 @@ function rssProbe(): void {
   process.stdout.write(`${JSON.stringify({ rss: process.memoryUsage().rss, bufferBytes: buf.memoryBytes })}\n`);
 }
 
-async function learningSpeed(preset: string, steps: number): Promise<number> {
+function learningSpeed(preset: string, steps: number): Promise<number> {
   const cfg = loadPreset(preset);
   const learningStarts = 1000;
-  const dir = mkdtempSync(join(tmpdir(), "deepq-bench-"));
-  let mark: { step: number; t: number } | null = null;
-  let end = { step: 0, t: 0 };
-  try {
-    await train({
-      ...cfg,
-      totalSteps: learningStarts + steps,
-      evalEvery: 10_000_000,
-      evalEpisodes: 1,
-      checkpointEvery: 10_000_000,
-      agent: { ...cfg.agent, learningStarts, exploration: { kind: "linear", start: 1, end: 0.1, steps: 1_000_000 } },
-    }, {
-      runDir: dir,
-      onEvent: (e) => {
-        if (e.kind !== "progress") return;
-        const now = performance.now();
-        if (mark === null && e.step > learningStarts) mark = { step: e.step, t: now };
-        end = { step: e.step, t: now };
-      },
-    });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-  if (mark === null) throw new Error(`${preset}: no progress events after learning started`);
-  const m = mark as { step: number; t: number };
-  return ((end.step - m.step) / (end.t - m.t)) * 1000;
+  return learningPhaseSpeed({
+    ...cfg,
+    totalSteps: learningStarts + steps,
+    agent: { ...cfg.agent, learningStarts, exploration: { kind: "linear", start: 1, end: 0.1, steps: 1_000_000 } },
+  });
 }
 
 if (values["rss-probe"]) {

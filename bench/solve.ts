@@ -18,6 +18,7 @@ import { makeTrainEnv } from "../src/train/env.js";
 import { evaluate } from "../src/train/evaluate.js";
 import { loadModel } from "../src/train/model-file.js";
 import { train } from "../src/train/trainer.js";
+import { learningPhaseSpeed } from "./learning-phase.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
@@ -60,38 +61,17 @@ async function solve(env: string, seed: number): Promise<SolveRow> {
 const round = (v: number) => Number(v.toFixed(2));
 
 /** CleanRL's dqn.py CartPole settings; steps/s over the learning phase. */
-async function cleanrlLoop(): Promise<number> {
-  const dir = mkdtempSync(join(tmpdir(), "deepq-loop-"));
+function cleanrlLoop(): Promise<number> {
   const learningStarts = 10_000;
-  let mark: { step: number; t: number } | null = null;
-  let end = { step: 0, t: 0 };
-  try {
-    await train({
-      env: "CartPole-v1",
-      totalSteps: learningStarts + 40_000,
-      evalEvery: 10_000_000,
-      evalEpisodes: 1,
-      checkpointEvery: 10_000_000,
-      agent: {
-        network: { kind: "mlp", hidden: [120, 84] }, loss: "mse", optimizer: "adam", lr: 2.5e-4, gamma: 0.99,
-        batchSize: 128, bufferSize: 10_000, learningStarts, trainFreq: 1, gradientSteps: 1, targetUpdateInterval: 500,
-        exploration: { kind: "linear", start: 1, end: 0.05, fraction: 0.5 }, maxGradNorm: null, seed: 1,
-      },
-    }, {
-      runDir: dir,
-      onEvent: (e) => {
-        if (e.kind !== "progress") return;
-        const now = performance.now();
-        if (mark === null && e.step > learningStarts) mark = { step: e.step, t: now };
-        end = { step: e.step, t: now };
-      },
-    });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-  const m = mark as { step: number; t: number } | null;
-  if (m === null) throw new Error("cleanrl loop: no progress after learning started");
-  return ((end.step - m.step) / (end.t - m.t)) * 1000;
+  return learningPhaseSpeed({
+    env: "CartPole-v1",
+    totalSteps: learningStarts + 40_000,
+    agent: {
+      network: { kind: "mlp", hidden: [120, 84] }, loss: "mse", optimizer: "adam", lr: 2.5e-4, gamma: 0.99,
+      batchSize: 128, bufferSize: 10_000, learningStarts, trainFreq: 1, gradientSteps: 1, targetUpdateInterval: 500,
+      exploration: { kind: "linear", start: 1, end: 0.05, fraction: 0.5 }, maxGradNorm: null, seed: 1,
+    },
+  });
 }
 
 function merge(path: string, update: Record<string, unknown>): void {

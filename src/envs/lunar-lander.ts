@@ -23,6 +23,7 @@ import { BoxShape, EdgeShape, PolygonShape, RevoluteJoint, Vec2, World, type Bod
 import { parseOptions, type Action, type Env, type EnvMetadata, type EnvSpec, type RenderFrame, type ResetArgs, type ResetResult, type StepResult } from "./core.js";
 import { type Generator, npRandom } from "./rng.js";
 import { Box, Discrete, type Space, assertAction } from "./spaces.js";
+import { polygonMass } from "./box2d.js";
 import { installIslandSolver } from "./lunar-lander/island-solver.js";
 import { type Point, Raster, type RGB } from "./lunar-lander/raster.js";
 
@@ -121,51 +122,6 @@ const FLAG_COLOR: RGB = [204, 204, 0];
 /** Gymnasium's `tanh(sin(2k·t) + sin(πk·t))`, k = 0.01: never periodic. */
 function windFunction(t: number): number {
   return Math.tanh(Math.sin(0.02 * t) + Math.sin(Math.PI * 0.01 * t));
-}
-
-/**
- * Box2D 2.3's `b2PolygonShape::ComputeMass`. planck 1.3.0 computes the centroid's y
- * as `center.x + s.y` (a typo in its `addVec2`), which puts the lander's centre of
- * mass 0.024 m too low and changes its rotation; we set the mass data ourselves.
- */
-function polygonMassData(vertices: readonly Vec2[], density: number): { mass: number; center: Vec2; I: number } {
-  const n = vertices.length;
-  let sx = 0;
-  let sy = 0;
-  for (const v of vertices) {
-    sx += v.x;
-    sy += v.y;
-  }
-  sx *= 1.0 / n;
-  sy *= 1.0 / n;
-  const kInv3 = 1.0 / 3.0;
-  let area = 0;
-  let cx = 0;
-  let cy = 0;
-  let I = 0;
-  for (let i = 0; i < n; i++) {
-    const a = vertices[i]!;
-    const b = vertices[i + 1 < n ? i + 1 : 0]!;
-    const ex1 = a.x - sx;
-    const ey1 = a.y - sy;
-    const ex2 = b.x - sx;
-    const ey2 = b.y - sy;
-    const D = ex1 * ey2 - ey1 * ex2;
-    const triangleArea = 0.5 * D;
-    area += triangleArea;
-    cx += triangleArea * kInv3 * (ex1 + ex2);
-    cy += triangleArea * kInv3 * (ey1 + ey2);
-    const intx2 = ex1 * ex1 + ex2 * ex1 + ex2 * ex2;
-    const inty2 = ey1 * ey1 + ey2 * ey1 + ey2 * ey2;
-    I += 0.25 * kInv3 * D * (intx2 + inty2);
-  }
-  const mass = density * area;
-  cx *= 1.0 / area;
-  cy *= 1.0 / area;
-  const center = new Vec2(cx + sx, cy + sy);
-  // Inertia about s, shifted to the centre of mass and then to the body origin.
-  const inertia = density * I + mass * (center.x * center.x + center.y * center.y - (cx * cx + cy * cy));
-  return { mass, center, I: inertia };
 }
 
 function clip(x: number, lo: number, hi: number): number {
@@ -298,7 +254,8 @@ export class LunarLander implements Env<Float32Array, Action> {
       filterMaskBits: MASK_GROUND_ONLY,
       restitution: 0.0,
     });
-    lander.setMassData(polygonMassData(landerShape.m_vertices, LANDER_DENSITY));
+    const m = polygonMass(landerShape.m_vertices, LANDER_DENSITY);
+    lander.setMassData({ mass: m.mass, center: new Vec2(m.cx, m.cy), I: m.I });
     this.lander = lander;
     const fx = rng.uniform(-INITIAL_RANDOM, INITIAL_RANDOM);
     const fy = rng.uniform(-INITIAL_RANDOM, INITIAL_RANDOM);

@@ -65,7 +65,8 @@ export class CsvLog<K extends string> {
   }
 }
 
-function splitCsvLine(line: string): string[] {
+/** Splits one CSV line (RFC 4180 quoting, as `CsvLog` writes it). */
+export function splitCsvLine(line: string): string[] {
   const out: string[] = [];
   let cur = "";
   let quoted = false;

@@ -8,6 +8,7 @@
  * new run reuses the directory) restarts the tail from the top; listeners get `reset`.
  */
 import { closeSync, openSync, readSync, statSync, watch, type FSWatcher } from "node:fs";
+import { splitCsvLine } from "../../train/files.js";
 
 export type CsvCell = number | string | null;
 export type CsvRow = Record<string, CsvCell>;
@@ -17,29 +18,6 @@ export interface CsvTailListener {
   rows(rows: CsvRow[]): void;
   /** The file shrank or was replaced: every row delivered so far is void. */
   reset?(): void;
-}
-
-/** Splits one CSV line (RFC 4180 quoting, as `CsvLog` writes it). */
-export function splitCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let cur = "";
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ",") {
-      out.push(cur);
-      cur = "";
-    } else cur += ch;
-  }
-  out.push(cur);
-  return out;
 }
 
 function parseCell(c: string): CsvCell {
