@@ -7,7 +7,9 @@ import { join } from "node:path";
 import { projectRoot } from "../helpers/fixtures.js";
 
 function deepq(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(projectRoot, "src/cli/bin.ts"), ...args], { encoding: "utf8", cwd: projectRoot });
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(projectRoot, "src/cli/bin.ts"), ...args], {
+    encoding: "utf8", cwd: projectRoot, env: { ...process.env, FFMPEG: join(tmpdir(), "deepq-no-ffmpeg") },
+  });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 
@@ -39,6 +41,7 @@ test("bad flags and values get a one-line error naming them", () => {
     [["eval", join(projectRoot, "package.json")], /package\.json/],
     [["record", "x.safetensors", "--out", "x.avi"], /unknown video type "\.avi"; use \.gif or \.mp4/],
     [["frobnicate"], /unknown command 'frobnicate'/],
+    [["record", join(projectRoot, "pretrained/CartPole-v1-dqn.safetensors"), "--out", join(tmpdir(), "deepq-x.mp4"), "--max-steps", "3"], /MP4 needs ffmpeg, and ".*deepq-no-ffmpeg" did not run/],
     [["train", "CartPole-v1", "--bogus"], /unknown option '--bogus'/],
   ];
   for (const [args, re] of cases) {
@@ -46,6 +49,12 @@ test("bad flags and values get a one-line error naming them", () => {
     assert.notEqual(r.code, 0, `${args.join(" ")} should fail`);
     assert.match(r.err, re, `${args.join(" ")}: ${r.err}`);
   }
+});
+
+test("the committed pretrained CartPole agent balances for the full 500 steps", () => {
+  const r = deepq("eval", join(projectRoot, "pretrained/CartPole-v1-dqn.safetensors"), "--episodes", "5", "--json");
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(JSON.parse(r.out), { env: "CartPole-v1", episodes: 5, mean: 500, std: 0 });
 });
 
 test("train, then eval --json and record a GIF from the model file alone", () => {
