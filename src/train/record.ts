@@ -49,7 +49,8 @@ export interface RecordResult {
 }
 
 interface FrameSink {
-  add(rgb: Uint8Array): void;
+  /** Resolves when the sink can take the next frame (backpressure). */
+  add(rgb: Uint8Array): Promise<void> | void;
   finish(): Promise<void>;
 }
 
@@ -74,13 +75,15 @@ function mp4Sink(path: string, width: number, height: number, fps: number, title
     child.on("error", reject);
     child.on("close", (code) => resolve(code ?? 1));
   });
-  const pending: Promise<void>[] = [];
   return {
     add(rgb) {
-      if (!child.stdin.write(Buffer.from(rgb))) pending.push(new Promise((r) => child.stdin.once("drain", () => r())));
+      if (child.stdin.write(Buffer.from(rgb))) return;
+      return new Promise<void>((resolve, reject) => {
+        child.stdin.once("drain", resolve);
+        void exited.then((code) => reject(new Error(`ffmpeg exited (code ${code}) while frames were still coming: ${stderr.trim()}`)), reject);
+      });
     },
     async finish() {
-      await Promise.all(pending);
       child.stdin.end();
       const code = await exited;
       if (code !== 0) throw new Error(`ffmpeg failed (exit ${code}): ${stderr.trim()}`);
@@ -104,7 +107,7 @@ export async function recordVideo<O extends Observation, A extends Action>(
   let height = 0;
   let frames = 0;
   const returns: number[] = [];
-  const addFrame = (ret: number, episode: number) => {
+  const addFrame = async (ret: number, episode: number) => {
     const f = env.render();
     if (sink === null) {
       width = f.width;
@@ -113,19 +116,19 @@ export async function recordVideo<O extends Observation, A extends Action>(
     }
     const rgb = f.data.slice();
     captionFrame(rgb, width, height, `episode ${episode + 1}  return ${ret.toFixed(1)}`);
-    sink.add(rgb);
+    await sink.add(rgb);
     frames++;
   };
   for (let e = 0; e < opts.episodes; e++) {
     let { obs } = env.reset({ seed: opts.seed + e });
     let ret = 0;
-    addFrame(ret, e);
+    await addFrame(ret, e);
     for (let t = 0; opts.maxSteps === undefined || t < opts.maxSteps; t++) {
       const r = env.step(policy(obs));
       ret += r.reward;
       obs = r.obs;
       const ended = r.terminated || r.truncated;
-      if (ended || (t + 1) % stride === 0) addFrame(ret, e);
+      if (ended || (t + 1) % stride === 0) await addFrame(ret, e);
       if (ended) break;
     }
     returns.push(ret);

@@ -1,0 +1,34 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { make } from "../../src/envs/index.js";
+import { recordVideo, videoFormat } from "../../src/train/record.js";
+
+const haveFfmpeg = spawnSync(process.env.FFMPEG ?? "ffmpeg", ["-version"], { stdio: "ignore" }).status === 0;
+
+test("video formats by extension", () => {
+  assert.equal(videoFormat("a.GIF"), "gif");
+  assert.equal(videoFormat("dir/a.mp4"), "mp4");
+  assert.throws(() => videoFormat("a.webm"), /unknown video type "\.webm"; use \.gif or \.mp4/);
+});
+
+for (const ext of ["gif", "mp4"] as const) {
+  test(`recordVideo writes a ${ext} of every episode with the returns`, { skip: ext === "mp4" && !haveFfmpeg ? "ffmpeg is not installed" : false }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "deepq-rec-"));
+    try {
+      const out = join(dir, `v.${ext}`);
+      const r = await recordVideo(make("CartPole-v1"), () => 1, out, { episodes: 2, seed: 5, frameStride: 2 });
+      assert.equal(r.returns.length, 2);
+      assert.ok(r.returns.every((x) => x > 5 && x < 60), `${r.returns}`);
+      assert.deepEqual([r.width, r.height], [600, 400]);
+      const bytes = readFileSync(out);
+      if (ext === "gif") assert.equal(bytes.subarray(0, 6).toString("latin1"), "GIF89a");
+      else assert.equal(bytes.subarray(4, 8).toString("latin1"), "ftyp");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
