@@ -101,3 +101,17 @@ test("FrameSkip does not skip through observation-changing wrappers, without sup
     assert.deepEqual([ra.reward, ra.terminated, ra.truncated, ra.info], [rb.reward, rb.terminated, rb.truncated, rb.info]);
   }
 });
+
+test("NoopReset skips all but the last no-op's observation; the reset observation is unchanged", () => {
+  const inner = new SkippingCounterEnv({ length: 100 });
+  const fast = new NoopReset(new TimeLimit(inner, 1000), { noops: 5 });
+  const slow = new NoopReset(new TimeLimit(new CounterEnv({ length: 100 }), 1000), { noops: 5, skipObservations: false });
+  const a = fast.reset().obs.slice();
+  const b = slow.reset().obs.slice();
+  assert.deepEqual(inner.skipped, [true, true, true, true, false]);
+  assert.deepEqual(a, b);
+  // An episode that ends during the no-ops is reset; its skipped frames never surface.
+  const short = new SkippingCounterEnv({ length: 3 });
+  const r = new NoopReset(short, { noops: 5 }).reset();
+  assert.equal(r.obs[0], 2, "t = 2 after the re-reset and the two remaining no-ops");
+});
