@@ -11,7 +11,7 @@
  * observation stops the search and every frame is produced as before. The observation
  * returned is bit-identical either way, including when the episode ends on a skipped step.
  */
-import type { Action, Env, Observation, StepResult } from "../envs/core.js";
+import type { Action, Env, EnvMetadata, Observation, StepResult } from "../envs/core.js";
 import { Wrapper } from "../envs/wrapper.js";
 
 /**
@@ -60,6 +60,12 @@ export class FrameSkip<O extends Observation = Observation, A extends Action = A
     super(env);
     if (!Number.isInteger(skip) || skip < 1) throw new RangeError(`FrameSkip: skip must be a positive integer, got ${skip}`);
     this.skipper = skipObservations && skip > 1 ? findSkippableObservation(env as unknown as Env) : null;
+  }
+
+  /** One step spans `skip` frames, so videos and live views play `renderFps / skip` steps per second. */
+  override get metadata(): EnvMetadata {
+    const inner = this.env.metadata;
+    return { ...inner, renderFps: inner.renderFps / this.skip };
   }
 
   /** Whether the repeated steps' observations are skipped (the env supports it). */

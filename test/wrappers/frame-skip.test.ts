@@ -115,3 +115,8 @@ test("NoopReset skips all but the last no-op's observation; the reset observatio
   const r = new NoopReset(short, { noops: 5 }).reset();
   assert.equal(r.obs[0], 2, "t = 2 after the re-reset and the two remaining no-ops");
 });
+
+test("FrameSkip reports the step rate as its render fps", () => {
+  const env = new FrameSkip(new CounterEnv(), 4);
+  assert.equal(env.metadata.renderFps, 30 / 4);
+});
