@@ -4,10 +4,10 @@
  * crop: it drops CarRacing's indicator bar (bottom 12 rows) and 6 columns each side, leaving
  * the 84×84 view around the car.
  */
-import type { Action, Env, Observation, ResetArgs, ResetResult, StepResult } from "../envs/core.js";
+import type { Action, Env, Observation } from "../envs/core.js";
 import { Box } from "../envs/spaces.js";
-import { Wrapper } from "../envs/wrapper.js";
-import { type BoxArray, allocate, observationBox, withObs } from "./util.js";
+import { ObservationWrapper } from "./observation-wrapper.js";
+import { type BoxArray, allocate, observationBox } from "./util.js";
 
 export interface CropOptions {
   /** `[start, end)` rows. */
@@ -18,10 +18,10 @@ export interface CropOptions {
 
 export const DEFAULT_CROP: CropOptions = { rows: [0, 84], cols: [6, 90] };
 
-export class Crop<A extends Action = Action> extends Wrapper<BoxArray, A, Observation, A> {
+export class Crop<A extends Action = Action> extends ObservationWrapper<BoxArray, A> {
   readonly rows: readonly [number, number];
   readonly cols: readonly [number, number];
-  private readonly space: Box<BoxArray>;
+  protected readonly space: Box<BoxArray>;
   private readonly out: BoxArray;
   /** Elements per input row and per pixel (channels). */
   private readonly inRow: number;
@@ -52,18 +52,8 @@ export class Crop<A extends Action = Action> extends Wrapper<BoxArray, A, Observ
     this.out = allocate(box.dtype, size);
   }
 
-  override get observationSpace(): Box<BoxArray> {
-    return this.space;
-  }
-
-  override reset(args?: ResetArgs): ResetResult<BoxArray> {
-    const r = this.env.reset(args);
-    return { obs: this.copy(r.obs, this.out), info: r.info };
-  }
-
-  override step(action: A): StepResult<BoxArray> {
-    const r = this.env.step(action);
-    return withObs(r, this.copy(r.obs, this.out));
+  protected observation(obs: Observation): BoxArray {
+    return this.copy(obs, this.out);
   }
 
   /** Element loop rather than `set(subarray(...))`, which would allocate a view per row. */

@@ -3,10 +3,10 @@
  * uint8): `(R·4899 + G·9617 + B·1868 + 8192) >> 14`, i.e. BT.601 weights in 14-bit fixed
  * point, so results equal the DQN notebooks' preprocessing exactly. [H, W, 3] → [H, W].
  */
-import type { Action, Env, Observation, ResetArgs, ResetResult, StepResult } from "../envs/core.js";
+import type { Action, Env, Observation } from "../envs/core.js";
 import { Box } from "../envs/spaces.js";
-import { Wrapper } from "../envs/wrapper.js";
-import { observationBox, withObs } from "./util.js";
+import { ObservationWrapper } from "./observation-wrapper.js";
+import { observationBox } from "./util.js";
 
 // OpenCV's fixed-point RGB→gray coefficients (its R2Y, G2Y, B2Y with yuv_shift = 14).
 const R2Y = 4899;
@@ -15,8 +15,8 @@ const B2Y = 1868;
 const YUV_SHIFT = 14;
 const ROUND = 1 << (YUV_SHIFT - 1);
 
-export class GrayScale<A extends Action = Action> extends Wrapper<Uint8Array, A, Observation, A> {
-  private readonly space: Box<Uint8Array>;
+export class GrayScale<A extends Action = Action> extends ObservationWrapper<Uint8Array, A> {
+  protected readonly space: Box<Uint8Array>;
   private readonly out: Uint8Array;
 
   constructor(env: Env<Observation, A>) {
@@ -30,22 +30,8 @@ export class GrayScale<A extends Action = Action> extends Wrapper<Uint8Array, A,
     this.out = new Uint8Array(h! * w!);
   }
 
-  override get observationSpace(): Box<Uint8Array> {
-    return this.space;
-  }
-
-  override reset(args?: ResetArgs): ResetResult<Uint8Array> {
-    const r = this.env.reset(args);
-    return { obs: this.convert(r.obs), info: r.info };
-  }
-
-  override step(action: A): StepResult<Uint8Array> {
-    const r = this.env.step(action);
-    return withObs(r, this.convert(r.obs));
-  }
-
   /** Writes the gray image into the reused output buffer. */
-  private convert(rgb: Observation): Uint8Array {
+  protected observation(rgb: Observation): Uint8Array {
     const out = this.out;
     for (let i = 0, j = 0; i < out.length; i++, j += 3) {
       out[i] = (rgb[j]! * R2Y + rgb[j + 1]! * G2Y + rgb[j + 2]! * B2Y + ROUND) >> YUV_SHIFT;

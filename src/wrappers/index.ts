@@ -1,5 +1,6 @@
 /** Composable `Env → Env` transforms, Gymnasium-style: each does one thing. */
 export { Wrapper } from "../envs/wrapper.js";
+export { ObservationWrapper } from "./observation-wrapper.js";
 export { TimeLimit } from "../envs/time-limit.js";
 export { RecordEpisodeStatistics, type EpisodeStatistics, type RecordEpisodeStatisticsOptions } from "./record-episode-statistics.js";
 export { FrameSkip } from "./frame-skip.js";

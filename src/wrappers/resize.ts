@@ -10,10 +10,10 @@
  * uint8 results are rounded to nearest. Not bit-exact with cv2, which uses fixed-point
  * weights: expect an occasional difference of one grey level.
  */
-import type { Action, Env, Observation, ResetArgs, ResetResult, StepResult } from "../envs/core.js";
+import type { Action, Env, Observation } from "../envs/core.js";
 import { Box } from "../envs/spaces.js";
-import { Wrapper } from "../envs/wrapper.js";
-import { type BoxArray, allocate, observationBox, withObs } from "./util.js";
+import { ObservationWrapper } from "./observation-wrapper.js";
+import { type BoxArray, allocate, observationBox } from "./util.js";
 
 export type Interpolation = "area" | "bilinear";
 
@@ -67,11 +67,11 @@ function buildTaps(inSize: number, outSize: number, interpolation: Interpolation
   return { first: Int32Array.from(first), index: Int32Array.from(index), weight: Float64Array.from(weight) };
 }
 
-export class Resize<A extends Action = Action> extends Wrapper<BoxArray, A, Observation, A> {
+export class Resize<A extends Action = Action> extends ObservationWrapper<BoxArray, A> {
   readonly height: number;
   readonly width: number;
   readonly interpolation: Interpolation;
-  private readonly space: Box<BoxArray>;
+  protected readonly space: Box<BoxArray>;
   private readonly out: BoxArray;
   private readonly rowsTaps: Taps;
   private readonly colsTaps: Taps;
@@ -113,18 +113,8 @@ export class Resize<A extends Action = Action> extends Wrapper<BoxArray, A, Obse
     this.out = allocate(box.dtype, size);
   }
 
-  override get observationSpace(): Box<BoxArray> {
-    return this.space;
-  }
-
-  override reset(args?: ResetArgs): ResetResult<BoxArray> {
-    const r = this.env.reset(args);
-    return { obs: this.resample(r.obs, this.out), info: r.info };
-  }
-
-  override step(action: A): StepResult<BoxArray> {
-    const r = this.env.step(action);
-    return withObs(r, this.resample(r.obs, this.out));
+  protected observation(obs: Observation): BoxArray {
+    return this.resample(obs, this.out);
   }
 
   private resample(src: ArrayLike<number>, dst: BoxArray): BoxArray {
