@@ -8,40 +8,61 @@
  * Every update recomputes the parents from their children (no running deltas), so the
  * sums never drift however many updates run.
  */
-export class SumTree {
+/** The shared heap layout: leaves, `combine` of two children, and the `identity` of empty leaves. */
+abstract class SegmentTree {
   /** Leaves that can be set: [0, capacity). */
   readonly capacity: number;
-  private readonly size: number;
-  private readonly nodes: Float64Array;
+  protected readonly size: number;
+  protected readonly nodes: Float64Array;
 
-  constructor(capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`SumTree: capacity must be a positive integer, got ${capacity}`);
+  constructor(who: string, capacity: number, private readonly identity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`${who}: capacity must be a positive integer, got ${capacity}`);
     this.capacity = capacity;
     let size = 1;
     while (size < capacity) size *= 2;
     this.size = size;
-    this.nodes = new Float64Array(2 * size);
+    this.nodes = new Float64Array(2 * size).fill(identity);
   }
 
-  /** Σ of all leaves. */
-  get total(): number {
-    return this.nodes[1]!;
-  }
+  protected abstract combine(a: number, b: number): number;
 
   get(index: number): number {
     return this.nodes[this.size + index]!;
   }
 
-  /** Sets leaf `index` to `value` (≥ 0). */
+  /** Sets leaf `index` to `value` and recomputes its ancestors. */
   set(index: number, value: number): void {
     const nodes = this.nodes;
     let i = this.size + index;
     nodes[i] = value;
     i >>= 1;
     while (i >= 1) {
-      nodes[i] = nodes[2 * i]! + nodes[2 * i + 1]!;
+      nodes[i] = this.combine(nodes[2 * i]!, nodes[2 * i + 1]!);
       i >>= 1;
     }
+  }
+
+  /** Sets all leaves from `values` (length capacity) and rebuilds the inner nodes in O(n). */
+  setAll(values: ArrayLike<number>): void {
+    const nodes = this.nodes;
+    nodes.fill(this.identity);
+    for (let i = 0; i < this.capacity; i++) nodes[this.size + i] = values[i]!;
+    for (let i = this.size - 1; i >= 1; i--) nodes[i] = this.combine(nodes[2 * i]!, nodes[2 * i + 1]!);
+  }
+}
+
+export class SumTree extends SegmentTree {
+  constructor(capacity: number) {
+    super("SumTree", capacity, 0);
+  }
+
+  protected combine(a: number, b: number): number {
+    return a + b;
+  }
+
+  /** Σ of all leaves. */
+  get total(): number {
+    return this.nodes[1]!;
   }
 
   /**
@@ -69,61 +90,19 @@ export class SumTree {
   leaves(): Float64Array {
     return this.nodes.slice(this.size, this.size + this.capacity);
   }
-
-  /** Sets all leaves from `values` (length capacity) and rebuilds the inner nodes in O(n). */
-  setAll(values: ArrayLike<number>): void {
-    const nodes = this.nodes;
-    nodes.fill(0);
-    for (let i = 0; i < this.capacity; i++) nodes[this.size + i] = values[i]!;
-    for (let i = this.size - 1; i >= 1; i--) nodes[i] = nodes[2 * i]! + nodes[2 * i + 1]!;
-  }
 }
 
-export class MinTree {
-  readonly capacity: number;
-  private readonly size: number;
-  private readonly nodes: Float64Array;
-
+export class MinTree extends SegmentTree {
   constructor(capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`MinTree: capacity must be a positive integer, got ${capacity}`);
-    this.capacity = capacity;
-    let size = 1;
-    while (size < capacity) size *= 2;
-    this.size = size;
-    this.nodes = new Float64Array(2 * size).fill(Number.POSITIVE_INFINITY);
+    super("MinTree", capacity, Number.POSITIVE_INFINITY);
+  }
+
+  protected combine(a: number, b: number): number {
+    return a < b ? a : b;
   }
 
   /** min of all leaves (+∞ when none is set). */
   get min(): number {
     return this.nodes[1]!;
-  }
-
-  get(index: number): number {
-    return this.nodes[this.size + index]!;
-  }
-
-  /** Sets leaf `index`; +∞ removes it from the minimum. */
-  set(index: number, value: number): void {
-    const nodes = this.nodes;
-    let i = this.size + index;
-    nodes[i] = value;
-    i >>= 1;
-    while (i >= 1) {
-      const a = nodes[2 * i]!;
-      const b = nodes[2 * i + 1]!;
-      nodes[i] = a < b ? a : b;
-      i >>= 1;
-    }
-  }
-
-  setAll(values: ArrayLike<number>): void {
-    const nodes = this.nodes;
-    nodes.fill(Number.POSITIVE_INFINITY);
-    for (let i = 0; i < this.capacity; i++) nodes[this.size + i] = values[i]!;
-    for (let i = this.size - 1; i >= 1; i--) {
-      const a = nodes[2 * i]!;
-      const b = nodes[2 * i + 1]!;
-      nodes[i] = a < b ? a : b;
-    }
   }
 }
