@@ -37,7 +37,7 @@
  */
 import { checkGamma, checkHeader, checkInt, checkLength, checkSample, headerRng, loadArray } from "./check.js";
 import { Xoshiro128 } from "./rng.js";
-import type { ImageBatch, Json, ReplayArray, ReplayState, StoreListener, TransitionStore } from "./types.js";
+import { createReplayBatch, type ImageBatch, type Json, type ReplayArray, type ReplayState, type StoreListener, type TransitionStore } from "./types.js";
 
 /** 64 MiB chunks keep lazy growth fine-grained; one ArrayBuffer is capped in Node 20. */
 const DEFAULT_CHUNK_BYTES = 64 * 1024 * 1024;
@@ -389,19 +389,7 @@ export class ImageReplayBuffer implements TransitionStore<ImageBatch> {
   createBatch(capacity: number): ImageBatch {
     checkInt("ImageReplayBuffer.createBatch: capacity", capacity, 1);
     const stackBytes = this.stack * this.frameSize;
-    return {
-      capacity,
-      size: 0,
-      obs: new Uint8Array(capacity * stackBytes),
-      nextObs: new Uint8Array(capacity * stackBytes),
-      actions: new Int32Array(capacity),
-      rewards: new Float32Array(capacity),
-      dones: new Float32Array(capacity),
-      discounts: new Float32Array(capacity),
-      nSteps: new Int32Array(capacity),
-      indices: new Int32Array(capacity),
-      weights: new Float32Array(capacity),
-    };
+    return createReplayBatch(capacity, new Uint8Array(capacity * stackBytes), new Uint8Array(capacity * stackBytes), new Int32Array(capacity));
   }
 
   setListener(listener: StoreListener | null): void {

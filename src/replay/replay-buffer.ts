@@ -12,7 +12,7 @@
  */
 import { checkGamma, checkHeader, checkInt, checkLength, checkSample, headerNumber, headerRng, loadArray } from "./check.js";
 import { Xoshiro128 } from "./rng.js";
-import type { ReplayState, StoreListener, TransitionStore, VectorBatch } from "./types.js";
+import { createReplayBatch, type ReplayState, type StoreListener, type TransitionStore, type VectorBatch } from "./types.js";
 
 /** Discrete actions are stored as int32; continuous ones as `dim` float32 values. */
 export type ActionSpec = { readonly type: "discrete" } | { readonly type: "continuous"; readonly dim: number };
@@ -254,19 +254,7 @@ export class ReplayBuffer<S extends ActionSpec = Discrete> implements Transition
   createBatch(capacity: number): VectorBatch<ActionArray<S>> {
     checkInt("ReplayBuffer.createBatch: capacity", capacity, 1);
     const actions = this.actionSpec.type === "discrete" ? new Int32Array(capacity) : new Float32Array(capacity * this.actionSize);
-    return {
-      capacity,
-      size: 0,
-      obs: new Float32Array(capacity * this.obsSize),
-      nextObs: new Float32Array(capacity * this.obsSize),
-      actions: actions as ActionArray<S>,
-      rewards: new Float32Array(capacity),
-      dones: new Float32Array(capacity),
-      discounts: new Float32Array(capacity),
-      nSteps: new Int32Array(capacity),
-      indices: new Int32Array(capacity),
-      weights: new Float32Array(capacity),
-    };
+    return createReplayBatch(capacity, new Float32Array(capacity * this.obsSize), new Float32Array(capacity * this.obsSize), actions as ActionArray<S>);
   }
 
   setListener(listener: StoreListener | null): void {

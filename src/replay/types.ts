@@ -36,6 +36,25 @@ export interface ReplayBatch<Obs extends Float32Array | Uint8Array, Act extends 
   readonly weights: Float32Array;
 }
 
+/** A batch of `capacity` rows around the given observation and action arrays; the other columns are fresh. */
+export function createReplayBatch<Obs extends Float32Array | Uint8Array, Act extends Int32Array | Float32Array>(
+  capacity: number, obs: Obs, nextObs: Obs, actions: Act,
+): ReplayBatch<Obs, Act> {
+  return {
+    capacity,
+    size: 0,
+    obs,
+    nextObs,
+    actions,
+    rewards: new Float32Array(capacity),
+    dones: new Float32Array(capacity),
+    discounts: new Float32Array(capacity),
+    nSteps: new Int32Array(capacity),
+    indices: new Int32Array(capacity),
+    weights: new Float32Array(capacity),
+  };
+}
+
 export type VectorBatch<Act extends Int32Array | Float32Array = Int32Array> = ReplayBatch<Float32Array, Act>;
 /** Image batch: `obs`/`nextObs` are uint8 [capacity, stack, ...frameShape]; the agent scales to [0, 1] once per batch. */
 export type ImageBatch = ReplayBatch<Uint8Array, Int32Array>;
