@@ -8,8 +8,15 @@ import { basename, dirname, join } from "node:path";
 import type { LoadOptions, Module } from "./module.js";
 import { parseSafeTensors, safeTensorsParts, type SafeTensorsFile, type TensorInput } from "./safetensors.js";
 
+/** Reads and parses `path`; a missing or unreadable file is an error naming it. */
 export function readSafeTensorsFile(path: string): SafeTensorsFile {
-  return parseSafeTensors(new Uint8Array(readFileSync(path)), path);
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(path));
+  } catch (e) {
+    throw new Error(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return parseSafeTensors(bytes, path);
 }
 
 /**

@@ -3,13 +3,12 @@
  * model-format.ts). A checkpoint adds the target network, the optimizer state, the
  * counters and the RNG states; the replay buffer, when saved, sits beside it in its own file.
  */
-import { readFileSync } from "node:fs";
 import type { DQNAgent, DQNAgentState } from "../agents/dqn.js";
 import { safeTensorsParts, type SafeTensor } from "../nn/safetensors.js";
 import { writeFileAtomic } from "./files.js";
 import type { TrainConfig } from "./config.js";
-import { CHECKPOINT_FORMAT, modelFileParts, modelFromBytes, parseMeta, type ModelInfo } from "./model-format.js";
-import { parseSafeTensors } from "../nn/safetensors.js";
+import { CHECKPOINT_FORMAT, modelFileParts, modelFromFile, parseMeta, type ModelInfo } from "./model-format.js";
+import { readSafeTensorsFile } from "../nn/safetensors-fs.js";
 
 export { CHECKPOINT_FORMAT, MODEL_FORMAT, type ModelInfo } from "./model-format.js";
 
@@ -17,17 +16,9 @@ export function saveModel(path: string, agent: DQNAgent, info: Omit<ModelInfo, "
   writeFileAtomic(path, modelFileParts(agent, info));
 }
 
-function readBytes(path: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(path));
-  } catch (e) {
-    throw new Error(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-}
-
 /** Loads a model file into a fresh agent (greedy use: eval, record, play). */
 export function loadModel(path: string): { agent: DQNAgent; info: ModelInfo } {
-  return modelFromBytes(readBytes(path), path);
+  return modelFromFile(readSafeTensorsFile(path), path);
 }
 
 /** Counters and records of a run, saved in every checkpoint. */
@@ -68,6 +59,6 @@ export function saveCheckpoint(path: string, agent: DQNAgent, train: TrainConfig
 }
 
 export function readCheckpoint(path: string): { tensors: Map<string, SafeTensor>; meta: CheckpointMeta } {
-  const file = parseSafeTensors(readBytes(path), path);
+  const file = readSafeTensorsFile(path);
   return { tensors: file.tensors, meta: parseMeta<CheckpointMeta>(path, file.metadata.deepq, CHECKPOINT_FORMAT) };
 }

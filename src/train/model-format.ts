@@ -8,7 +8,7 @@
 import { DQNAgent, type DQNSpec } from "../agents/dqn.js";
 import type { DQNConfig } from "../agents/config.js";
 import type { Arena } from "../nn/tensor.js";
-import { parseSafeTensors, safeTensorsParts } from "../nn/safetensors.js";
+import { parseSafeTensors, safeTensorsParts, type SafeTensorsFile } from "../nn/safetensors.js";
 import type { TrainConfig } from "./config.js";
 
 export const MODEL_FORMAT = "deepq-model/1";
@@ -52,7 +52,11 @@ export function parseMeta<T>(path: string, raw: string | undefined, format: stri
 
 /** A model from a file's bytes (`name` labels errors), in a fresh agent for greedy use. */
 export function modelFromBytes(bytes: Uint8Array, name: string, opts: { arena?: Arena } = {}): { agent: DQNAgent; info: ModelInfo } {
-  const file = parseSafeTensors(bytes, name);
+  return modelFromFile(parseSafeTensors(bytes, name), name, opts);
+}
+
+/** A model from a parsed file (`name` labels errors), in a fresh agent for greedy use. */
+export function modelFromFile(file: SafeTensorsFile, name: string, opts: { arena?: Arena } = {}): { agent: DQNAgent; info: ModelInfo } {
   const info = parseMeta<ModelInfo>(name, file.metadata.deepq, MODEL_FORMAT);
   const agent = new DQNAgent(info.spec, { network: info.network, batchSize: 1, bufferSize: 1 }, opts);
   try {

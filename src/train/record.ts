@@ -5,6 +5,7 @@
  * which reads raw RGB frames on its stdin.
  */
 import { spawn, spawnSync } from "node:child_process";
+import { renameSync } from "node:fs";
 import { extname } from "node:path";
 import type { Action, Env, Observation } from "../envs/core.js";
 import { captionFrame, GifWriter } from "../viz/gif.js";
@@ -87,7 +88,6 @@ function mp4Sink(path: string, width: number, height: number, fps: number, title
       child.stdin.end();
       const code = await exited;
       if (code !== 0) throw new Error(`ffmpeg failed (exit ${code}): ${stderr.trim()}`);
-      const { renameSync } = await import("node:fs");
       renameSync(tmp, path);
     },
   };

@@ -10,8 +10,7 @@ import { resolveDQNConfig, type DQNConfig } from "../agents/config.js";
 import { DQNAgent } from "../agents/dqn.js";
 import { explorationSchedule } from "../agents/schedules.js";
 import type { Observation } from "../envs/core.js";
-import { parseSafeTensors } from "../nn/safetensors.js";
-import { writeSafeTensorsFile } from "../nn/safetensors-fs.js";
+import { readSafeTensorsFile, writeSafeTensorsFile } from "../nn/safetensors-fs.js";
 import type { ReplayArray, ReplayState } from "../replay/index.js";
 import { returnsPlotPng, returnsPlotSvg, type EpisodePoint, type EvalPoint } from "../viz/plot.js";
 import { VectorEnv } from "../wrappers/vector.js";
@@ -127,7 +126,7 @@ export async function train(config: Partial<TrainConfig> & { env: string }, opts
     if (resumed.meta.progress.replaySaved) {
       if (!existsSync(replayPath)) throw new Error(`--resume: the checkpoint says the replay buffer was saved, but ${replayPath} is missing`);
       replayLoaded = true;
-      const f = parseSafeTensors(new Uint8Array(await import("node:fs").then((fs) => fs.readFileSync(replayPath))), replayPath);
+      const f = readSafeTensorsFile(replayPath);
       const header = JSON.parse(f.metadata.replay ?? "null") as ReplayState["header"] | null;
       if (header === null) throw new Error(`${replayPath}: no replay header in its metadata`);
       const arrays: ReplayState["arrays"] = {};
