@@ -12,6 +12,13 @@ export function int(name: string, min: number) {
   };
 }
 
+/** A TCP port, 0 meaning any free one. */
+export function port(raw: string): number {
+  const v = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || v > 65535) throw new InvalidArgumentError(`--port must be an integer in 0…65535, got "${raw}"`);
+  return v;
+}
+
 export const collect = (v: string, prev: string[]) => [...prev, v];
 
 export function checkEnvId(id: string): string {

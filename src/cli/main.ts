@@ -1,7 +1,7 @@
 /** The `deepq` command: train, eval, record, list. */
 import { Command, CommanderError, Option } from "commander";
 import { registeredIds, registration } from "../envs/registry.js";
-import { checkEnvId, collect, int } from "./args.js";
+import { checkEnvId, collect, int, port } from "./args.js";
 import "../envs/index.js";
 import type { Observation } from "../envs/core.js";
 import type { TrainConfig } from "../train/config.js";
@@ -154,7 +154,7 @@ export function buildProgram(): Command {
     .option("--save-replay", "save the replay buffer with checkpoints (exact resume; large for images)")
     .option("--quiet", "no progress bar")
     .option("--watch", "serve the live dashboard (deepq watch) while training")
-    .option("--port <n>", "dashboard port with --watch", int("--port", 0), 8080)
+    .option("--port <n>", "dashboard port with --watch", port, 8080)
     .action((env: string | undefined, flags: TrainFlags) => trainCommand(env, flags));
 
   program.command("eval")

@@ -3,26 +3,12 @@ import { existsSync, mkdirSync, statSync } from "node:fs";
 import { type Command, InvalidArgumentError } from "commander";
 import type { Observation } from "../envs/core.js";
 import { make } from "../envs/registry.js";
-import { checkEnvId } from "./args.js";
+import { checkEnvId, int, port } from "./args.js";
 import { loadModel } from "../train/model-file.js";
 import { makeTrainEnv } from "../train/env.js";
 import { startDashboard } from "../viz/web/dashboard-server.js";
 import { DEFAULT_HOST, type WebServer } from "../viz/web/http.js";
 import { startPlay } from "../viz/web/play-server.js";
-
-function port(raw: string): number {
-  const v = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || v > 65535) throw new InvalidArgumentError(`--port must be an integer in 0…65535, got "${raw}"`);
-  return v;
-}
-
-function nonNegInt(name: string) {
-  return (raw: string): number => {
-    const v = Number(raw);
-    if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(v)) throw new InvalidArgumentError(`${name} must be an integer ≥ 0, got "${raw}"`);
-    return v;
-  };
-}
 
 function positive(name: string) {
   return (raw: string): number => {
@@ -110,6 +96,6 @@ export function addWebCommands(program: Command): void {
     .option("--port <n>", "port (0: any free port)", port, 8081)
     .option("--host <addr>", "address to listen on (default: this machine only)", DEFAULT_HOST)
     .option("--fps <n>", "steps per second (default: the env's render fps)", positive("--fps"))
-    .option("--seed <n>", "episode i uses seed + i (default: random)", nonNegInt("--seed"))
+    .option("--seed <n>", "episode i uses seed + i (default: random)", int("--seed", 0))
     .action(playCommand);
 }
