@@ -1,4 +1,5 @@
-export { returnsPlotPng, returnsPlotRaster, returnsPlotSvg, encodePng, niceTicks, formatTick } from "./plot.js";
+export { returnsPlotPng, returnsPlotRaster, returnsPlotSvg, niceTicks, formatTick } from "./plot.js";
+export { encodePng, PngEncoder } from "./png.js";
 export type { EpisodePoint, EvalPoint, PlotSize, ReturnsPlotData } from "./plot.js";
 export { RgbCanvas, parseColor, type Rgb } from "./canvas.js";
 export { GifWriter, captionFrame, type GifOptions } from "./gif.js";

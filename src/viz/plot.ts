@@ -4,9 +4,9 @@
  * evaluation's mean ± std. One display list is built, then written as SVG or PNG,
  * so the two files always show the same thing.
  */
-import { encode } from "fast-png";
 import { GLYPH_H } from "./font5x7.js";
 import { RgbCanvas, parseColor } from "./canvas.js";
+import { encodePng } from "./png.js";
 
 export interface EpisodePoint {
   step: number;
@@ -285,10 +285,3 @@ export function returnsPlotPng(d: ReturnsPlotData, size: PlotSize = {}): Uint8Ar
   return encodePng(c.width, c.height, c.data);
 }
 
-/** RGB bytes to a PNG file. */
-export function encodePng(width: number, height: number, rgb: Uint8Array): Uint8Array {
-  if (rgb.length !== width * height * 3) {
-    throw new RangeError(`encodePng: ${width}×${height} RGB needs ${width * height * 3} bytes, got ${rgb.length}`);
-  }
-  return encode({ width, height, data: rgb, channels: 3, depth: 8 });
-}

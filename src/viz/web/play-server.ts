@@ -14,7 +14,7 @@ import type { Action, Env, Observation } from "../../envs/core.js";
 import { Discrete } from "../../envs/spaces.js";
 import { listen, readBody, sendText, type WebServer } from "./http.js";
 import { playHtml } from "./pages.js";
-import { PngStreamEncoder } from "./png-stream.js";
+import { PngEncoder } from "../png.js";
 import { openSse, type SseStream } from "./sse.js";
 
 /** Gymnasium `play`-style controls: which pressed key gives which action, and what to do with none. */
@@ -91,7 +91,7 @@ const MAX_BACKLOG = 4 << 20;
 class Session {
   readonly id = randomUUID();
   private readonly env: Env;
-  private readonly encoder = new PngStreamEncoder(1);
+  private readonly encoder = new PngEncoder(1);
   private obs!: Observation;
   private ret = 0;
   private t = 0;

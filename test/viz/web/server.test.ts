@@ -16,7 +16,6 @@ import { startDashboard } from "../../../src/viz/web/dashboard-server.js";
 import { makeTrainEnv } from "../../../src/train/env.js";
 import { modelFromBytes } from "../../../src/train/model-format.js";
 import { actionForKeys, humanControls, startPlay } from "../../../src/viz/web/play-server.js";
-import { PngStreamEncoder } from "../../../src/viz/web/png-stream.js";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "deepq-web-"));
 
@@ -170,20 +169,6 @@ test("dashboard: page, then config + full history on connect, then only new rows
   } finally {
     await dash.close();
   }
-});
-
-test("PngStreamEncoder writes PNGs that decode to the same RGB bytes", () => {
-  const env = make("CartPole-v1");
-  env.reset({ seed: 3 });
-  const f = env.render();
-  const png = new PngStreamEncoder(1).encode(f.width, f.height, f.data);
-  const d = decode(png);
-  assert.equal(d.width, 600);
-  assert.equal(d.height, 400);
-  assert.equal(d.channels, 3);
-  assert.deepEqual(Buffer.from(d.data as Uint8Array), Buffer.from(f.data));
-  const odd = new Uint8Array(5 * 3 * 3).map((_, i) => (i * 37) & 255);
-  assert.deepEqual(Buffer.from(decode(new PngStreamEncoder(6).encode(5, 3, odd)).data as Uint8Array), Buffer.from(odd));
 });
 
 test("human controls: arrow keys map to Gymnasium actions, the last pressed key wins", () => {
