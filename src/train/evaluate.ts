@@ -3,6 +3,7 @@
  * run (and of different runs) score the same episodes.
  */
 import type { Action, Env, Observation } from "../envs/core.js";
+import { episodeStatistics } from "../wrappers/record-episode-statistics.js";
 
 export interface EvalResult {
   mean: number;
@@ -19,12 +20,6 @@ export interface EvaluateOptions {
   seed: number;
   /** Called after each episode (progress display). */
   onEpisode?: (index: number, ret: number, length: number) => void;
-}
-
-/** The episode statistics a `RecordEpisodeStatistics` wrapper leaves in the final step's info. */
-function episodeReturn(info: Record<string, unknown>): number | null {
-  const ep = info.episode as { r?: unknown } | undefined;
-  return ep && typeof ep.r === "number" ? ep.r : null;
 }
 
 /**
@@ -50,7 +45,7 @@ export function evaluate<O extends Observation, A extends Action>(
       len++;
       obs = r.obs;
       if (r.terminated || r.truncated) {
-        returns.push(episodeReturn(r.info) ?? sum);
+        returns.push(episodeStatistics(r.info)?.r ?? sum);
         lengths.push(len);
         break;
       }

@@ -13,6 +13,7 @@ import type { Observation } from "../envs/core.js";
 import { readSafeTensorsFile, writeSafeTensorsFile } from "../nn/safetensors-fs.js";
 import type { ReplayArray, ReplayState } from "../replay/index.js";
 import { returnsPlotPng, returnsPlotSvg, type EpisodePoint, type EvalPoint } from "../viz/plot.js";
+import { episodeStatistics } from "../wrappers/record-episode-statistics.js";
 import { VectorEnv } from "../wrappers/vector.js";
 import { resolveTrainConfig, type TrainConfig } from "./config.js";
 import { evaluate } from "./evaluate.js";
@@ -230,12 +231,13 @@ export async function train(config: Partial<TrainConfig> & { env: string }, opts
       inFlight[i]!.length = 0;
       envEpisodes[i]!++;
       progress.episodes++;
-      const stats = r.infos.finalInfo[i]?.episode as { r: number; l: number } | undefined;
-      lastReturn = stats ? stats.r : r.rewards[i]!;
+      const stats = episodeStatistics(r.infos.finalInfo[i]);
+      if (!stats) throw new Error(`trainer: env ${i} ended an episode without RecordEpisodeStatistics info`);
+      lastReturn = stats.r;
       const stepAtEnd = progress.step + i + 1;
-      episodesLog.append({ step: stepAtEnd, episode: progress.episodes, return: lastReturn, length: stats?.l ?? null, epsilon, wall_s: Number(wall().toFixed(2)) });
+      episodesLog.append({ step: stepAtEnd, episode: progress.episodes, return: lastReturn, length: stats.l, epsilon, wall_s: Number(wall().toFixed(2)) });
       episodePoints.push({ step: stepAtEnd, ret: lastReturn });
-      emit({ kind: "episode", step: stepAtEnd, episode: progress.episodes, ret: lastReturn, length: stats?.l ?? 0 });
+      emit({ kind: "episode", step: stepAtEnd, episode: progress.episodes, ret: lastReturn, length: stats.l });
       if (agentCfg.targetUpdateOnEpisodeEnd) agent.updateTarget();
     }
     obs = r.obs as Float32Array | Uint8Array;

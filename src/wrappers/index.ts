@@ -2,7 +2,7 @@
 export { Wrapper } from "../envs/wrapper.js";
 export { ObservationWrapper } from "./observation-wrapper.js";
 export { TimeLimit } from "../envs/time-limit.js";
-export { RecordEpisodeStatistics, type EpisodeStatistics, type RecordEpisodeStatisticsOptions } from "./record-episode-statistics.js";
+export { RecordEpisodeStatistics, episodeStatistics, type EpisodeStatistics, type RecordEpisodeStatisticsOptions } from "./record-episode-statistics.js";
 export { FrameSkip } from "./frame-skip.js";
 export { GrayScale } from "./gray-scale.js";
 export { Crop, DEFAULT_CROP, type CropOptions } from "./crop.js";

@@ -22,6 +22,15 @@ export interface RecordEpisodeStatisticsOptions {
   statsKey: string;
 }
 
+/**
+ * The statistics a `RecordEpisodeStatistics` wrapper left in an episode's final info under
+ * `statsKey`, or null when the info has none (no such wrapper, or not a final step).
+ */
+export function episodeStatistics(info: Readonly<Record<string, unknown>> | null | undefined, statsKey = "episode"): EpisodeStatistics | null {
+  const ep = info?.[statsKey] as Partial<EpisodeStatistics> | undefined;
+  return ep && typeof ep.r === "number" && typeof ep.l === "number" ? (ep as EpisodeStatistics) : null;
+}
+
 const DEFAULTS: RecordEpisodeStatisticsOptions = { bufferLength: 100, statsKey: "episode" };
 
 /** A fixed-capacity FIFO of numbers; the oldest entry is dropped when full. */

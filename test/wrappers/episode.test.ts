@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { CartPoleEnv } from "../../src/envs/cartpole.js";
 import { Box } from "../../src/envs/spaces.js";
 import type { EpisodeStatistics } from "../../src/wrappers/index.js";
-import { FrameSkip, FrameStack, GrayScale, NoopReset, RecordEpisodeStatistics, TimeLimit, Wrapper } from "../../src/wrappers/index.js";
+import { episodeStatistics, FrameSkip, FrameStack, GrayScale, NoopReset, RecordEpisodeStatistics, TimeLimit, Wrapper } from "../../src/wrappers/index.js";
 import { CounterEnv } from "./fake-envs.js";
 
 test("RecordEpisodeStatistics adds {r, l, t} at episode end only and keeps a bounded queue", () => {
@@ -136,4 +136,23 @@ test("NoopReset needs an explicit no-op for continuous actions", () => {
   assert.throws(() => new NoopReset(env, { noops: 2 }), /give noopAction for the action space Box\(-1, 1, \(3,\), float32\)/);
   const ok = new NoopReset(env, { noops: 2, noopAction: new Float32Array(3) });
   assert.equal(ok.reset().obs[0], 2);
+});
+
+test("episodeStatistics reads the final info's statistics and nothing else", () => {
+  const env = new RecordEpisodeStatistics(new CartPoleEnv(), { statsKey: "ep" });
+  env.reset({ seed: 0 });
+  let r = env.step(0);
+  let steps = 1;
+  assert.equal(episodeStatistics(r.info, "ep"), null);
+  while (!r.terminated && !r.truncated) {
+    r = env.step(0);
+    steps++;
+  }
+  const stats = episodeStatistics(r.info, "ep");
+  assert.ok(stats);
+  assert.equal(stats.l, steps);
+  assert.equal(stats.r, steps, "CartPole pays 1 per step");
+  assert.equal(episodeStatistics(r.info), null, "the default key is episode");
+  assert.equal(episodeStatistics({ episode: { r: "1", l: 2 } }), null);
+  assert.equal(episodeStatistics(null), null);
 });
