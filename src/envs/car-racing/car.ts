@@ -11,7 +11,7 @@
  */
 import { PolygonShape, Vec2, type Body, type World } from "planck";
 import { polygonMass } from "../box2d.js";
-import { LegJoint } from "../lunar-lander/leg-joint.js";
+import { FastRevoluteJoint } from "../box2d-revolute-joint.js";
 
 export const SIZE = 0.02;
 const ENGINE_POWER = 100000000 * SIZE * SIZE;
@@ -50,7 +50,7 @@ function setMass(body: Body, shapes: readonly PolygonShape[], density: number): 
 
 export interface Wheel {
   body: Body;
-  joint: LegJoint;
+  joint: FastRevoluteJoint;
   wheelRad: number;
   gas: number;
   brake: number;
@@ -107,7 +107,7 @@ export class Car {
       setMass(body, [this.wheelShape], 0.1);
       body.setUserData({ wheel: i } satisfies WheelTag);
       const joint = world.createJoint(
-        new LegJoint({
+        new FastRevoluteJoint({
           bodyA: this.hull,
           bodyB: body,
           localAnchorA: new Vec2(wx * SIZE, wy * SIZE),
