@@ -1,11 +1,14 @@
 /**
  * Videos of greedy episodes: the env's human-sized view (`render()`, e.g. CarRacing's
  * 600×400), one frame per env step, with the running return captioned on each frame.
- * GIF is encoded in JS; MP4 goes through an `ffmpeg` found on PATH (or `$FFMPEG`),
- * which reads raw RGB frames on its stdin.
+ * GIF is encoded in JS; MP4 goes through ffmpeg, which reads raw RGB frames on its stdin:
+ * `$FFMPEG` when set, else the system's `ffmpeg` on PATH, else the static binary of the
+ * optional dependency @ffmpeg-installer/ffmpeg (a per-platform npm package, so nothing is
+ * downloaded from outside the npm registry).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { renameSync } from "node:fs";
+import { createRequire } from "node:module";
 import { extname } from "node:path";
 import type { Action, Env, Observation } from "../envs/core.js";
 import { captionFrame, GifWriter } from "../viz/gif.js";
@@ -20,14 +23,35 @@ export function videoFormat(path: string): VideoFormat {
   throw new Error(`--out ${path}: unknown video type "${ext || "(none)"}"; use .gif or .mp4`);
 }
 
+function runs(binary: string): boolean {
+  const probe = spawnSync(binary, ["-version"], { stdio: "ignore" });
+  return !probe.error && probe.status === 0;
+}
+
+/** The binary of the optional @ffmpeg-installer/ffmpeg package, or null where it is not installed (or has no build for this platform). */
+function packagedFfmpeg(): string | null {
+  try {
+    const { path } = createRequire(import.meta.url)("@ffmpeg-installer/ffmpeg") as { path: string };
+    return path;
+  } catch {
+    return null;
+  }
+}
+
 /** The ffmpeg binary to use, or a clear error saying how to get one. */
 export function findFfmpeg(): string {
-  const candidate = process.env.FFMPEG ?? "ffmpeg";
-  const probe = spawnSync(candidate, ["-version"], { stdio: "ignore" });
-  if (probe.error || probe.status !== 0) {
-    throw new Error(`MP4 needs ffmpeg, and "${candidate}" did not run; install it (apt install ffmpeg, brew install ffmpeg), set FFMPEG=/path/to/ffmpeg, or write a .gif instead`);
+  const explicit = process.env.FFMPEG;
+  if (explicit !== undefined) {
+    if (runs(explicit)) return explicit;
+    throw new Error(`MP4 needs ffmpeg, and FFMPEG="${explicit}" did not run; point FFMPEG at an ffmpeg binary, unset it, or write a .gif instead`);
   }
-  return candidate;
+  if (runs("ffmpeg")) return "ffmpeg";
+  const packaged = packagedFfmpeg();
+  if (packaged !== null && runs(packaged)) return packaged;
+  throw new Error(
+    `MP4 needs ffmpeg: there is none on PATH and ${packaged === null ? "the optional package @ffmpeg-installer/ffmpeg is not installed" : `the packaged ${packaged} did not run`}; ` +
+    "install ffmpeg (apt install ffmpeg, brew install ffmpeg), set FFMPEG=/path/to/ffmpeg, or write a .gif instead",
+  );
 }
 
 export interface RecordOptions {
@@ -101,7 +125,7 @@ export async function recordVideo<O extends Observation, A extends Action>(
   if (!Number.isInteger(opts.episodes) || opts.episodes <= 0) throw new RangeError(`episodes must be a positive integer, got ${opts.episodes}`);
   const stride = opts.frameStride ?? 1;
   if (!Number.isInteger(stride) || stride <= 0) throw new RangeError(`frameStride must be a positive integer, got ${stride}`);
-  const fps = opts.fps ?? Math.max(1, Math.round(env.metadata.renderFps / stride));
+  const fps = opts.fps ?? env.metadata.renderFps / stride;
   let sink: FrameSink | null = null;
   let width = 0;
   let height = 0;

@@ -41,7 +41,7 @@ test("bad flags and values get a one-line error naming them", () => {
     [["eval", join(projectRoot, "package.json")], /package\.json/],
     [["record", "x.safetensors", "--out", "x.avi"], /unknown video type "\.avi"; use \.gif or \.mp4/],
     [["frobnicate"], /unknown command 'frobnicate'/],
-    [["record", join(projectRoot, "pretrained/CartPole-v1-dqn.safetensors"), "--out", join(tmpdir(), "deepq-x.mp4"), "--max-steps", "3"], /MP4 needs ffmpeg, and ".*deepq-no-ffmpeg" did not run/],
+    [["record", join(projectRoot, "pretrained/CartPole-v1-dqn.safetensors"), "--out", join(tmpdir(), "deepq-x.mp4"), "--max-steps", "3"], /MP4 needs ffmpeg, and FFMPEG=".*deepq-no-ffmpeg" did not run/],
     [["train", "CartPole-v1", "--bogus"], /unknown option '--bogus'/],
   ];
   for (const [args, re] of cases) {

@@ -1,13 +1,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { make } from "../../src/envs/index.js";
-import { recordVideo, videoFormat } from "../../src/train/record.js";
+import { findFfmpeg, recordVideo, videoFormat } from "../../src/train/record.js";
 
-const haveFfmpeg = spawnSync(process.env.FFMPEG ?? "ffmpeg", ["-version"], { stdio: "ignore" }).status === 0;
+const haveFfmpeg = (() => {
+  try {
+    return findFfmpeg() !== "";
+  } catch {
+    return false;
+  }
+})();
 
 test("video formats by extension", () => {
   assert.equal(videoFormat("a.GIF"), "gif");
@@ -32,3 +37,24 @@ for (const ext of ["gif", "mp4"] as const) {
     }
   });
 }
+
+test("without FFMPEG and without ffmpeg on PATH, MP4 uses the optional @ffmpeg-installer binary", () => {
+  const saved = { PATH: process.env.PATH, FFMPEG: process.env.FFMPEG };
+  try {
+    process.env.PATH = "";
+    delete process.env.FFMPEG;
+    let found: string;
+    try {
+      found = findFfmpeg();
+    } catch (e) {
+      // Only when the optional package could not be installed on this platform.
+      assert.match(String(e), /none on PATH and the optional package @ffmpeg-installer\/ffmpeg is not installed/);
+      return;
+    }
+    assert.match(found, /@ffmpeg-installer/);
+  } finally {
+    process.env.PATH = saved.PATH;
+    if (saved.FFMPEG === undefined) delete process.env.FFMPEG;
+    else process.env.FFMPEG = saved.FFMPEG;
+  }
+});
