@@ -57,6 +57,15 @@ test("the committed pretrained CartPole agent balances for the full 500 steps", 
   assert.deepEqual(JSON.parse(r.out), { env: "CartPole-v1", episodes: 5, mean: 500, std: 0 });
 });
 
+test("the committed pretrained CarRacing agent drives from pixels", () => {
+  // The first 3 fixed eval seeds; 828 ± 73 over 20 (README). Greedy and seeded, so deterministic.
+  const r = deepq("eval", join(projectRoot, "pretrained/CarRacing-v3-dqn.safetensors"), "--episodes", "3", "--json");
+  assert.equal(r.code, 0, r.err);
+  const line = JSON.parse(r.out) as { env: string; mean: number };
+  assert.equal(line.env, "CarRacing-v3");
+  assert.ok(line.mean > 700, `mean return ${line.mean}`);
+});
+
 test("train, then eval --json and record a GIF from the model file alone", () => {
   const dir = mkdtempSync(join(tmpdir(), "deepq-cli-"));
   try {
