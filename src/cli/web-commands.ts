@@ -18,7 +18,6 @@ function positive(name: string) {
   };
 }
 
-
 /** Keeps the command alive until Ctrl-C / SIGTERM, then closes the server. */
 function serveUntilSignal(web: WebServer): Promise<void> {
   return new Promise((resolve) => {

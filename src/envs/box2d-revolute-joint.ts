@@ -4,8 +4,8 @@
  * runs 720 times per env step and dominated the profile (planck allocates five
  * vectors per call). LunarLander's island solver (`lunar-lander/island-solver.ts`) writes
  * the same solve out inline for its two legs, on packed arrays, which pays there because
- * it also keeps the bodies' velocities in locals across the whole iteration. The arithmetic is planck's, operation for operation, so
- * results are bit-identical to the stock joint.
+ * it also keeps the bodies' velocities in locals across the whole iteration. The arithmetic
+ * is planck's, operation for operation, so results are bit-identical to the stock joint.
  *
  * It also skips a call when it provably cannot change anything: if its previous
  * solve left every velocity and accumulated impulse exactly as it found them, and

@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import type { Action, Env, Observation, ResetArgs, ResetResult, StepResult } from "../envs/core.js";
 import { Wrapper } from "../envs/wrapper.js";
-import { captionFrame, GifWriter } from "../viz/gif.js";
+import { captionFrame, GifWriter, gifFps } from "../viz/gif.js";
 import { writeFileAtomic } from "./files.js";
 
 export interface RecordVideoOptions {
@@ -65,8 +65,7 @@ export class RecordVideo<O extends Observation = Observation, A extends Action =
   private addFrame(first: boolean): void {
     const f = this.env.render();
     if (first) {
-      const fps = Math.min(50, Math.max(1, Math.round(this.env.metadata.renderFps / this.opts.stride)));
-      this.gif = new GifWriter({ width: f.width, height: f.height, fps });
+      this.gif = new GifWriter({ width: f.width, height: f.height, fps: gifFps(this.env.metadata.renderFps / this.opts.stride) });
     }
     const rgb = f.data.slice();
     captionFrame(rgb, f.width, f.height, `episode ${this.episode}  return ${this.ret.toFixed(1)}`);

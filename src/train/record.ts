@@ -11,7 +11,7 @@ import { renameSync } from "node:fs";
 import { createRequire } from "node:module";
 import { extname } from "node:path";
 import type { Action, Env, Observation } from "../envs/core.js";
-import { captionFrame, GifWriter } from "../viz/gif.js";
+import { captionFrame, GifWriter, gifFps } from "../viz/gif.js";
 import { writeFileAtomic } from "./files.js";
 
 export type VideoFormat = "gif" | "mp4";
@@ -80,7 +80,7 @@ interface FrameSink {
 }
 
 function gifSink(path: string, width: number, height: number, fps: number): FrameSink {
-  const gif = new GifWriter({ width, height, fps: Math.min(fps, 50) });
+  const gif = new GifWriter({ width, height, fps: gifFps(fps) });
   return {
     add: (rgb) => gif.addFrame(rgb),
     finish: async () => writeFileAtomic(path, gif.finish()),

@@ -12,6 +12,14 @@ type GifLib = typeof gifenc.default;
 const ns = gifenc as unknown as Partial<GifLib> & { default: GifLib };
 const lib: GifLib = ns.quantize ? (ns as GifLib) : ns.default;
 
+/** GIF delays are whole 1/100 s and players treat under 2/100 s as slow, so 50 fps is the fastest GIF. */
+export const GIF_MAX_FPS = 50;
+
+/** `fps` where a GIF can play it, else the fastest a GIF can (faster videos play slowed down). */
+export function gifFps(fps: number): number {
+  return Math.min(fps, GIF_MAX_FPS);
+}
+
 export interface GifOptions {
   width: number;
   height: number;
@@ -33,7 +41,7 @@ export class GifWriter {
     if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0 && width < 65536 && height < 65536)) {
       throw new RangeError(`GIF size must be integers in 1..65535, got ${width}×${height}`);
     }
-    if (!(fps > 0 && fps <= 50)) throw new RangeError(`GIF fps must be in (0, 50], got ${fps}`);
+    if (!(fps > 0 && fps <= GIF_MAX_FPS)) throw new RangeError(`GIF fps must be in (0, ${GIF_MAX_FPS}], got ${fps}`);
     this.rgba = new Uint8Array(width * height * 4);
     this.delayMs = Math.max(20, Math.round(100 / fps) * 10);
   }

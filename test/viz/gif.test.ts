@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { GifWriter, captionFrame } from "../../src/viz/index.js";
+import { GifWriter, captionFrame, gifFps } from "../../src/viz/index.js";
 
 /** Walks the GIF block structure and returns the number of image frames and their delays (1/100 s). */
 function parseGif(b: Uint8Array): { width: number; height: number; frames: number; delays: number[] } {
@@ -51,6 +51,15 @@ test("GifWriter rejects wrong frame sizes and rates, naming them", () => {
   const g = new GifWriter({ width: 10, height: 10, fps: 10 });
   assert.throws(() => g.addFrame(new Uint8Array(5)), /5 bytes, 10×10 RGB needs 300/);
   assert.throws(() => g.finish(), /no frames/);
+});
+
+test("gifFps keeps rates a GIF can play and caps faster ones at 50", () => {
+  assert.equal(gifFps(12.5), 12.5);
+  assert.equal(gifFps(50), 50);
+  assert.equal(gifFps(60), 50);
+  const g = new GifWriter({ width: 2, height: 2, fps: gifFps(60) });
+  g.addFrame(new Uint8Array(12));
+  assert.deepEqual(parseGif(g.finish()).delays, [2]);
 });
 
 test("captionFrame draws light text on a darkened box", () => {
