@@ -10,6 +10,7 @@
  * the playfield. Finishing the lap truncates in v2 (0.29.1) and terminates with
  * `info.lap_finished = true` in v3 (1.x); v3 also reports `lap_finished: false` when
  * leaving the playfield. Episode length is the registry's TimeLimit (1000).
+ * The lap rule is the released one by default (see `LapRule`).
  *
  * Box2D runs in float32 and planck in float64, so trajectories agree closely for
  * tens of steps and then drift (docs/envs/CarRacing.md gives the sizes).
@@ -52,6 +53,18 @@ const STATE_BAR_ROW = 84;
 
 export type CarRacingVersion = "v2" | "v3";
 
+/**
+ * When reaching tile 0 completes the lap.
+ * - `"first-visit"` — every released Gymnasium (0.29.1 to 1.3.0): the check runs only when a wheel
+ *   visits a tile for the first time. Tile 0 is visited at reset, so in practice only visiting
+ *   every tile ends the episode early; otherwise it runs to the time limit (truncated).
+ * - `"tile0-contact"` — the fix proposed in Gymnasium issue #1269 (unreleased PR #1670): any
+ *   wheel contact with tile 0, beginning or ending, once more than `lapCompletePercent` of the
+ *   tiles are visited, completes the lap.
+ */
+export type LapRule = "first-visit" | "tile0-contact";
+export const LAP_RULES: readonly LapRule[] = ["first-visit", "tile0-contact"];
+
 export interface CarRacingOptions {
   /** Box([-1, 0, 0], [1, 1, 1]) actions [steer, gas, brake] instead of Discrete(5). */
   continuous: boolean;
@@ -59,12 +72,15 @@ export interface CarRacingOptions {
   domainRandomize: boolean;
   /** Fraction of tiles to visit before reaching tile 0 again completes the lap. */
   lapCompletePercent: number;
+  /** When reaching tile 0 completes the lap; released Gymnasium's `"first-visit"` by default. */
+  lapRule: LapRule;
 }
 
 export const CAR_RACING_DEFAULTS: CarRacingOptions = {
   continuous: true,
   domainRandomize: false,
   lapCompletePercent: 0.95,
+  lapRule: "first-visit",
 };
 
 /** Tile bodies carry their index for the contact listener. */
@@ -131,6 +147,9 @@ export class CarRacing implements Env<Uint8Array, Action> {
     if (!(p >= 0 && p <= 1)) {
       throw new RangeError(`${this.name}: lap_complete_percent must be in [0, 1], got ${p}`);
     }
+    if (!LAP_RULES.includes(this.options.lapRule)) {
+      throw new RangeError(`${this.name}: lap_rule must be one of ${LAP_RULES.join(", ")}, got ${JSON.stringify(this.options.lapRule)}`);
+    }
     this.actionSpace = this.options.continuous ? new Box([-1, 0, 0], [1, 1, 1], [3], "float32") : new Discrete(5);
     if (this.options.domainRandomize) this.randomizeColors(npRandom());
   }
@@ -147,6 +166,11 @@ export class CarRacing implements Env<Uint8Array, Action> {
   get trackPoints(): readonly (readonly [number, number, number, number])[] {
     if (!this.track) throw new Error(`${this.name}: call reset() first`);
     return this.track.points;
+  }
+
+  /** Tiles visited by a wheel so far this episode (Gymnasium's `tile_visited_count`). */
+  get tilesVisited(): number {
+    return this.tileVisitedCount;
   }
 
   /** The hull's (x, y, angle, vx, vy). */
@@ -235,8 +259,8 @@ export class CarRacing implements Env<Uint8Array, Action> {
     this.touched[tile] = 1;
     if (!obj || obj.wheel === undefined) return;
     const n = this.track!.points.length;
-    // Lap is considered completed if enough % of the track was covered
-    if (tile === 0 && this.tileVisitedCount / n > this.options.lapCompletePercent) this.newLap = true;
+    const tile0Contact = this.options.lapRule === "tile0-contact";
+    if (tile0Contact) this.checkLap(tile, n);
     const w = this.car!.wheels[obj.wheel]!;
     if (begin) {
       w.tiles++;
@@ -244,10 +268,16 @@ export class CarRacing implements Env<Uint8Array, Action> {
         this.visited[tile] = 1;
         this.reward += 1000.0 / n;
         this.tileVisitedCount += 1;
+        if (!tile0Contact) this.checkLap(tile, n);
       }
     } else {
       w.tiles--;
     }
+  }
+
+  /** Lap is considered completed if enough % of the track was covered. */
+  private checkLap(tile: number, nTiles: number): void {
+    if (tile === 0 && this.tileVisitedCount / nTiles > this.options.lapCompletePercent) this.newLap = true;
   }
 
   step(action: Action): StepResult<Uint8Array> {

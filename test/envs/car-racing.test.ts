@@ -105,6 +105,7 @@ for (const file of carFiles) {
     const terminated = f.tensors.get("terminated")?.data as Uint8Array | undefined;
     const truncated = f.tensors.get("truncated")?.data as Uint8Array | undefined;
     const pose = f.tensors.get("hull_pose")?.data as Float64Array | undefined;
+    const tilesVisited = f.tensors.get("tiles_visited")?.data as BigInt64Array | undefined;
     let ret = 0;
     let refRet = 0;
     let worstPose = 0;
@@ -126,6 +127,10 @@ for (const file of carFiles) {
       }
       if (terminated) assert.equal(r.terminated, terminated[t] === 1, `${file}: terminated at step ${t}`);
       if (truncated) assert.equal(r.truncated, truncated[t] === 1, `${file}: truncated at step ${t}`);
+      if (tilesVisited) {
+        const d = Math.abs(raw.tilesVisited - Number(tilesVisited[t]));
+        assert.ok(d <= (t < REWARD_EXACT_STEPS ? 0 : 2), `${file}: ${raw.tilesVisited} tiles visited after step ${t}, expected ${tilesVisited[t]}`);
+      }
       if (pose && t < POSE_STEPS) {
         const p = raw.hullPose();
         for (let k = 0; k < 5; k++) {
@@ -210,6 +215,9 @@ test("spaces, options and their errors", () => {
   assert.throws(() => new CarRacing({ continous: true }), /unknown option "continous"/);
   assert.throws(() => new CarRacing({ continuous: "yes" }), /option "continuous" must be a boolean, got "yes"/);
   assert.throws(() => new CarRacing({ lap_complete_percent: 1.5 }), /lap_complete_percent must be in \[0, 1\], got 1.5/);
+  assert.equal(d.options.lapRule, "first-visit");
+  assert.equal(new CarRacing({ lap_rule: "tile0-contact" }).options.lapRule, "tile0-contact");
+  assert.throws(() => new CarRacing({ lap_rule: "any" }), /lap_rule must be one of first-visit, tile0-contact, got "any"/);
   assert.throws(() => make("CarRacing-v3", { domain_randomize: 1 }), /option "domainRandomize" must be a boolean, got 1/);
 });
 
@@ -283,6 +291,34 @@ test("lap completion: v3 terminates with info.lap_finished, v2 truncates", () =>
     }
   }
 });
+
+const lapFiles = carFiles.filter((f) => f.includes("-lap-"));
+
+for (const file of lapFiles) {
+  test(`${file}: lap_rule "tile0-contact" ends the lap at the first tile-0 contact past 95%`, () => {
+    const f = loadFixture(file);
+    const meta = fixtureMeta<Meta & { first_lap_frame_deepq_semantics: number }>(f);
+    const version = versionOf(meta.env_id);
+    const env = make(meta.env_id, { continuous: false, lap_rule: "tile0-contact" });
+    env.reset({ seed: meta.seed });
+    const actions = f.tensors.get("actions")!.data as BigInt64Array;
+    const tilesVisited = f.tensors.get("tiles_visited")!.data as BigInt64Array;
+    const nTiles = (env as unknown as { unwrapped: CarRacing }).unwrapped.trackPoints.length;
+    let frames = 0;
+    let last: StepResult | undefined;
+    while (!last?.terminated && !last?.truncated) {
+      last = env.step(Number(actions[frames]));
+      frames++;
+    }
+    assert.equal(frames, meta.first_lap_frame_deepq_semantics, `${file}: frames until the lap ends`);
+    assert.ok(Number(tilesVisited[frames - 1]) / nTiles > 0.95);
+    if (version === "v3") {
+      assert.deepEqual([last.terminated, last.truncated, last.info], [true, false, { lap_finished: true }]);
+    } else {
+      assert.deepEqual([last.terminated, last.truncated, last.info], [false, true, {}]);
+    }
+  });
+}
 
 test("render() gives the 600x400 video frame", () => {
   const env = new CarRacing({ continuous: false });
