@@ -20,7 +20,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { argmaxRow, QLoss, tdTargets, type QLossKind } from "../src/nn/loss.js";
+import { QLoss, tdTargets, type QLossKind } from "../src/agents/td.js";
+import { argmaxAt } from "../src/nn/ops.js";
 import type { Module } from "../src/nn/module.js";
 import { mlp, natureCnn, smallCnn } from "../src/nn/nets.js";
 import { Adam, RMSprop, type Optimizer } from "../src/nn/optim.js";
@@ -143,7 +144,7 @@ function setup(c: Case, arena: Arena): { update: () => void; act: () => void; si
       opt.step();
     },
     act: () => {
-      sink += argmaxRow(online.forward(obs));
+      sink += argmaxAt(online.forward(obs).data, 0, c.actions);
     },
     sink: () => sink,
   };

@@ -1,4 +1,5 @@
 /** deepq: deep Q-learning in TypeScript. */
 export * from "./envs/index.js";
+export * as agents from "./agents/index.js";
 export * as nn from "./nn/index.js";
 export * as wrappers from "./wrappers/index.js";

@@ -3,6 +3,7 @@
  * line of doc (CleanRL style). Defaults are Stable-Baselines3's DQN defaults;
  * presets override them.
  */
+import { ALGORITHM_NAMES, type AlgorithmName } from "./algorithms/index.js";
 import type { ExplorationConfig } from "./schedules.js";
 
 export type NetworkSpec =
@@ -14,6 +15,10 @@ export type NetworkSpec =
   | { kind: "small-cnn"; dueling?: boolean };
 
 export interface DQNConfig {
+  /** The learning algorithm: "dqn" (Q-values) or "qr-dqn" (return quantiles); see `deepq list`. */
+  algorithm: AlgorithmName;
+  /** QR-DQN: quantiles per action (sb3-contrib's default 200). */
+  quantiles: number;
   /** Q-network architecture; `dueling` splits it into value and advantage streams. */
   network: NetworkSpec;
   /** Double DQN: the online net picks the next action, the target net scores it. */
@@ -28,7 +33,7 @@ export interface DQNConfig {
   priorityBeta: number;
   /** Added to |TD error| so no transition gets priority 0. */
   priorityEps: number;
-  /** TD loss on Q(s, a): mean squared error or Huber (smooth L1). */
+  /** DQN's TD loss on Q(s, a): mean squared error or Huber (smooth L1). */
   loss: "mse" | "huber";
   /** Huber threshold β (PyTorch's smooth_l1 `beta`). */
   huberBeta: number;
@@ -75,6 +80,8 @@ export interface DQNConfig {
 }
 
 export const DEFAULT_DQN_CONFIG: Readonly<DQNConfig> = Object.freeze({
+  algorithm: "dqn",
+  quantiles: 200,
   network: { kind: "mlp", hidden: [64, 64] },
   double: false,
   nStep: 1,
@@ -118,6 +125,8 @@ const bool: Check = (v) => (typeof v === "boolean" ? null : "true or false");
 const oneOf = (...xs: string[]): Check => (v) => (xs.includes(v as string) ? null : `one of ${xs.join(", ")}`);
 
 const CHECKS: Record<keyof DQNConfig, Check> = {
+  algorithm: oneOf(...ALGORITHM_NAMES),
+  quantiles: positiveInt,
   network: checkNetwork,
   double: bool,
   nStep: positiveInt,

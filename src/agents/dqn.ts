@@ -1,40 +1,19 @@
 /**
- * The DQN family's learner: the online and target Q-networks, ε-greedy action
- * selection, the TD target (one-step or n-step, plain or Double), the loss and the
- * optimizer step. It knows nothing of files or terminals: the trainer feeds it
- * transitions and decides when to call `trainStep` and `updateTarget`.
+ * The DQN family's learner: the online and target networks, ε-greedy action selection,
+ * the optimizer step, target updates and checkpoints. What is learnt — the head, the
+ * target, the loss and the greedy action — is the configured algorithm's
+ * (`config.algorithm`, see ./algorithms). It knows nothing of files or terminals: the
+ * trainer feeds it transitions and decides when to call `trainStep` and `updateTarget`.
  */
 import {
-  Adam, Arena, Module, RMSprop, Rng, SGD, QLoss, argmaxRows, clipGradNorm, defaultArena,
-  duelingMlp, duelingNatureCnn, duelingSmallCnn, mlp, natureCnn, smallCnn,
+  Adam, Arena, Module, RMSprop, Rng, SGD, clipGradNorm, defaultArena,
   type Optimizer, type OptimizerState, type RngState, type SafeTensor, type Tensor,
 } from "../nn/index.js";
+import { createAlgorithm, type Algorithm } from "./algorithms/index.js";
 import { resolveDQNConfig, type DQNConfig } from "./config.js";
+import type { DQNSpec, TrainingBatch } from "./types.js";
 
-/** What the agent needs to know about the env. */
-export interface DQNSpec {
-  /** One observation: [n] for vectors, [stack, H, W] for uint8 frame stacks. */
-  observationShape: readonly number[];
-  /** float32 vectors, or uint8 images scaled to [0, 1] once per batch. */
-  observationType: "float32" | "uint8";
-  nActions: number;
-}
-
-/** A minibatch as the replay buffers fill it (row-major, `size` rows used). */
-export interface TrainingBatch {
-  size: number;
-  obs: Float32Array | Uint8Array;
-  nextObs: Float32Array | Uint8Array;
-  actions: Int32Array;
-  /** n-step return R. */
-  rewards: Float32Array;
-  /** 1 where the window ended by termination (no bootstrap). */
-  dones: Float32Array;
-  /** γ^n' per row. */
-  discounts: Float32Array;
-  /** Importance weights (all 1 for uniform replay). */
-  weights: Float32Array;
-}
+export type { DQNSpec, TrainingBatch } from "./types.js";
 
 export interface TrainStepResult {
   loss: number;
@@ -51,25 +30,6 @@ export interface DQNAgentState {
   rng: RngState;
   updates: number;
   optimizer: { kind: string; step: number; hyper: Record<string, number | boolean> };
-}
-
-function buildNetwork(spec: DQNSpec, cfg: DQNConfig, seed: number, arena: Arena): Module {
-  const net = cfg.network;
-  const { observationShape: shape, nActions } = spec;
-  if (net.kind === "mlp") {
-    if (shape.length !== 1) {
-      throw new Error(`network "mlp" needs flat observations, got shape [${shape.join(", ")}]; use "nature-cnn" or "small-cnn" for images`);
-    }
-    const opts = { seed, arena, activation: net.activation ?? "relu" } as const;
-    return net.dueling ? duelingMlp([shape[0]!, ...net.hidden], nActions, opts) : mlp([shape[0]!, ...net.hidden, nActions], opts);
-  }
-  if (shape.length !== 3) {
-    throw new Error(`network "${net.kind}" needs [channels, height, width] observations, got [${shape.join(", ")}]`);
-  }
-  const [c, h, w] = shape as [number, number, number];
-  const opts = { seed, arena, height: h, width: w };
-  if (net.kind === "nature-cnn") return net.dueling ? duelingNatureCnn(c, nActions, opts) : natureCnn(c, nActions, opts);
-  return net.dueling ? duelingSmallCnn(c, nActions, opts) : smallCnn(c, nActions, opts);
 }
 
 function buildOptimizer(cfg: DQNConfig, params: ReturnType<Module["parameters"]>): Optimizer {
@@ -90,18 +50,16 @@ export class DQNAgent {
   readonly target: Module;
   readonly optimizer: Optimizer;
   readonly arena: Arena;
+  /** What is learnt: head, target, loss and greedy action. */
+  readonly algorithm: Algorithm;
   /** Gradient steps taken. */
   updates = 0;
   private readonly obsSize: number;
-  private readonly loss: QLoss;
   private readonly rng: Rng;
   private readonly inputs = new Map<number, Tensor>();
   /** uint8 staging area in the arena, so image batches convert to float with one kernel call. */
   private readonly staging = new Map<number, number>();
-  private targets = new Float32Array(0);
-  private nextActions = new Int32Array(0);
   private greedy = new Int32Array(1);
-  private lastBatchSize = 0;
 
   constructor(spec: DQNSpec, config: Partial<DQNConfig> = {}, opts: { arena?: Arena } = {}) {
     this.config = resolveDQNConfig(config);
@@ -115,12 +73,12 @@ export class DQNAgent {
     this.obsSize = spec.observationShape.reduce((a, b) => a * b, 1);
     this.arena = opts.arena ?? defaultArena();
     const seed = this.config.seed;
-    this.online = buildNetwork(this.spec, this.config, seed, this.arena);
-    this.target = buildNetwork(this.spec, this.config, seed, this.arena);
+    this.algorithm = createAlgorithm(this.spec, this.config, this.arena);
+    this.online = this.algorithm.buildNetwork(seed);
+    this.target = this.algorithm.buildNetwork(seed);
     this.target.copyFrom(this.online);
     this.target.eval();
     this.optimizer = buildOptimizer(this.config, this.online.parameters());
-    this.loss = new QLoss(this.config.loss, { beta: this.config.huberBeta, arena: this.arena });
     // The exploration stream is separate from the init stream so changing one never shifts the other.
     this.rng = new Rng(seed * 2 + 1);
   }
@@ -152,9 +110,12 @@ export class DQNAgent {
     return t;
   }
 
-  /** Q-values of `n` observations, [n × nActions], valid until the next forward pass. */
+  /** Expected Q-values of `n` observations, [n × nActions] (a new array). */
   qValues(obs: Float32Array | Uint8Array, n = 1): Float32Array {
-    return this.online.forward(this.input(obs, n)).data;
+    const out = this.algorithm.forward(this.online, this.input(obs, n), "act").data;
+    const q = new Float32Array(n * this.spec.nActions);
+    this.algorithm.actionValues(out, n, q);
+    return q;
   }
 
   /** ε-greedy actions for `n` observations into `out` (ε = 0: greedy). */
@@ -169,9 +130,9 @@ export class DQNAgent {
       }
     }
     if (anyGreedy) {
-      const q = this.online.forward(this.input(obs, n));
+      const head = this.algorithm.forward(this.online, this.input(obs, n), "act");
       if (this.greedy.length < n) this.greedy = new Int32Array(n);
-      argmaxRows(q, this.greedy.subarray(0, n));
+      this.algorithm.greedyActions(head.data, n, this.greedy);
       for (let i = 0; i < n; i++) if (out[i] === -1) out[i] = this.greedy[i]!;
     }
     return out;
@@ -184,56 +145,29 @@ export class DQNAgent {
   }
 
   /**
-   * One gradient step on `batch`: target y = R + γ^n'·(1 − done)·Q_target(s', a*), with
-   * a* = argmax Q_target (DQN) or argmax Q_online (Double DQN); loss on Q(s, a); step.
-   * Leaves the per-sample TD errors in `tdErrors` for prioritized replay.
+   * One gradient step on `batch`: the algorithm's targets from s' (target net, and the online
+   * net for Double), its loss on online(s), backward, gradient clipping and the optimizer step.
+   * Leaves the per-sample errors in `tdErrors` for prioritized replay.
    */
   trainStep(batch: TrainingBatch): TrainStepResult {
     const n = batch.size;
-    const na = this.spec.nActions;
-    if (this.targets.length < n) {
-      this.targets = new Float32Array(n);
-      this.nextActions = new Int32Array(n);
-    }
-    this.lastBatchSize = n;
-    const targets = this.targets.subarray(0, n);
-    const nextActions = this.nextActions.subarray(0, n);
-    const xNext = this.input(batch.nextObs, n);
-    if (this.config.double) argmaxRows(this.online.forward(xNext), nextActions);
-    const qt = this.target.forward(xNext).data;
-    for (let i = 0; i < n; i++) {
-      let v: number;
-      if (this.config.double) v = qt[i * na + nextActions[i]!]!;
-      else {
-        v = qt[i * na]!;
-        for (let j = 1; j < na; j++) if (qt[i * na + j]! > v) v = qt[i * na + j]!;
-      }
-      targets[i] = batch.rewards[i]! + batch.discounts[i]! * (1 - batch.dones[i]!) * v;
-    }
-
-    const q = this.online.forward(this.input(batch.obs, n));
-    const loss = this.loss.compute(q, batch.actions, targets, this.config.prioritized ? batch.weights : undefined);
-    const qd = q.data;
-    let sumQ = 0;
-    for (let i = 0; i < n; i++) sumQ += qd[i * na + batch.actions[i]!]!;
-
+    const alg = this.algorithm;
+    alg.computeTargets(this, this.input(batch.nextObs, n), batch);
+    const out = alg.forward(this.online, this.input(batch.obs, n), "online");
+    const loss = alg.loss(out, batch, this.config.prioritized ? batch.weights : undefined);
+    const meanQ = alg.meanTakenQ(out.data, batch.actions, n);
     this.optimizer.zeroGrad();
-    this.online.backward(this.loss.dQ);
+    this.online.backward(alg.dOut);
     const params = this.optimizer.params;
     const gradNorm = this.config.maxGradNorm === null ? Number.NaN : clipGradNorm(params, this.config.maxGradNorm);
     this.optimizer.step();
     this.updates++;
-    return { loss, meanQ: sumQ / n, gradNorm };
+    return { loss, meanQ, gradNorm };
   }
 
-  /** The TD targets y of the last `trainStep`. */
-  get lastTargets(): Float32Array {
-    return this.targets.subarray(0, this.lastBatchSize);
-  }
-
-  /** target − Q(s, a) of the last `trainStep`. */
+  /** Per-sample error of the last `trainStep` (its magnitude is the sample's new priority). */
   get tdErrors(): Float32Array {
-    return this.loss.tdErrors;
+    return this.algorithm.tdErrors;
   }
 
   /** Hard copy (τ = 1) or Polyak average with the configured τ. */

@@ -12,6 +12,7 @@ import { ProgressDisplay } from "../train/progress.js";
 import { recordVideo, videoFormat } from "../train/record.js";
 import { makeTrainEnv } from "../train/env.js";
 import { train, TrainingDivergedError, type TrainEvent } from "../train/trainer.js";
+import { ALGORITHM_NAMES, ALGORITHMS } from "../agents/algorithms/index.js";
 import { applySet, defaultPresetFor, listPresets, loadPreset, type PresetConfig } from "./presets.js";
 import { addWebCommands, startWatch } from "./web-commands.js";
 
@@ -133,6 +134,8 @@ function listCommand(): void {
   }
   out.push("", "Presets (deepq train <env> --preset <name>):");
   for (const p of listPresets()) out.push(`  ${p.name.padEnd(22)} ${p.env.padEnd(16)} ${p.description}`);
+  out.push("", "Algorithms (--set algorithm=<name>):");
+  for (const name of ALGORITHM_NAMES) out.push(`  ${name.padEnd(22)} ${ALGORITHMS[name].description} (${ALGORITHMS[name].reference})`);
   process.stdout.write(`${out.join("\n")}\n`);
 }
 

@@ -1,15 +1,15 @@
 /** deepq/nn: tensors on one WebAssembly memory, modules with explicit backward, losses, optimizers, safetensors. */
 export type { KernelBackend, Kernels } from "./kernels/abi.js";
 export { createJsKernels, createKernels, setPreferredKernels, type KernelsFactory } from "./kernels/index.js";
-export { Arena, Tensor, defaultArena, setDefaultArena, kernels, shapeSize, type ArenaOptions } from "./tensor.js";
+export { Arena, Tensor, defaultArena, setDefaultArena, kernels, shapeSize, formatShape, type ArenaOptions } from "./tensor.js";
 export { Rng, type RngState } from "./rng.js";
 export {
-  Module, Parameter, Counter, Sequential, ReLU, LeakyReLU, Flatten, type LoadOptions, type StateValue,
+  Module, Parameter, Counter, Sequential, ReLU, LeakyReLU, Flatten, BufferCache, type LoadOptions, type StateValue,
 } from "./module.js";
 export {
-  Linear, Conv2d, BatchNorm2d, Dueling, convOutSize, type LayerOptions, type Conv2dOptions, type BatchNormOptions,
+  Linear, Conv2d, BatchNorm2d, Dueling, convOutSize, type DuelingOptions, type HeadLayout, type LayerOptions, type Conv2dOptions, type BatchNormOptions,
 } from "./layers.js";
-export { QLoss, tdTargets, doubleTdTargets, argmaxRows, argmaxRow, type QLossKind, type QLossOptions } from "./loss.js";
+export { argmaxAt, argmaxRows, logSoftmaxRows, logSoftmaxRowsBackward, softmaxRows, softmaxRowsBackward } from "./ops.js";
 export {
   Optimizer, SGD, Adam, RMSprop, clipGradNorm,
   type OptimizerKind, type OptimizerState, type AdamOptions, type RMSpropOptions, type SGDOptions,

@@ -376,25 +376,54 @@ export class BatchNorm2d extends Module {
   }
 }
 
+/** How a head with several outputs per action lays them out in a row. */
+export type HeadLayout =
+  /** out[a·atoms + j]: C51's `view(B, actions, atoms)`. */
+  | "action-major"
+  /** out[j·actions + a]: QR-DQN's `view(B, quantiles, actions)`. */
+  | "atom-major";
+
+export interface DuelingOptions extends LayerOptions {
+  /** Outputs per action (distributional heads: atoms or quantiles); default 1. */
+  atoms?: number;
+  /** Layout of the `atoms` outputs of each action (default "action-major"; irrelevant for 1). */
+  layout?: HeadLayout;
+}
+
 /**
- * Dueling head (Wang et al. 2016): features → value stream V [N,1] and advantage stream
- * A [N,actions]; Q = V + A − mean_a A. State names `features.*`, `value.*`, `advantage.*`.
+ * Dueling head (Wang et al. 2016): features → value stream V [N, atoms] and advantage stream
+ * A [N, actions·atoms]; per atom j, Q_j = V_j + A_{a,j} − mean_a A_{a,j} (with one atom, the
+ * classic Q = V + A − mean A; with more, Rainbow's distributional dueling). State names
+ * `features.*`, `value.*`, `advantage.*`.
  */
 export class Dueling extends Module {
   readonly value: Linear;
   readonly advantage: Linear;
+  readonly atoms: number;
+  readonly layout: HeadLayout;
   private readonly outs: BufferCache;
   private readonly dvs: BufferCache;
   private readonly das: BufferCache;
   private readonly dhs: BufferCache;
   private q: Tensor | null = null;
+  /** Stride between actions and between atoms in an output row. */
+  private readonly actionStride: number;
+  private readonly atomStride: number;
 
-  constructor(readonly features: Module, readonly featureDim: number, readonly nActions: number, opts: LayerOptions = {}) {
+  constructor(readonly features: Module, readonly featureDim: number, readonly nActions: number, opts: DuelingOptions = {}) {
     super(opts.arena ?? features.arena);
     if (features.arena !== this.arena) throw new Error("Dueling: features live in a different arena");
+    this.atoms = opts.atoms ?? 1;
+    if (!Number.isInteger(this.atoms) || this.atoms < 1) throw new RangeError(`Dueling: atoms must be a positive integer, got ${this.atoms}`);
+    this.layout = opts.layout ?? "action-major";
+    if (this.layout !== "action-major" && this.layout !== "atom-major") {
+      throw new RangeError(`Dueling: layout must be "action-major" or "atom-major", got ${JSON.stringify(this.layout)}`);
+    }
+    this.actionStride = this.layout === "action-major" ? this.atoms : 1;
+    this.atomStride = this.layout === "action-major" ? 1 : nActions;
     const rng = opts.rng ?? new Rng(0);
-    this.value = new Linear(featureDim, 1, { rng, arena: this.arena });
-    this.advantage = new Linear(featureDim, nActions, { rng, arena: this.arena });
+    this.value = new Linear(featureDim, this.atoms, { rng, arena: this.arena });
+    this.advantage = new Linear(featureDim, nActions * this.atoms, { rng, arena: this.arena });
     this.outs = new BufferCache(this.arena);
     this.dvs = new BufferCache(this.arena);
     this.das = new BufferCache(this.arena);
@@ -417,17 +446,21 @@ export class Dueling extends Module {
     const vt = this.value.forward(hidden);
     const at = this.advantage.forward(hidden);
     const n = hidden.shape[0]!;
-    const na = this.nActions;
-    const q = this.outs.get(n, [na]);
+    const { nActions: na, atoms, actionStride: as, atomStride: js } = this;
+    const width = na * atoms;
+    const q = this.outs.get(n, [width]);
     // Views are taken after every allocation: growing the memory detaches earlier ones.
     const v = vt.data;
     const a = at.data;
     const qd = q.data;
     for (let b = 0; b < n; b++) {
-      let s = 0;
-      for (let j = 0; j < na; j++) s += a[b * na + j]!;
-      const base = v[b]! - s / na;
-      for (let j = 0; j < na; j++) qd[b * na + j] = base + a[b * na + j]!;
+      for (let j = 0; j < atoms; j++) {
+        const o = b * width + j * js;
+        let s = 0;
+        for (let k = 0; k < na; k++) s += a[o + k * as]!;
+        const base = v[b * atoms + j]! - s / na;
+        for (let k = 0; k < na; k++) qd[o + k * as] = base + a[o + k * as]!;
+      }
     }
     return (this.q = q);
   }
@@ -435,19 +468,23 @@ export class Dueling extends Module {
   backward(dOut: Tensor): Tensor | null {
     checkGrad(this, dOut, this.q);
     const n = dOut.shape[0]!;
-    const na = this.nActions;
-    const dv = this.dvs.get(n, [1]);
-    const da = this.das.get(n, [na]);
+    const { nActions: na, atoms, actionStride: as, atomStride: js } = this;
+    const width = na * atoms;
+    const dv = this.dvs.get(n, [atoms]);
+    const da = this.das.get(n, [width]);
     // Views after the allocations: the first backward for a batch size may grow the memory.
     const dq = dOut.data;
     const dvd = dv.data;
     const dad = da.data;
     for (let b = 0; b < n; b++) {
-      let s = 0;
-      for (let j = 0; j < na; j++) s += dq[b * na + j]!;
-      dvd[b] = s;
-      const mean = s / na;
-      for (let j = 0; j < na; j++) dad[b * na + j] = dq[b * na + j]! - mean;
+      for (let j = 0; j < atoms; j++) {
+        const o = b * width + j * js;
+        let s = 0;
+        for (let k = 0; k < na; k++) s += dq[o + k * as]!;
+        dvd[b * atoms + j] = s;
+        const mean = s / na;
+        for (let k = 0; k < na; k++) dad[o + k * as] = dq[o + k * as]! - mean;
+      }
     }
     const dh1 = this.value.backward(dv)!;
     const dh2 = this.advantage.backward(da)!;
@@ -460,6 +497,7 @@ export class Dueling extends Module {
   }
 
   describe(): string {
-    return `Dueling(${this.features.describe()}, ${this.featureDim}→V,A[${this.nActions}])`;
+    const atoms = this.atoms === 1 ? "" : ` × ${this.atoms} ${this.layout}`;
+    return `Dueling(${this.features.describe()}, ${this.featureDim}→V,A[${this.nActions}${atoms}])`;
   }
 }

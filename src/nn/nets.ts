@@ -3,7 +3,7 @@
  * `nn.Sequential`, so their state-dict names (`0.weight`, `7.weight`, …) match a
  * PyTorch model of the same architecture. The first layer computes no input gradient.
  */
-import { convOutSize, Conv2d, Dueling, Linear } from "./layers.js";
+import { convOutSize, Conv2d, Dueling, Linear, type DuelingOptions, type HeadLayout } from "./layers.js";
 import { Flatten, LeakyReLU, ReLU, Sequential, type Module } from "./module.js";
 import { Rng } from "./rng.js";
 import type { Arena } from "./tensor.js";
@@ -19,6 +19,10 @@ export interface NetOptions {
   activation?: Activation;
   /** Slope of LeakyReLU for x < 0 (default 0.01, as PyTorch). */
   negativeSlope?: number;
+  /** Dueling nets: outputs per action (a distributional head's atoms or quantiles), default 1. */
+  atoms?: number;
+  /** Dueling nets: how those outputs are laid out per row (see `HeadLayout`). */
+  layout?: HeadLayout;
 }
 
 export interface CnnOptions extends NetOptions {
@@ -34,6 +38,10 @@ interface Ctx {
 
 function ctx(opts: NetOptions): Ctx {
   return { rng: opts.rng ?? new Rng(opts.seed ?? 0), arena: opts.arena };
+}
+
+function duelingOptions(opts: NetOptions, c: Ctx): DuelingOptions {
+  return { rng: c.rng, arena: c.arena, atoms: opts.atoms ?? 1, layout: opts.layout ?? "action-major" };
 }
 
 function activation(opts: NetOptions, c: Ctx): Module {
@@ -117,19 +125,19 @@ export function duelingMlp(sizes: readonly number[], nActions: number, opts: Net
   if (sizes.length < 2) throw new RangeError(`duelingMlp: needs at least [in, hidden] sizes, got ${JSON.stringify(sizes)}`);
   const c = ctx(opts);
   const features = new Sequential(hiddenLayers(sizes, opts, c, true), c.arena);
-  return new Dueling(features, sizes[sizes.length - 1]!, nActions, c).setInputGrad(false);
+  return new Dueling(features, sizes[sizes.length - 1]!, nActions, duelingOptions(opts, c)).setInputGrad(false);
 }
 
 /** Dueling Nature CNN: the conv trunk and fc 512 as `features`, then value and advantage heads. */
 export function duelingNatureCnn(inChannels: number, nActions: number, opts: CnnOptions = {}): Dueling {
   const c = ctx(opts);
   const features = new Sequential(convTrunk(inChannels, NATURE_CONVS, NATURE_FC, opts, c), c.arena);
-  return new Dueling(features, NATURE_FC, nActions, c).setInputGrad(false);
+  return new Dueling(features, NATURE_FC, nActions, duelingOptions(opts, c)).setInputGrad(false);
 }
 
 /** Dueling small CNN: the 2013 conv trunk and fc 256 as `features`, then value and advantage heads. */
 export function duelingSmallCnn(inChannels: number, nActions: number, opts: CnnOptions = {}): Dueling {
   const c = ctx(opts);
   const features = new Sequential(convTrunk(inChannels, SMALL_CONVS, SMALL_FC, opts, c), c.arena);
-  return new Dueling(features, SMALL_FC, nActions, c).setInputGrad(false);
+  return new Dueling(features, SMALL_FC, nActions, duelingOptions(opts, c)).setInputGrad(false);
 }

@@ -12,7 +12,7 @@ import { readSafeTensorsFile } from "../nn/safetensors-fs.js";
 
 export { CHECKPOINT_FORMAT, MODEL_FORMAT, type ModelInfo } from "./model-format.js";
 
-export function saveModel(path: string, agent: DQNAgent, info: Omit<ModelInfo, "format" | "spec" | "network">): void {
+export function saveModel(path: string, agent: DQNAgent, info: Omit<ModelInfo, "format" | "spec" | "network" | "algorithm">): void {
   writeFileAtomic(path, modelFileParts(agent, info));
 }
 

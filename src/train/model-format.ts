@@ -7,6 +7,7 @@
  */
 import { DQNAgent, type DQNSpec } from "../agents/dqn.js";
 import type { DQNConfig } from "../agents/config.js";
+import type { AlgorithmSettings } from "../agents/algorithms/index.js";
 import type { Arena } from "../nn/tensor.js";
 import { parseSafeTensors, safeTensorsParts, type SafeTensorsFile } from "../nn/safetensors.js";
 import type { TrainConfig } from "./config.js";
@@ -22,6 +23,8 @@ export interface ModelInfo {
   pipeline: TrainConfig["pipeline"];
   spec: DQNSpec;
   network: DQNConfig["network"];
+  /** The algorithm and its head's hyperparameters; files written before algorithms were recorded are DQN. */
+  algorithm?: AlgorithmSettings;
   /** Environment steps of training behind these weights. */
   step: number;
   /** The evaluation that selected these weights, if any. */
@@ -29,8 +32,10 @@ export interface ModelInfo {
 }
 
 /** The file's bytes, as consecutive parts (see `writeFileAtomic`). */
-export function modelFileParts(agent: DQNAgent, info: Omit<ModelInfo, "format" | "spec" | "network">): Uint8Array[] {
-  const meta: ModelInfo = { format: MODEL_FORMAT, ...info, spec: agent.spec, network: agent.config.network };
+export function modelFileParts(agent: DQNAgent, info: Omit<ModelInfo, "format" | "spec" | "network" | "algorithm">): Uint8Array[] {
+  const meta: ModelInfo = {
+    format: MODEL_FORMAT, ...info, spec: agent.spec, network: agent.config.network, algorithm: agent.algorithm.modelSettings(),
+  };
   return safeTensorsParts(agent.modelStateDict(), { deepq: JSON.stringify(meta) });
 }
 
@@ -58,7 +63,7 @@ export function modelFromBytes(bytes: Uint8Array, name: string, opts: { arena?: 
 /** A model from a parsed file (`name` labels errors), in a fresh agent for greedy use. */
 export function modelFromFile(file: SafeTensorsFile, name: string, opts: { arena?: Arena } = {}): { agent: DQNAgent; info: ModelInfo } {
   const info = parseMeta<ModelInfo>(name, file.metadata.deepq, MODEL_FORMAT);
-  const agent = new DQNAgent(info.spec, { network: info.network, batchSize: 1, bufferSize: 1 }, opts);
+  const agent = new DQNAgent(info.spec, { ...info.algorithm, network: info.network, batchSize: 1, bufferSize: 1 }, opts);
   try {
     agent.loadModelStateDict(file.tensors);
   } catch (e) {

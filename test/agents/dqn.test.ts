@@ -1,8 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DQNAgent, type TrainingBatch } from "../../src/agents/dqn.js";
+import type { DQN } from "../../src/agents/algorithms/index.js";
 import type { DQNConfig } from "../../src/agents/config.js";
-import { toFloat32, type SafeTensor, type SafeTensorsFile } from "../../src/nn/safetensors.js";
+import type { SafeTensorsFile } from "../../src/nn/safetensors.js";
+import { closeRel, f32, fixtureBatch, prefixed } from "./torch-util.js";
 import { fixtureMeta, loadFixture, skipWithoutFixtures } from "../helpers/fixtures.js";
 
 interface TorchMeta {
@@ -14,25 +16,6 @@ interface TorchMeta {
   lr: number;
   alpha?: number;
   eps: number;
-}
-
-function prefixed(f: SafeTensorsFile, prefix: string): Map<string, SafeTensor> {
-  const m = new Map<string, SafeTensor>();
-  for (const [k, v] of f.tensors) if (k.startsWith(prefix)) m.set(k.slice(prefix.length), v);
-  return m;
-}
-
-function f32(f: SafeTensorsFile, name: string): Float32Array {
-  return toFloat32(f.tensors.get(name)!);
-}
-
-function closeRel(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    const e = expected[i]!;
-    const d = Math.abs(actual[i]! - e);
-    assert.ok(d <= tol * Math.max(1, Math.abs(e)), `${what}[${i}]: ${actual[i]} vs ${e}`);
-  }
 }
 
 function agentFor(file: string, double: boolean): { agent: DQNAgent; batch: TrainingBatch; f: SafeTensorsFile; meta: TorchMeta } {
@@ -54,17 +37,7 @@ function agentFor(file: string, double: boolean): { agent: DQNAgent; batch: Trai
   const agent = new DQNAgent({ observationShape: [8], observationType: "float32", nActions: 4 }, cfg);
   agent.online.loadStateDict(prefixed(f, "init/"));
   agent.target.loadStateDict(prefixed(f, "target/"));
-  const n = f.tensors.get("actions")!.shape[0]!;
-  const batch: TrainingBatch = {
-    size: n,
-    obs: f32(f, "x"),
-    nextObs: f32(f, "x_next"),
-    actions: Int32Array.from(f32(f, "actions")),
-    rewards: f32(f, "rewards"),
-    dones: f32(f, "dones"),
-    discounts: new Float32Array(n).fill(meta.gamma),
-    weights: new Float32Array(n).fill(1),
-  };
+  const batch = fixtureBatch(f, meta.gamma);
   return { agent, batch, f, meta };
 }
 
@@ -81,7 +54,7 @@ for (const file of MLP_FIXTURES) {
     for (let k = 1; k <= 3; k++) {
       const r = agent.trainStep(batch);
       assert.ok(Math.abs(r.loss - meta.losses[k - 1]!) <= 1e-5 * Math.max(1, meta.losses[k - 1]!), `loss ${k}: ${r.loss} vs ${meta.losses[k - 1]}`);
-      if (k === 1) closeRel(agent.lastTargets, f32(f, "target_dqn"), 1e-5, "target_dqn");
+      if (k === 1) closeRel((agent.algorithm as DQN).lastTargets(batch.size), f32(f, "target_dqn"), 1e-5, "target_dqn");
       if (k === 1 || k === 3) {
         for (const [name, t] of agent.online.stateDict()) closeRel(t.data as Float32Array, f32(f, `step${k}/${name}`), 1e-5, `step${k}/${name}`);
       }
@@ -91,7 +64,7 @@ for (const file of MLP_FIXTURES) {
   test(`Double DQN targets match target_double: ${file}`, { skip: skipWithoutFixtures }, () => {
     const { agent, batch, f } = agentFor(file, true);
     agent.trainStep(batch);
-    closeRel(agent.lastTargets, f32(f, "target_double"), 1e-5, "target_double");
+    closeRel((agent.algorithm as DQN).lastTargets(batch.size), f32(f, "target_double"), 1e-5, "target_double");
   });
 }
 

@@ -44,7 +44,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createJsKernels } from "../../src/nn/kernels/index.js";
 import { BatchNorm2d, Conv2d, Dueling, Linear, type Conv2dOptions } from "../../src/nn/layers.js";
-import { QLoss } from "../../src/nn/loss.js";
+import { QLoss } from "../../src/agents/td.js";
 import { Flatten, LeakyReLU, Module, ReLU, Sequential } from "../../src/nn/module.js";
 import { duelingMlp, mlp, natureCnn, smallCnn } from "../../src/nn/nets.js";
 import { Rng } from "../../src/nn/rng.js";
@@ -522,6 +522,30 @@ for (const backend of backends) {
         "input", "features.0.weight", "features.0.bias", "value.weight", "value.bias", "advantage.weight", "advantage.bias",
       ]);
     });
+
+    for (const layout of ["action-major", "atom-major"] as const) {
+      it(`distributional Dueling head (${layout}): per atom Q = V + A − mean_a A, gradients`, () => {
+        const arena = backend.make();
+        const rng = new Rng(12);
+        const features = new Sequential([new Linear(6, 10, { arena, rng }), new ReLU(arena)]);
+        const na = 3;
+        const atoms = 5;
+        const head = new Dueling(features, 10, na, { arena, rng, atoms, layout });
+        const x = randomTensor(arena, [4, 6], rng);
+        const q = head.forward(x).toArray();
+        const v = head.value.forward(features.forward(x)).toArray();
+        const a = head.advantage.forward(features.forward(x)).toArray();
+        const at = (b: number, k: number, j: number) => b * na * atoms + (layout === "action-major" ? k * atoms + j : j * na + k);
+        for (let b = 0; b < 4; b++) {
+          for (let j = 0; j < atoms; j++) {
+            let mean = 0;
+            for (let k = 0; k < na; k++) mean += a[at(b, k, j)]! / na;
+            for (let k = 0; k < na; k++) assert.ok(Math.abs(q[at(b, k, j)]! - (v[b * atoms + j]! + a[at(b, k, j)]! - mean)) < 1e-6);
+          }
+        }
+        gradcheck(head, x, PIECEWISE);
+      });
+    }
 
     it("Dueling backward survives the memory growing under it", () => {
       // The first backward for a batch size allocates its buffers; if that grows the memory,

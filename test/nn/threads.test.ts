@@ -5,7 +5,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createThreadedKernels, KERNEL_RESERVED_BYTES_THREADED, KERNEL_SCRATCH_PTR, KERNEL_THREAD_CTRL_PTR, SHARED_MEMORY_MAX_PAGES, threadsAvailable, type ThreadedKernels } from "../../src/nn/kernels/index.js";
 import { loadWasmKernelsSync } from "../../src/nn/kernels/wasm.js";
-import { QLoss, tdTargets } from "../../src/nn/loss.js";
+import { QLoss, tdTargets } from "../../src/agents/td.js";
 import { natureCnn } from "../../src/nn/nets.js";
 import { RMSprop } from "../../src/nn/optim.js";
 import { Rng } from "../../src/nn/rng.js";

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fixturesDir, fixtureMeta, haveFixtures, loadFixture, skipWithoutFixtures } from "../helpers/fixtures.js";
-import { doubleTdTargets, QLoss, tdTargets } from "../../src/nn/loss.js";
+import { doubleTdTargets, QLoss, tdTargets } from "../../src/agents/td.js";
 import type { Module } from "../../src/nn/module.js";
 import { duelingMlp, mlp, natureCnn, smallCnn } from "../../src/nn/nets.js";
 import { Adam, RMSprop, type Optimizer } from "../../src/nn/optim.js";

@@ -1,10 +1,9 @@
 /**
- * Q-learning losses and targets. The loss looks only at Q(s, a) of the taken action,
- * so it runs on [N, actions] arrays in TypeScript; what it produces for backward is a
- * dQ tensor that is zero except at the taken actions.
+ * Q-learning targets and the TD loss on Q(s, a) (DQN and Double DQN). The loss looks only
+ * at Q(s, a) of the taken action, so it runs on [N, actions] arrays in TypeScript; what it
+ * produces for backward is a dQ tensor that is zero except at the taken actions.
  */
-import { BufferCache } from "./module.js";
-import { defaultArena, formatShape, type Arena, type Tensor } from "./tensor.js";
+import { argmaxAt, BufferCache, defaultArena, formatShape, type Arena, type Tensor } from "../nn/index.js";
 
 export type QLossKind = "mse" | "huber";
 
@@ -136,33 +135,4 @@ export function doubleTdTargets(
     out[i] = rewards[i]! + gamma * (1 - dones[i]!) * qt[i * na + best]!;
   }
   return out;
-}
-
-/** Index of the first maximum of a[off .. off+len) (ties go to the lowest index, as torch.argmax). */
-function argmaxAt(a: Float32Array, off: number, len: number): number {
-  let best = 0;
-  let m = a[off]!;
-  for (let j = 1; j < len; j++) {
-    if (a[off + j]! > m) {
-      m = a[off + j]!;
-      best = j;
-    }
-  }
-  return best;
-}
-
-/** Greedy action per row of Q [N, actions] into `out`. */
-export function argmaxRows(q: Tensor, out: Int32Array): Int32Array {
-  const [n, na] = checkQ("argmaxRows", q);
-  checkLen("argmaxRows", "out", out, n);
-  const d = q.data;
-  for (let i = 0; i < n; i++) out[i] = argmaxAt(d, i * na, na);
-  return out;
-}
-
-/** Greedy action of row `row` of Q [N, actions]. */
-export function argmaxRow(q: Tensor, row = 0): number {
-  const [n, na] = checkQ("argmaxRow", q);
-  if (!Number.isInteger(row) || row < 0 || row >= n) throw new RangeError(`argmaxRow: row ${row} is outside [0, ${n})`);
-  return argmaxAt(q.data, row * na, na);
 }

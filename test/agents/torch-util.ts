@@ -1,0 +1,42 @@
+/** Loading the PyTorch learning-step fixtures (torch/, torch-dqn-family/) into agents. */
+import assert from "node:assert/strict";
+import type { TrainingBatch } from "../../src/agents/types.js";
+import { toFloat32, type SafeTensor, type SafeTensorsFile } from "../../src/nn/safetensors.js";
+
+/** The tensors named `<prefix><name>`, keyed by `<name>` (a state dict stored under a prefix). */
+export function prefixed(f: SafeTensorsFile, prefix: string): Map<string, SafeTensor> {
+  const m = new Map<string, SafeTensor>();
+  for (const [k, v] of f.tensors) if (k.startsWith(prefix)) m.set(k.slice(prefix.length), v);
+  return m;
+}
+
+export function f32(f: SafeTensorsFile, name: string): Float32Array {
+  const t = f.tensors.get(name);
+  assert.ok(t, `fixture has no tensor "${name}"`);
+  return toFloat32(t);
+}
+
+/** |actual − expected| ≤ tol·max(1, |expected|) elementwise. */
+export function closeRel(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < expected.length; i++) {
+    const e = expected[i]!;
+    const d = Math.abs(actual[i]! - e);
+    assert.ok(d <= tol * Math.max(1, Math.abs(e)), `${what}[${i}]: ${actual[i]} vs ${e}`);
+  }
+}
+
+/** The fixture's one-step batch (x, actions, rewards, x_next, dones) with discount γ. */
+export function fixtureBatch(f: SafeTensorsFile, gamma: number): TrainingBatch {
+  const n = f.tensors.get("actions")!.shape[0]!;
+  return {
+    size: n,
+    obs: f32(f, "x"),
+    nextObs: f32(f, "x_next"),
+    actions: Int32Array.from(f32(f, "actions")),
+    rewards: f32(f, "rewards"),
+    dones: f32(f, "dones"),
+    discounts: new Float32Array(n).fill(gamma),
+    weights: new Float32Array(n).fill(1),
+  };
+}
