@@ -5,7 +5,7 @@ import type { DQN } from "../../src/agents/algorithms/index.js";
 import type { DQNConfig } from "../../src/agents/config.js";
 import type { SafeTensorsFile } from "../../src/nn/safetensors.js";
 import { closeRel, f32, fixtureBatch, prefixed } from "./torch-util.js";
-import { fixtureMeta, loadFixture, skipWithoutFixtures } from "../helpers/fixtures.js";
+import { fixtureMeta, loadFixture } from "../helpers/fixtures.js";
 
 interface TorchMeta {
   net: string;
@@ -49,7 +49,7 @@ const MLP_FIXTURES = [
 ];
 
 for (const file of MLP_FIXTURES) {
-  test(`trainStep reproduces PyTorch's targets, loss and weights: ${file}`, { skip: skipWithoutFixtures }, () => {
+  test(`trainStep reproduces PyTorch's targets, loss and weights: ${file}`, () => {
     const { agent, batch, f, meta } = agentFor(file, false);
     for (let k = 1; k <= 3; k++) {
       const r = agent.trainStep(batch);
@@ -61,7 +61,7 @@ for (const file of MLP_FIXTURES) {
     }
   });
 
-  test(`Double DQN targets match target_double: ${file}`, { skip: skipWithoutFixtures }, () => {
+  test(`Double DQN targets match target_double: ${file}`, () => {
     const { agent, batch, f } = agentFor(file, true);
     agent.trainStep(batch);
     closeRel((agent.algorithm as DQN).lastTargets(batch.size), f32(f, "target_double"), 1e-5, "target_double");

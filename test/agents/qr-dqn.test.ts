@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { DQNAgent } from "../../src/agents/dqn.js";
 import { QRDQN } from "../../src/agents/algorithms/index.js";
 import { modelFileParts, modelFromBytes } from "../../src/train/model-format.js";
-import { fixtureMeta, loadFixture, skipWithoutFixtures } from "../helpers/fixtures.js";
+import { fixtureMeta, loadFixture } from "../helpers/fixtures.js";
 import { closeRel, f32, fixtureBatch, prefixed } from "./torch-util.js";
 
 interface Meta {
@@ -32,7 +32,7 @@ function setup(double = false) {
   return { f, meta, agent, batch: fixtureBatch(f, meta.gamma), qr: agent.algorithm as QRDQN };
 }
 
-test("QR-DQN: quantiles, next actions, target quantiles and τ match sb3-contrib", { skip: skipWithoutFixtures }, () => {
+test("QR-DQN: quantiles, next actions, target quantiles and τ match sb3-contrib", () => {
   const { f, agent, batch, qr } = setup();
   assert.ok(qr instanceof QRDQN);
   closeRel(qr.cumProb, f32(f, "cum_prob"), 0, "cum_prob");
@@ -47,7 +47,7 @@ test("QR-DQN: quantiles, next actions, target quantiles and τ match sb3-contrib
   assert.deepEqual(Array.from(greedy), nextActions);
 });
 
-test("QR-DQN: loss, gradients and weights after 1 and 3 Adam steps match PyTorch", { skip: skipWithoutFixtures }, () => {
+test("QR-DQN: loss, gradients and weights after 1 and 3 Adam steps match PyTorch", () => {
   const { f, meta, agent, batch } = setup();
   for (let k = 1; k <= 3; k++) {
     if (k === 1) {

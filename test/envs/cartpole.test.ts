@@ -4,7 +4,7 @@ import { CartPoleEnv } from "../../src/envs/cartpole.js";
 import { registerBuiltins } from "../../src/envs/builtins.js";
 import { make } from "../../src/envs/registry.js";
 import type { Env } from "../../src/envs/core.js";
-import { fixtureMeta, loadFixture, skipWithoutFixtures } from "../helpers/fixtures.js";
+import { fixtureMeta, loadFixture } from "../helpers/fixtures.js";
 
 registerBuiltins();
 
@@ -50,11 +50,11 @@ function replay(env: Env, file: string): number {
 }
 
 for (const seed of [0, 1, 2]) {
-  test(`CartPole-v1 seed ${seed} matches Gymnasium 0.29 step by step`, { skip: skipWithoutFixtures }, () => {
+  test(`CartPole-v1 seed ${seed} matches Gymnasium 0.29 step by step`, () => {
     const worst = replay(new CartPoleEnv(), `gymnasium-0.29/CartPole-v1-seed${seed}.safetensors`);
     console.log(`# CartPole-v1 seed ${seed}: max |obs - gymnasium| = ${worst.toExponential(2)}`);
   });
-  test(`CartPole-v1 controller seed ${seed} runs to truncation at 500 through make`, { skip: skipWithoutFixtures }, () => {
+  test(`CartPole-v1 controller seed ${seed} runs to truncation at 500 through make`, () => {
     const worst = replay(make("CartPole-v1"), `gymnasium-0.29/CartPole-v1-controller-seed${seed}.safetensors`);
     console.log(`# CartPole-v1 controller seed ${seed}: max |obs - gymnasium| = ${worst.toExponential(2)}`);
   });

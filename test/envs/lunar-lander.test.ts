@@ -8,7 +8,7 @@ import { LunarLander } from "../../src/envs/lunar-lander.js";
 import { make, registration } from "../../src/envs/registry.js";
 import { npRandom } from "../../src/envs/rng.js";
 import { TimeLimit } from "../../src/envs/time-limit.js";
-import { fixtureMeta, fixturesDir, haveFixtures, loadFixture, skipWithoutFixtures } from "../helpers/fixtures.js";
+import { fixtureMeta, fixturesDir, loadFixture } from "../helpers/fixtures.js";
 
 registerBuiltins();
 
@@ -61,7 +61,6 @@ interface ReplayStats {
 }
 
 function lunarFixtures(): string[] {
-  if (!haveFixtures) return [];
   const out: string[] = [];
   for (const dir of ["gymnasium-0.29", "gymnasium-1.2"]) {
     for (const f of readdirSync(join(fixturesDir, dir)).sort()) {
@@ -146,7 +145,7 @@ function replay(file: string): ReplayStats {
 
 const files = lunarFixtures();
 
-test("every LunarLander fixture is covered", { skip: skipWithoutFixtures }, () => {
+test("every LunarLander fixture is covered", () => {
   // 6 v2 episodes (0.29.1), 9 v3 episodes (1.2.2): random, controller and wind.
   assert.equal(files.filter((f) => f.includes("LunarLander-v2")).length, 6);
   assert.equal(files.filter((f) => f.includes("LunarLander-v3")).length, 9);
@@ -442,5 +441,5 @@ test("the island solver (packed, early-stopping velocity iterations) gives planc
       if (r1.terminated) break;
     }
   }
-  assert.ok(steps > (haveFixtures ? 1000 : 100), `${steps} steps compared`);
+  assert.ok(steps > 1000, `${steps} steps compared`);
 });

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { PCG64, SeedSequence, npRandom } from "../../src/envs/rng.js";
-import { fixtureMeta, loadFixture, skipWithoutFixtures } from "../helpers/fixtures.js";
+import { fixtureMeta, loadFixture } from "../helpers/fixtures.js";
 
 interface Case {
   seed: number;
@@ -12,7 +12,7 @@ interface Case {
   integers_3: number;
 }
 
-test("PCG64(SeedSequence(seed)) matches numpy bit for bit", { skip: skipWithoutFixtures }, () => {
+test("PCG64(SeedSequence(seed)) matches numpy bit for bit", () => {
   const { cases } = fixtureMeta<{ cases: Case[] }>(loadFixture("numpy/numpy-pcg64.safetensors"));
   assert.ok(cases.length >= 3);
   for (const c of cases) {

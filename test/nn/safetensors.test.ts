@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { fixturesDir, haveFixtures, loadFixture, skipWithoutFixtures } from "../helpers/fixtures.js";
+import { fixturesDir, loadFixture } from "../helpers/fixtures.js";
 import { BatchNorm2d, Conv2d, Linear } from "../../src/nn/layers.js";
 import { Flatten, ReLU, Sequential, type Module } from "../../src/nn/module.js";
 import { duelingMlp, mlp, natureCnn, smallCnn } from "../../src/nn/nets.js";
@@ -301,7 +301,7 @@ const NETS: Array<{ name: string; fixture: string; build(seed: number): Module; 
 
 describe("state dicts are PyTorch's", () => {
   for (const net of NETS) {
-    it(`${net.name}: names, shapes, dtypes and order of the torch fixture; load → save → load is identity`, { skip: skipWithoutFixtures }, () => {
+    it(`${net.name}: names, shapes, dtypes and order of the torch fixture; load → save → load is identity`, () => {
       const init = group(loadFixture(join("torch", net.fixture)).tensors, "init");
       assert.deepEqual([...init.keys()], net.names, "fixture names (PyTorch state_dict order)");
       const model = net.build(1);
@@ -403,8 +403,8 @@ function fixtureFiles(dir: string): string[] {
 }
 
 describe("fixture files written by Python safetensors", () => {
-  it("every one parses, and load → save → load is the identity", { skip: skipWithoutFixtures }, () => {
-    const files = haveFixtures ? fixtureFiles(fixturesDir) : [];
+  it("every one parses, and load → save → load is the identity", () => {
+    const files = fixtureFiles(fixturesDir);
     assert.ok(files.length >= 30, `expected the fixture files, found ${files.length}`);
     const dtypes = new Set<string>();
     for (const p of files) {

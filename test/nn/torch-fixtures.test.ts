@@ -6,7 +6,7 @@ import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { fixturesDir, fixtureMeta, haveFixtures, loadFixture, skipWithoutFixtures } from "../helpers/fixtures.js";
+import { droppedTensors, fixturesDir, fixtureMeta, loadFixture } from "../helpers/fixtures.js";
 import { doubleTdTargets, QLoss, tdTargets } from "../../src/agents/td.js";
 import type { Module } from "../../src/nn/module.js";
 import { duelingMlp, mlp, natureCnn, smallCnn } from "../../src/nn/nets.js";
@@ -41,9 +41,9 @@ function optimizer(m: Meta, net: Module): Optimizer {
   return new RMSprop(net.parameters(), { lr: m.lr, alpha: m.alpha!, eps: m.eps });
 }
 
-const files = haveFixtures ? readdirSync(join(fixturesDir, "torch")).filter((f) => f.endsWith(".safetensors")).sort() : [];
+const files = readdirSync(join(fixturesDir, "torch")).filter((f) => f.endsWith(".safetensors")).sort();
 
-test("torch fixtures are present", { skip: skipWithoutFixtures }, () => {
+test("torch fixtures are present", () => {
   assert.ok(files.length >= 6, `expected the 6 torch fixtures, found ${files.length}`);
 });
 
@@ -95,8 +95,16 @@ for (const file of files) {
     const online = build(meta.net);
     online.loadStateDict(init);
 
+    // test/fixtures keeps a slimmed nature-cnn file (the fc layer's grad0/step1/step3 are
+    // dropped for size, see test/fixtures/README.md): a tensor may be absent only if the
+    // fixture's metadata lists it as dropped, and then only its own comparisons are skipped.
+    const dropped = droppedTensors(fx);
+    const present = (prefix: string, name: string): boolean => {
+      if (T.has(`${prefix}/${name}`)) return true;
+      assert.ok(dropped.has(`${prefix}/${name}`), `${prefix}/${name} is missing and not listed as dropped`);
+      return false;
+    };
     const x = tensorFrom(get(T, "x"));
-    const xNext = tensorFrom(get(T, "x_next"));
     const actions = Int32Array.from(get(T, "actions").data as BigInt64Array, Number);
     const rewards = f32(T, "rewards");
     const dones = f32(T, "dones");
@@ -113,6 +121,7 @@ for (const file of files) {
     if (targetWeights.size > 0) {
       const target = build(meta.net);
       target.loadStateDict(targetWeights);
+      const xNext = tensorFrom(get(T, "x_next"));
       const qNextTarget = target.forward(xNext);
       assertClose(tdTargets(qNextTarget, rewards, dones, meta.gamma, new Float32Array(n)), f32(T, "target_dqn"), 1e-5, "target_dqn");
       const yDouble = doubleTdTargets(qNextTarget, online.forward(xNext), rewards, dones, meta.gamma, new Float32Array(n));
@@ -140,9 +149,12 @@ for (const file of files) {
       const probe = build(meta.net);
       probe.loadStateDict(init);
       const opt = optimizer(meta, probe);
-      for (const [name, p] of probe.namedParameters()) p.grad.data.set(f32(grads, name));
+      // Each weight's update depends on its own gradient only, so weights without a reference gradient are left out.
+      for (const [name, p] of probe.namedParameters()) if (present("grad0", name)) p.grad.data.set(f32(grads, name));
       opt.step();
-      for (const [name, p] of probe.namedParameters()) assertClose(p.data, f32(group(T, "step1"), name), 1e-5, `step1 from reference grads, ${name}`);
+      for (const [name, p] of probe.namedParameters()) {
+        if (present("grad0", name) && present("step1", name)) assertClose(p.data, f32(group(T, "step1"), name), 1e-5, `step1 from reference grads, ${name}`);
+      }
     }
 
     const opt = optimizer(meta, online);
@@ -155,16 +167,18 @@ for (const file of files) {
       online.backward(loss.dQ);
       if (step === 1) {
         for (const [name, p] of params) {
+          if (!present("grad0", name)) continue;
           const g = f32(grads, name);
           assertClose(p.grad.data, g, 1e-4, `grad0/${name}`);
           gradError.set(name, Float64Array.from(g, (v, i) => Math.abs(p.grad.data[i]! - v)));
         }
       }
-      if (step === 1) for (const [name, p] of params) conditionedMask(meta, p.grad.data, gradError.get(name)!, f32(init, name), 1e-5, wellConditioned.get(name)!);
+      if (step === 1) for (const [name, p] of params) if (gradError.has(name)) conditionedMask(meta, p.grad.data, gradError.get(name)!, f32(init, name), 1e-5, wellConditioned.get(name)!);
       opt.step();
       const ref = group(T, `step${step}`);
       if (ref.size === 0) continue;
       for (const [name, p] of params) {
+        if (!present(`step${step}`, name)) continue;
         const r = f32(ref, name);
         const d = p.data;
         const mask = wellConditioned.get(name)!;

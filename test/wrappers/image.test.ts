@@ -3,10 +3,10 @@ import assert from "node:assert/strict";
 import { CartPoleEnv } from "../../src/envs/cartpole.js";
 import { Box } from "../../src/envs/spaces.js";
 import { Crop, GrayScale, Resize } from "../../src/wrappers/index.js";
-import { loadFixture, skipWithoutFixtures } from "../helpers/fixtures.js";
+import { loadFixture } from "../helpers/fixtures.js";
 import { CounterEnv, PlaybackEnv } from "./fake-envs.js";
 
-test("Crop [:84, 6:90] then GrayScale equals OpenCV's gray_crop exactly on CarRacing frames", { skip: skipWithoutFixtures }, () => {
+test("Crop [:84, 6:90] then GrayScale equals OpenCV's gray_crop exactly on CarRacing frames", () => {
   const f = loadFixture("gymnasium-1.2/CarRacing-v3-continuous-seed0.safetensors");
   const frames = f.tensors.get("frames")!;
   const gray = f.tensors.get("gray_crop")!;
