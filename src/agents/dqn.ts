@@ -40,8 +40,6 @@ export interface TrainStepResult {
   loss: number;
   /** Mean of Q(s, a) over the batch, the usual health signal of a DQN run. */
   meanQ: number;
-  /** Gradient 2-norm before clipping. */
-  gradNorm: number;
 }
 
 /** Everything besides the weights needed to resume the learner exactly. */
@@ -219,11 +217,10 @@ export class DQNAgent {
 
     this.optimizer.zeroGrad();
     this.online.backward(this.loss.dQ);
-    const params = this.optimizer.params;
-    const gradNorm = this.config.maxGradNorm === null ? Number.NaN : clipGradNorm(params, this.config.maxGradNorm);
+    if (this.config.maxGradNorm !== null) clipGradNorm(this.optimizer.params, this.config.maxGradNorm);
     this.optimizer.step();
     this.updates++;
-    return { loss, meanQ: sumQ / n, gradNorm };
+    return { loss, meanQ: sumQ / n };
   }
 
   /** The TD targets y of the last `trainStep`. */

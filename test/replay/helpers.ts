@@ -126,7 +126,7 @@ export function expected(history: readonly Rec[], t: number, nStep: number, gamm
 
 /** Asserts row `row` of an image batch against the reference. */
 export function checkImageRow(
-  batch: ReplayBatch<Uint8Array, Int32Array>, row: number, exp: ReturnType<typeof expected>, k: number, frameSize: number, what: string,
+  batch: ReplayBatch<Uint8Array>, row: number, exp: ReturnType<typeof expected>, k: number, frameSize: number, what: string,
 ): void {
   const off = row * k * frameSize;
   assert.deepEqual(decodeStack(batch.obs, off, k, frameSize), exp.obs, `${what}: obs stack`);
