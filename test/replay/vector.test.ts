@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ReplayBuffer, type ReplayState, type VectorBatch } from "../../src/replay/index.js";
-import { Lcg, type Rec, expected } from "./helpers.js";
+import { ReplayBuffer, type VectorBatch } from "../../src/replay/index.js";
+import { Lcg, type Rec, assertSameBatch, expected, roundTrip } from "./helpers.js";
 
 const D = 3; // obs = [id, env, id * 0.5]
 
@@ -232,12 +232,6 @@ test("memory cost: bytesFor equals memoryBytes, before allocating", () => {
   assert.equal(buf.memoryBytes, bytes);
 });
 
-function roundTrip(st: ReplayState): ReplayState {
-  const arrays: ReplayState["arrays"] = {};
-  for (const [k, a] of Object.entries(st.arrays)) arrays[k] = a.slice();
-  return { header: JSON.parse(JSON.stringify(st.header)), arrays };
-}
-
 test("state/load round trip reproduces identical subsequent samples", () => {
   const opts = { capacity: 30, obsSize: D, numEnvs: 3, nStep: 3, gamma: 0.9, seed: 8 };
   const a = new ReplayBuffer(opts);
@@ -252,11 +246,7 @@ test("state/load round trip reproduces identical subsequent samples", () => {
   for (let round = 0; round < 4; round++) {
     a.sample(16, ba);
     b.sample(16, bb);
-    assert.deepEqual(bb.indices, ba.indices);
-    assert.deepEqual(bb.obs, ba.obs);
-    assert.deepEqual(bb.nextObs, ba.nextObs);
-    assert.deepEqual(bb.rewards, ba.rewards);
-    assert.deepEqual(bb.dones, ba.dones);
+    assertSameBatch(bb, ba);
   }
   const other = new ReplayBuffer({ ...opts, obsSize: 4 });
   assert.throws(() => other.load(roundTrip(a.state())), /checkpoint has obsSize 3, this buffer has 4/);
