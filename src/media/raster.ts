@@ -39,6 +39,36 @@ export function sortCrossings(a: Int32Array | Float64Array, n: number): void {
   }
 }
 
+/**
+ * The edge table of the polygon with integer vertices (vx[i], vy[i]): its non-horizontal
+ * edges in vertex order (edge i joins vertex i − 1 to vertex i), each stored top end first
+ * as (eya, eyb, exa, exb) = (top y, bottom y, top x, bottom x). Returns their number.
+ */
+export function buildEdges(
+  vx: ArrayLike<number>, vy: ArrayLike<number>, n: number, eya: Int32Array, eyb: Int32Array, exa: Int32Array, exb: Int32Array,
+): number {
+  let ne = 0;
+  for (let i = 0; i < n; i++) {
+    const i1 = i === 0 ? n - 1 : i - 1;
+    const ya = vy[i1]!;
+    const yb = vy[i]!;
+    if (ya < yb) {
+      eya[ne] = ya;
+      eyb[ne] = yb;
+      exa[ne] = vx[i1]!;
+      exb[ne] = vx[i]!;
+      ne++;
+    } else if (ya > yb) {
+      eya[ne] = yb;
+      eyb[ne] = ya;
+      exa[ne] = vx[i]!;
+      exb[ne] = vx[i1]!;
+      ne++;
+    }
+  }
+  return ne;
+}
+
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** `data` viewed as 32-bit words when its offset allows (for `fillRun`), else null. */
@@ -79,8 +109,14 @@ export function fillRun(out: Uint8Array, words: Uint32Array | null, i: number, c
 export class Raster {
   readonly data: Uint8Array;
   private readonly words: Uint32Array | null;
-  /** Scanline crossings, reused across polygons. */
+  /** Scanline crossings, then integer vertices and the edge table, reused across polygons. */
   private crossings = new Float64Array(16);
+  private vx = new Int32Array(16);
+  private vy = new Int32Array(16);
+  private eya = new Int32Array(16);
+  private eyb = new Int32Array(16);
+  private exa = new Int32Array(16);
+  private exb = new Int32Array(16);
 
   /** A `width`×`height` raster on `data` (drawn in place), or on new black pixels. */
   constructor(readonly width: number, readonly height: number, data?: Uint8Array) {
@@ -157,6 +193,62 @@ export class Raster {
       sortCrossings(xs, k);
       for (let m = 0; m + 1 < k; m += 2) this.span(y, Math.ceil(xs[m]! - 0.5), Math.floor(xs[m + 1]! - 0.5), c, alpha);
     }
+  }
+
+  /**
+   * SDL_gfx's filledPolygon rule as pygame's gfxdraw uses it, in floating point: vertices
+   * truncated to integers, each row y filled between paired crossings rounded to pixels,
+   * edges included, the bottom row taken from the edges that end there.
+   */
+  fillPolygonEdgesIncluded(points: ArrayLike<number>, c: Rgb): void {
+    const n = points.length >> 1;
+    if (n < 3) return;
+    if (this.vx.length < n) {
+      for (const k of ["vx", "vy", "eya", "eyb", "exa", "exb"] as const) this[k] = new Int32Array(n);
+      this.crossings = new Float64Array(n);
+    }
+    const { vx, vy, eya, eyb, exa, exb } = this;
+    let miny = Infinity;
+    let maxy = -Infinity;
+    for (let i = 0; i < n; i++) {
+      vx[i] = Math.trunc(points[2 * i]!);
+      vy[i] = Math.trunc(points[2 * i + 1]!);
+      miny = Math.min(miny, vy[i]!);
+      maxy = Math.max(maxy, vy[i]!);
+    }
+    const ne = buildEdges(vx, vy, n, eya, eyb, exa, exb);
+    const xs = this.crossings;
+    for (let y = miny; y <= maxy; y++) {
+      let k = 0;
+      for (let e = 0; e < ne; e++) {
+        const y1 = eya[e]!;
+        const y2 = eyb[e]!;
+        if ((y >= y1 && y < y2) || (y === maxy && y > y1 && y <= y2)) {
+          const x1 = exa[e]!;
+          xs[k++] = x1 + ((y - y1) * (exb[e]! - x1)) / (y2 - y1);
+        }
+      }
+      sortCrossings(xs, k);
+      for (let m = 0; m + 1 < k; m += 2) this.span(y, Math.round(xs[m]!), Math.round(xs[m + 1]!), c);
+    }
+  }
+
+  /** Every pixel within `radius` of the centre (integers), as SDL_gfx's filled circle. */
+  fillCircle(cx: number, cy: number, radius: number, c: Rgb): void {
+    for (let dy = -radius; dy <= radius; dy++) {
+      const half = Math.floor(Math.sqrt(radius * radius - dy * dy));
+      this.span(cy + dy, cx - half, cx + half, c);
+    }
+  }
+
+  /** A new raster with the rows in reverse order (pygame.transform.flip(surface, False, True)). */
+  flippedRows(): Raster {
+    const rowBytes = this.width * 3;
+    const out = new Raster(this.width, this.height);
+    for (let y = 0; y < this.height; y++) {
+      out.data.set(this.data.subarray(y * rowBytes, (y + 1) * rowBytes), (this.height - 1 - y) * rowBytes);
+    }
+    return out;
   }
 
   /** A one-pixel line from (x0, y0) to (x1, y1), stepping along the longer axis (no antialiasing). */

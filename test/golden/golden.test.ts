@@ -4,6 +4,7 @@ import { goldenDigests } from "./hashes.js";
 
 /** Recorded on commit 91245d7, before the rasterizers, the joint solves and the n-step returns were merged into one each. */
 const RECORDED: Record<string, string> = {
+  "CartPole-v1 frames": "f6162b052eeaabb6e54cf0dc20b91d6ae741f6836ffe6bf76cfe2aa711765236",
   "CarRacing-v3 discrete": "2daced0f0661b25f404239ba78f88fa2e36877369d5d363f9707c5982c82cd9c",
   "CarRacing-v3 continuous": "a655028099c16a5133a617ebf461cc7f5774a1df276bf2e882ba7ffa97e4f255",
   "CarRacing-v2 domain randomize": "42ae155e14f5a2f50654e39aed7712f9def6ed174ba94c90dea60445a11ea84b",

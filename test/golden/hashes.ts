@@ -8,6 +8,7 @@
 import { createHash, type Hash } from "node:crypto";
 import { pathToFileURL } from "node:url";
 import { CarRacing } from "../../src/envs/car-racing.js";
+import { CartPoleEnv } from "../../src/envs/cartpole.js";
 import { LunarLander } from "../../src/envs/lunar-lander.js";
 import type { Action, Env } from "../../src/envs/core.js";
 import { ImageReplayBuffer, PrioritizedReplay, ReplayBuffer, type ImageBatch, type VectorBatch } from "../../src/replay/index.js";
@@ -42,13 +43,7 @@ function vectorReplayDigest(prioritized: boolean): string {
   for (let t = 0; t < 100; t++) {
     const obs = [t, t + 0.5, -t, 2 * t, t / 3, 7];
     buf.addBatch(obs, [t % 4, (t + 1) % 4], [t * 0.1, -t * 0.2], obs.map((v) => v + 1), [t % 17 === 5, false], [false, t % 11 === 3]);
-    if (t >= 8 && t % 3 === 0) {
-      if (per !== null) {
-        per.sample(16, batch as VectorBatch, 0.5);
-        per.updatePriorities(batch.indices, batch.rewards, batch.size);
-      } else buf.sample(16, batch);
-      hashBatch(h, batch);
-    }
+    if (t >= 8 && t % 3 === 0) sampleAndHash(h, buf, per, batch);
   }
   return h.digest("hex");
 }
@@ -64,15 +59,20 @@ function imageReplayDigest(prioritized: boolean): string {
     const term = [t % 13 === 0, false];
     const trunc = [false, t % 19 === 0];
     buf.addBatch([t % 5, (t + 2) % 5], [t * 0.25, -1], frames(t), term, trunc, frames(1000 + t));
-    if (t >= 6 && t % 4 === 0) {
-      if (per !== null) {
-        per.sample(8, batch as ImageBatch, 0.5);
-        per.updatePriorities(batch.indices, batch.rewards, batch.size);
-      } else buf.sample(8, batch);
-      hashBatch(h, batch);
-    }
+    if (t >= 6 && t % 4 === 0) sampleAndHash(h, buf, per, batch);
   }
   return h.digest("hex");
+}
+
+/** Fills the whole batch, uniformly or (with `per`) by priority, then feeds the rewards back as priorities; hashes every column. */
+function sampleAndHash<B extends VectorBatch | ImageBatch>(
+  h: Hash, buf: { sample(n: number, out: B): void }, per: PrioritizedReplay<B> | null, batch: B,
+): void {
+  if (per !== null) {
+    per.sample(batch.capacity, batch, 0.5);
+    per.updatePriorities(batch.indices, batch.rewards, batch.size);
+  } else buf.sample(batch.capacity, batch);
+  hashBatch(h, batch);
 }
 
 function hashBatch(h: Hash, b: VectorBatch | ImageBatch): void {
@@ -100,6 +100,7 @@ function plotDigest(): string {
 
 export function goldenDigests(): Record<string, string> {
   return {
+    "CartPole-v1 frames": episodeDigest(new CartPoleEnv(), 5, 300, 1),
     "CarRacing-v3 discrete": episodeDigest(new CarRacing({ continuous: false }, "v3"), 3, 400, 50),
     "CarRacing-v3 continuous": episodeDigest(new CarRacing({}, "v3"), 11, 300, 75),
     "CarRacing-v2 domain randomize": episodeDigest(new CarRacing({ continuous: false, domainRandomize: true }, "v2"), 4, 200, 100),

@@ -30,11 +30,11 @@
  * Not reproduced: `gfxdraw.aapolygon`'s antialiased outline (its half-pixel fringe is
  * ~0.05 output pixels at 96×96).
  *
- * Built on the shared raster core (media/raster.ts): packed colours, the crossing sort and
- * the word-wise solid run fill. The scan conversion and the area resolve stay here: they
+ * Built on the shared raster core (media/raster.ts): packed colours, the edge table, the
+ * crossing sort and the word-wise solid run fill. The scan conversion and the area resolve stay here: they
  * follow pygame's integer rules on the virtual surface, which no pixel raster reproduces.
  */
-import { fillRun, sortCrossings, wordView } from "../../media/raster.js";
+import { buildEdges, fillRun, sortCrossings, wordView } from "../../media/raster.js";
 
 export const SRC_W = 1000;
 /** Accumulation is in 16.16 fixed point (Int32): colour × coverage × weight, rounded per piece. */
@@ -287,30 +287,7 @@ export class SpanRaster {
     this.minY = miny;
     this.maxY = maxy;
     if (maxx < 0 || minx >= SRC_W) return false;
-    const eya = this.eya;
-    const eyb = this.eyb;
-    const exa = this.exa;
-    const exb = this.exb;
-    let ne = 0;
-    for (let i = 0; i < n; i++) {
-      const i1 = i === 0 ? n - 1 : i - 1;
-      const ya = vy[i1]!;
-      const yb = vy[i]!;
-      if (ya < yb) {
-        eya[ne] = ya;
-        eyb[ne] = yb;
-        exa[ne] = vx[i1]!;
-        exb[ne] = vx[i]!;
-        ne++;
-      } else if (ya > yb) {
-        eya[ne] = yb;
-        eyb[ne] = ya;
-        exa[ne] = vx[i]!;
-        exb[ne] = vx[i1]!;
-        ne++;
-      }
-    }
-    this.edges = ne;
+    this.edges = buildEdges(vx, vy, n, this.eya, this.eyb, this.exa, this.exb);
     return true;
   }
 
