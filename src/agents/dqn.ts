@@ -19,8 +19,6 @@ export interface TrainStepResult {
   loss: number;
   /** Mean of Q(s, a) over the batch, the usual health signal of a DQN run. */
   meanQ: number;
-  /** Gradient 2-norm before clipping. */
-  gradNorm: number;
 }
 
 /** Everything besides the weights needed to resume the learner exactly. */
@@ -158,11 +156,10 @@ export class DQNAgent {
     const meanQ = alg.meanTakenQ(out.data, batch.actions, n);
     this.optimizer.zeroGrad();
     this.online.backward(alg.dOut);
-    const params = this.optimizer.params;
-    const gradNorm = this.config.maxGradNorm === null ? Number.NaN : clipGradNorm(params, this.config.maxGradNorm);
+    if (this.config.maxGradNorm !== null) clipGradNorm(this.optimizer.params, this.config.maxGradNorm);
     this.optimizer.step();
     this.updates++;
-    return { loss, meanQ, gradNorm };
+    return { loss, meanQ };
   }
 
   /** Per-sample error of the last `trainStep` (its magnitude is the sample's new priority). */

@@ -21,7 +21,8 @@ import { type Generator, npRandom } from "./rng.js";
 import { Box, Discrete, type Space, assertAction } from "./spaces.js";
 import * as carConstants from "./car-racing/car.js";
 import { Car, type WheelTag } from "./car-racing/car.js";
-import { SpanRaster, SRC_H, SRC_W, rgbInt } from "./car-racing/raster.js";
+import { rgbInt } from "../media/raster.js";
+import { SpanRaster, SRC_H, SRC_W } from "./car-racing/raster.js";
 import * as trackConstants from "./car-racing/track.js";
 import { type Track, generateTrack } from "./car-racing/track.js";
 
@@ -570,31 +571,18 @@ export class CarRacing implements Env<Uint8Array, Action> {
     }
   }
 
-  private rect(r: SpanRaster, x0: number, y0: number, x1: number, y1: number, x2: number, y2: number, x3: number, y3: number, rgb: number): void {
-    const { px, py } = this;
-    px[0] = x0;
-    py[0] = y0;
-    px[1] = x1;
-    py[1] = y1;
-    px[2] = x2;
-    py[2] = y2;
-    px[3] = x3;
-    py[3] = y3;
-    r.drawPolygon(px, py, 4, rgb, false);
-  }
-
   private vertical(r: SpanRaster, place: number, val: number, rgb: number): void {
     const s = WINDOW_W / 40.0;
     const h = WINDOW_H / 40.0;
     const H = WINDOW_H;
-    this.rect(r, place * s, H - (h + h * val), (place + 1) * s, H - (h + h * val), (place + 1) * s, H - h, (place + 0) * s, H - h, rgb);
+    r.drawQuad(place * s, H - (h + h * val), (place + 1) * s, H - (h + h * val), (place + 1) * s, H - h, (place + 0) * s, H - h, rgb, false);
   }
 
   private horiz(r: SpanRaster, place: number, val: number, rgb: number): void {
     const s = WINDOW_W / 40.0;
     const h = WINDOW_H / 40.0;
     const H = WINDOW_H;
-    this.rect(r, (place + 0) * s, H - 4 * h, (place + val) * s, H - 4 * h, (place + val) * s, H - 2 * h, (place + 0) * s, H - 2 * h, rgb);
+    r.drawQuad((place + 0) * s, H - 4 * h, (place + val) * s, H - 4 * h, (place + val) * s, H - 2 * h, (place + 0) * s, H - 2 * h, rgb, false);
   }
 
   /** `_render_indicators(WINDOW_W, WINDOW_H)`, drawn after the flip. */
@@ -602,7 +590,7 @@ export class CarRacing implements Env<Uint8Array, Action> {
     const W = WINDOW_W;
     const H = WINDOW_H;
     const h = H / 40.0;
-    this.rect(r, W, H, W, H - 5 * h, 0, H - 5 * h, 0, H, BLACK);
+    r.drawQuad(W, H, W, H - 5 * h, 0, H - 5 * h, 0, H, BLACK, false);
     const car = this.car!;
     const v = car.hull.getLinearVelocity();
     const trueSpeed = Math.sqrt(v.x * v.x + v.y * v.y);

@@ -8,6 +8,7 @@
 import { type Env, type EnvMetadata, type EnvSpec, type RenderFrame, type ResetArgs, type ResetResult, type StepResult, parseOptions } from "./core.js";
 import { type Generator, npRandom } from "./rng.js";
 import { Box, Discrete, assertAction } from "./spaces.js";
+import { Raster, type Rgb } from "../media/raster.js";
 
 // Physics, named as in Gymnasium's CartPoleEnv.__init__.
 const GRAVITY = 9.8;
@@ -37,10 +38,11 @@ const CARTWIDTH = 50.0;
 const CARTHEIGHT = 30.0;
 /** Height of the cart's top (and the track line) in pygame's y-up surface before the flip. */
 const CARTY = 100;
-const CART_COLOR = [0, 0, 0] as const;
-const POLE_COLOR = [202, 152, 101] as const;
-const AXLE_COLOR = [129, 132, 203] as const;
-const TRACK_COLOR = [0, 0, 0] as const;
+const CART_COLOR: Rgb = [0, 0, 0];
+const POLE_COLOR: Rgb = [202, 152, 101];
+const AXLE_COLOR: Rgb = [129, 132, 203];
+const TRACK_COLOR: Rgb = [0, 0, 0];
+const BACKGROUND: Rgb = [255, 255, 255];
 
 export interface CartPoleOptions extends Record<string, unknown> {
   /** Gymnasium ≥ 1.0's `sutton_barto_reward`: 0 per step and −1 on (and after) termination, instead of +1 per step. */
@@ -165,7 +167,9 @@ export class CartPoleEnv implements Env<Float32Array, number> {
    */
   render(): RenderFrame {
     if (!this.hasState) throw new Error("CartPole: call reset() before render()");
-    const img = new Canvas(SCREEN_WIDTH, SCREEN_HEIGHT);
+    // Drawn on pygame's y-up surface (row y is pygame's y), then flipped as Gymnasium does.
+    const img = new Raster(SCREEN_WIDTH, SCREEN_HEIGHT);
+    img.fill(BACKGROUND);
     const worldWidth = X_THRESHOLD * 2;
     const scale = SCREEN_WIDTH / worldWidth;
     const polelen = scale * (2 * LENGTH);
@@ -176,7 +180,7 @@ export class CartPoleEnv implements Env<Float32Array, number> {
     let b = -CARTHEIGHT / 2;
     const axleoffset = CARTHEIGHT / 4.0;
     const cartx = this.x * scale + SCREEN_WIDTH / 2.0; // middle of the cart
-    img.fillPolygon([[l + cartx, b + CARTY], [l + cartx, t + CARTY], [r + cartx, t + CARTY], [r + cartx, b + CARTY]], CART_COLOR);
+    img.fillPolygonEdgesIncluded([l + cartx, b + CARTY, l + cartx, t + CARTY, r + cartx, t + CARTY, r + cartx, b + CARTY], CART_COLOR);
 
     l = -POLEWIDTH / 2;
     r = POLEWIDTH / 2;
@@ -185,13 +189,12 @@ export class CartPoleEnv implements Env<Float32Array, number> {
     // pygame's Vector2.rotate_rad(-theta), then moved to the axle.
     const c = Math.cos(-this.theta);
     const s = Math.sin(-this.theta);
-    const pole: [number, number][] = [[l, b], [l, t], [r, t], [r, b]].map(
-      ([px, py]) => [px! * c - py! * s + cartx, px! * s + py! * c + CARTY + axleoffset],
-    );
-    img.fillPolygon(pole, POLE_COLOR);
+    const pole = [[l, b], [l, t], [r, t], [r, b]].flatMap(([px, py]) => [px! * c - py! * s + cartx, px! * s + py! * c + CARTY + axleoffset]);
+    img.fillPolygonEdgesIncluded(pole, POLE_COLOR);
     img.fillCircle(Math.trunc(cartx), Math.trunc(CARTY + axleoffset), Math.trunc(POLEWIDTH / 2), AXLE_COLOR);
-    img.hline(0, SCREEN_WIDTH, CARTY, TRACK_COLOR);
-    return img.flippedFrame();
+    // gfxdraw.hline: pixels 0..SCREEN_WIDTH inclusive (the last one clipped).
+    img.span(CARTY, 0, SCREEN_WIDTH, TRACK_COLOR);
+    return img.flippedRows();
   }
 
   /** Nothing to release: `render()` draws off-screen, there is no window. */
@@ -211,79 +214,4 @@ function parseResetBounds(options: Record<string, unknown> | undefined): [number
     throw new RangeError(`CartPole.reset: lower bound (${String(low)}) must be lower than higher bound (${String(high)})`);
   }
   return [low as number, high as number];
-}
-
-type RGB = readonly [number, number, number];
-
-/** A y-up RGB surface (pygame's drawing coordinates before Gymnasium flips the image). */
-class Canvas {
-  readonly data: Uint8Array;
-
-  constructor(readonly width: number, readonly height: number) {
-    this.data = new Uint8Array(width * height * 3).fill(255);
-  }
-
-  private span(y: number, x0: number, x1: number, [r, g, b]: RGB): void {
-    if (y < 0 || y >= this.height) return;
-    const from = Math.max(0, x0);
-    const to = Math.min(this.width - 1, x1);
-    const d = this.data;
-    for (let x = from, i = (y * this.width + from) * 3; x <= to; x++, i += 3) {
-      d[i] = r;
-      d[i + 1] = g;
-      d[i + 2] = b;
-    }
-  }
-
-  /** gfxdraw.hline: pixels x0..x1 inclusive on row y. */
-  hline(x0: number, x1: number, y: number, color: RGB): void {
-    this.span(y, x0, x1, color);
-  }
-
-  /**
-   * Scanline fill as SDL_gfx's filledPolygon: vertices truncated to integers (pygame passes
-   * Sint16), each row filled between paired edge crossings, edges included.
-   */
-  fillPolygon(points: readonly (readonly [number, number])[], color: RGB): void {
-    const xs = points.map((p) => Math.trunc(p[0]));
-    const ys = points.map((p) => Math.trunc(p[1]));
-    const n = xs.length;
-    const miny = Math.min(...ys);
-    const maxy = Math.max(...ys);
-    const crossings: number[] = [];
-    for (let y = miny; y <= maxy; y++) {
-      crossings.length = 0;
-      for (let i = 0; i < n; i++) {
-        const j = i === 0 ? n - 1 : i - 1;
-        let y1 = ys[j]!, y2 = ys[i]!, x1 = xs[j]!, x2 = xs[i]!;
-        if (y1 > y2) [y1, y2, x1, x2] = [y2, y1, x2, x1];
-        else if (y1 === y2) continue;
-        if ((y >= y1 && y < y2) || (y === maxy && y > y1 && y <= y2)) {
-          crossings.push(x1 + ((y - y1) * (x2 - x1)) / (y2 - y1));
-        }
-      }
-      crossings.sort((a, b) => a - b);
-      for (let k = 0; k + 1 < crossings.length; k += 2) {
-        this.span(y, Math.round(crossings[k]!), Math.round(crossings[k + 1]!), color);
-      }
-    }
-  }
-
-  /** gfxdraw.filled_circle: every pixel within radius `rad` of the centre. */
-  fillCircle(cx: number, cy: number, rad: number, color: RGB): void {
-    for (let dy = -rad; dy <= rad; dy++) {
-      const half = Math.floor(Math.sqrt(rad * rad - dy * dy));
-      this.span(cy + dy, cx - half, cx + half, color);
-    }
-  }
-
-  /** The image flipped vertically (pygame.transform.flip(surf, False, True)), row-major RGB. */
-  flippedFrame(): RenderFrame {
-    const rowBytes = this.width * 3;
-    const out = new Uint8Array(this.data.length);
-    for (let y = 0; y < this.height; y++) {
-      out.set(this.data.subarray(y * rowBytes, (y + 1) * rowBytes), (this.height - 1 - y) * rowBytes);
-    }
-    return { width: this.width, height: this.height, data: out };
-  }
 }

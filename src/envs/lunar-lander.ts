@@ -25,7 +25,7 @@ import { type Generator, npRandom } from "./rng.js";
 import { Box, Discrete, type Space, assertAction } from "./spaces.js";
 import { polygonMass } from "./box2d.js";
 import { installIslandSolver } from "./lunar-lander/island-solver.js";
-import { type Point, Raster, type RGB } from "./lunar-lander/raster.js";
+import { Raster, type Rgb } from "../media/raster.js";
 
 export const FPS = 50;
 /** Affects how fast-paced the game is; forces are tuned to it. */
@@ -105,7 +105,8 @@ const OBS_BOUNDS: Record<LunarLanderVersion, { pos: number; vel: number; angle: 
 
 /** What `render()` needs of the current episode. */
 interface Scene {
-  skyPolys: Point[][];
+  /** Per terrain chunk: the polygon above the moon's surface, (x, y) world-unit pairs. */
+  skyPolys: number[][];
   helipadX1: number;
   helipadX2: number;
   helipadY: number;
@@ -113,11 +114,11 @@ interface Scene {
 }
 
 // Gymnasium's colours.
-const WHITE: RGB = [255, 255, 255];
-const BLACK: RGB = [0, 0, 0];
-const LANDER_COLOR1: RGB = [128, 102, 230];
-const LANDER_COLOR2: RGB = [77, 77, 128];
-const FLAG_COLOR: RGB = [204, 204, 0];
+const WHITE: Rgb = [255, 255, 255];
+const BLACK: Rgb = [0, 0, 0];
+const LANDER_COLOR1: Rgb = [128, 102, 230];
+const LANDER_COLOR2: Rgb = [77, 77, 128];
+const FLAG_COLOR: Rgb = [204, 204, 0];
 
 /** Gymnasium's `tanh(sin(2k·t) + sin(πk·t))`, k = 0.01: never periodic. */
 function windFunction(t: number): number {
@@ -194,11 +195,11 @@ export class LunarLander implements Env<Float32Array, Action> {
   get terrain(): { x: number[]; y: number[] } {
     const scene = this.scene;
     if (!scene) throw new Error(`${this.name}: call reset() before reading the terrain`);
-    const x = scene.skyPolys.map((p) => p[0]![0]);
-    const y = scene.skyPolys.map((p) => p[0]![1]);
+    const x = scene.skyPolys.map((p) => p[0]!);
+    const y = scene.skyPolys.map((p) => p[1]!);
     const last = scene.skyPolys[scene.skyPolys.length - 1]!;
-    x.push(last[1]![0]);
-    y.push(last[1]![1]);
+    x.push(last[2]!);
+    y.push(last[3]!);
     return { x, y };
   }
 
@@ -233,12 +234,12 @@ export class LunarLander implements Env<Float32Array, Action> {
 
     const moon = world.createBody();
     moon.createFixture({ shape: new EdgeShape(new Vec2(0, 0), new Vec2(W, 0)), density: 0, friction: BOX2D_DEFAULT_FRICTION });
-    const skyPolys: Point[][] = [];
+    const skyPolys: number[][] = [];
     for (let i = 0; i < CHUNKS - 1; i++) {
       const p1: [number, number] = [chunkX[i]!, smoothY[i]!];
       const p2: [number, number] = [chunkX[i + 1]!, smoothY[i + 1]!];
       moon.createFixture({ shape: new EdgeShape(new Vec2(p1[0], p1[1]), new Vec2(p2[0], p2[1])), density: 0, friction: 0.1 });
-      skyPolys.push([p1, p2, [p2[0], H], [p1[0], H]]);
+      skyPolys.push([p1[0], p1[1], p2[0], p2[1], p2[0], H, p1[0], H]);
     }
 
     // Lander
@@ -461,12 +462,12 @@ export class LunarLander implements Env<Float32Array, Action> {
     if (!scene) throw new Error(`${this.name}: call reset() before render()`);
     const r = new Raster(VIEWPORT_W, VIEWPORT_H);
     // pygame draws with y up in world pixels and flips the surface; map directly instead.
-    const px = (x: number, y: number): Point => [x * SCALE, VIEWPORT_H - y * SCALE];
+    const toPixels = (world: readonly number[]) => world.map((v, i) => (i % 2 === 0 ? v * SCALE : VIEWPORT_H - v * SCALE));
     r.fill(WHITE);
-    for (const poly of scene.skyPolys) r.fillPolygon(poly.map(([x, y]) => px(x, y)), BLACK);
+    for (const poly of scene.skyPolys) r.fillPolygon(toPixels(poly), BLACK);
     for (const { body, vertices } of scene.bodies) {
       const t = body.getTransform();
-      const path = vertices.map((v) => px(t.p.x + t.q.c * v.x - t.q.s * v.y, t.p.y + t.q.s * v.x + t.q.c * v.y));
+      const path = toPixels(vertices.flatMap((v) => [t.p.x + t.q.c * v.x - t.q.s * v.y, t.p.y + t.q.s * v.x + t.q.c * v.y]));
       r.fillPolygon(path, LANDER_COLOR1);
       r.outline(path, LANDER_COLOR2);
     }
@@ -475,8 +476,8 @@ export class LunarLander implements Env<Float32Array, Action> {
       const flagY2 = flagY1 + 50;
       const X = x * SCALE;
       const Y = (y: number) => VIEWPORT_H - y;
-      r.line([X, Y(flagY1)], [X, Y(flagY2)], WHITE);
-      r.fillPolygon([[X, Y(flagY2)], [X, Y(flagY2 - 10)], [X + 25, Y(flagY2 - 5)]], FLAG_COLOR);
+      r.line(X, Y(flagY1), X, Y(flagY2), WHITE);
+      r.fillPolygon([X, Y(flagY2), X, Y(flagY2 - 10), X + 25, Y(flagY2 - 5)], FLAG_COLOR);
     }
     return r;
   }

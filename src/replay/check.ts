@@ -22,7 +22,7 @@ export function checkLength(what: string, arr: ArrayLike<unknown>, expected: num
 export function checkSample(
   who: string,
   batchSize: number,
-  out: ReplayBatch<Float32Array | Uint8Array, Int32Array | Float32Array>,
+  out: ReplayBatch<Float32Array | Uint8Array>,
   stored: number,
 ): void {
   // Messages are built only on failure: this runs on every sample (no allocation in steady state).

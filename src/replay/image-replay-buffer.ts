@@ -36,6 +36,7 @@
  * a stack, so a loop holding FrameStack observations passes them whole.
  */
 import { checkGamma, checkHeader, checkInt, checkLength, checkSample, headerRng, loadArray } from "./check.js";
+import { NStepReturn } from "./n-step.js";
 import { Xoshiro128 } from "./rng.js";
 import { createReplayBatch, type ImageBatch, type Json, type ReplayArray, type ReplayState, type StoreListener, type TransitionStore } from "./types.js";
 
@@ -151,6 +152,7 @@ export class ImageReplayBuffer implements TransitionStore<ImageBatch> {
   private readonly rewards: Float32Array | Float64Array;
   private readonly terminated: Uint8Array;
   private readonly truncated: Uint8Array;
+  private readonly nStepReturn: NStepReturn;
 
   // Per-stream cursors (stream-absolute counts; float64 holds them exactly past 2^53 / rate).
   /** Transitions ever added; transition t sits in local slot t % slotsPerEnv. */
@@ -201,6 +203,7 @@ export class ImageReplayBuffer implements TransitionStore<ImageBatch> {
     this.rewards = this.rewardDtype === "float64" ? new Float64Array(n) : new Float32Array(n);
     this.terminated = new Uint8Array(n);
     this.truncated = new Uint8Array(n);
+    this.nStepReturn = new NStepReturn(this.nStep, this.gamma, this.rewards, this.terminated, this.truncated);
     const e = this.numEnvs;
     this.added = new Float64Array(e);
     this.framesWritten = new Float64Array(e);
@@ -218,11 +221,6 @@ export class ImageReplayBuffer implements TransitionStore<ImageBatch> {
    */
   static bytesFor(opts: ImageReplayBufferOptions): number {
     return layout("ImageReplayBuffer.bytesFor", opts).bytes;
-  }
-
-  /** Bytes at full capacity; same as `memoryBytes`. */
-  get bytes(): number {
-    return this.memoryBytes;
   }
 
   /** Bytes per transition at full capacity (frames amortised, metadata included). */
@@ -341,29 +339,14 @@ export class ImageReplayBuffer implements TransitionStore<ImageBatch> {
     return this.absolute(added, local) >= this.oldestValid[e]!;
   }
 
-  /**
-   * Writes transition `index` (stacks rebuilt, n-step return as in `ReplayBuffer.fill`)
-   * into row `row`: the window stops after the first terminated or truncated step, or at
-   * the stream's newest transition.
-   */
+  /** Writes transition `index` (stacks rebuilt, n-step return from `NStepReturn`) into row `row`. */
   fill(index: number, row: number, out: ImageBatch): void {
     const m = this.slotsPerEnv;
     const e = Math.floor(index / m);
     const local = index - e * m;
-    const base = e * m;
     const newer = this.added[e]! - 1 - this.absolute(this.added[e]!, local);
-    const maxSteps = Math.min(this.nStep, newer + 1);
-    let ret = 0;
-    let discount = 1;
-    let last = index;
-    let steps = 0;
-    for (;;) {
-      last = base + ((local + steps) % m);
-      ret += discount * this.rewards[last]!;
-      discount *= this.gamma;
-      steps++;
-      if (this.terminated[last] || this.truncated[last] || steps >= maxSteps) break;
-    }
+    this.nStepReturn.write(e * m, local, m, 1, newer + 1, out, row);
+    const steps = out.nSteps[row]!;
     this.bind(out);
     const k = this.stack;
     const f = this.frameAbs[index]!;
@@ -378,10 +361,6 @@ export class ImageReplayBuffer implements TransitionStore<ImageBatch> {
       this.copyFrame(ring + ((b < first ? first : b) % this.framesPerEnv), out.nextObs, this.nextObsWords, dst);
     }
     out.actions[row] = this.actions[index]!;
-    out.rewards[row] = ret;
-    out.dones[row] = this.terminated[last]!;
-    out.discounts[row] = discount;
-    out.nSteps[row] = steps;
     out.indices[row] = index;
   }
 
@@ -389,7 +368,7 @@ export class ImageReplayBuffer implements TransitionStore<ImageBatch> {
   createBatch(capacity: number): ImageBatch {
     checkInt("ImageReplayBuffer.createBatch: capacity", capacity, 1);
     const stackBytes = this.stack * this.frameSize;
-    return createReplayBatch(capacity, new Uint8Array(capacity * stackBytes), new Uint8Array(capacity * stackBytes), new Int32Array(capacity));
+    return createReplayBatch(capacity, new Uint8Array(capacity * stackBytes), new Uint8Array(capacity * stackBytes));
   }
 
   setListener(listener: StoreListener | null): void {

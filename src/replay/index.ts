@@ -5,7 +5,7 @@
  * sample time, fill a caller-owned batch (no allocation per sample) and checkpoint as
  * typed arrays plus a JSON header.
  */
-export { ReplayBuffer, type ActionArray, type ActionSpec, type ActionValue, type ReplayBufferOptions } from "./replay-buffer.js";
+export { ReplayBuffer, type ReplayBufferOptions } from "./replay-buffer.js";
 export { ImageReplayBuffer, MAX_CHUNK_BYTES, type ImageReplayBufferOptions } from "./image-replay-buffer.js";
 export { PrioritizedReplay, linearBeta, type PrioritizedReplayOptions } from "./prioritized.js";
 export { SumTree, MinTree } from "./sum-tree.js";

@@ -23,7 +23,7 @@ import { checkInt } from "./check.js";
 import { MinTree, SumTree } from "./sum-tree.js";
 import type { Json, ReplayArray, ReplayBatch, ReplayState, StoreListener, TransitionStore } from "./types.js";
 
-type AnyBatch = ReplayBatch<Float32Array | Uint8Array, Int32Array | Float32Array>;
+type AnyBatch = ReplayBatch<Float32Array | Uint8Array>;
 
 export interface PrioritizedReplayOptions {
   /** Priority exponent α (0 = uniform); default 0.6. */
@@ -90,10 +90,6 @@ export class PrioritizedReplay<B extends AnyBatch> implements StoreListener {
     let leaves = 1;
     while (leaves < this.store.capacity) leaves *= 2;
     return this.store.memoryBytes + 2 * 2 * leaves * 8;
-  }
-
-  get bytes(): number {
-    return this.memoryBytes;
   }
 
   /** Σ p^α over the sampleable transitions. */

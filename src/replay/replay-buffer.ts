@@ -11,24 +11,21 @@
  * next step of the same env is N slots later — which is what n-step returns follow.
  */
 import { checkGamma, checkHeader, checkInt, checkLength, checkSample, headerNumber, headerRng, loadArray } from "./check.js";
+import { NStepReturn } from "./n-step.js";
 import { Xoshiro128 } from "./rng.js";
 import { createReplayBatch, type ReplayState, type StoreListener, type TransitionStore, type VectorBatch } from "./types.js";
 
-/** Discrete actions are stored as int32; continuous ones as `dim` float32 values. */
-export type ActionSpec = { readonly type: "discrete" } | { readonly type: "continuous"; readonly dim: number };
-type Discrete = { readonly type: "discrete" };
-/** The batch array type for an action spec. */
-export type ActionArray<S extends ActionSpec> = S extends { type: "continuous" } ? Float32Array : Int32Array;
-/** What `add` takes as one action. */
-export type ActionValue<S extends ActionSpec> = S extends { type: "continuous" } ? ArrayLike<number> : number;
+/**
+ * The checkpoint header's action field. Actions are discrete (int32), as the DQN family
+ * needs; the field stays so checkpoints written when continuous actions were stored load.
+ */
+const DISCRETE_ACTIONS = { type: "discrete" };
 
-export interface ReplayBufferOptions<S extends ActionSpec> {
+export interface ReplayBufferOptions {
   /** Transitions kept (rounded down to a multiple of `numEnvs`, as SB3 does). */
   capacity: number;
   /** Length of one observation vector. */
   obsSize: number;
-  /** Action kind; default discrete. */
-  action?: S;
   /** Parallel envs fed through `addBatch`; default 1. */
   numEnvs?: number;
   /** n of the n-step return; default 1. */
@@ -41,32 +38,30 @@ export interface ReplayBufferOptions<S extends ActionSpec> {
   rewardDtype?: "float32" | "float64";
 }
 
-export class ReplayBuffer<S extends ActionSpec = Discrete> implements TransitionStore<VectorBatch<ActionArray<S>>> {
+export class ReplayBuffer implements TransitionStore<VectorBatch> {
   readonly capacity: number;
   readonly obsSize: number;
   readonly numEnvs: number;
   readonly nStep: number;
   readonly gamma: number;
-  readonly actionSpec: ActionSpec;
-  /** Values per action: 1 for discrete, `dim` for continuous. */
-  readonly actionSize: number;
   readonly rng: Xoshiro128;
   readonly memoryBytes: number;
 
   private readonly positions: number;
   private readonly obs: Float32Array;
   private readonly nextObs: Float32Array;
-  private readonly actions: Int32Array | Float32Array;
+  private readonly actions: Int32Array;
   private readonly rewards: Float32Array | Float64Array;
   private readonly terminated: Uint8Array;
   private readonly truncated: Uint8Array;
   private readonly rewardDtype: "float32" | "float64";
+  private readonly nStepReturn: NStepReturn;
   /** Next position to write. */
   private pos = 0;
   private full = false;
   private listener: StoreListener | null = null;
 
-  constructor(opts: ReplayBufferOptions<S>) {
+  constructor(opts: ReplayBufferOptions) {
     const who = "ReplayBuffer";
     this.numEnvs = checkInt(`${who}: numEnvs`, opts.numEnvs ?? 1, 1);
     checkInt(`${who}: capacity`, opts.capacity, this.numEnvs);
@@ -76,14 +71,6 @@ export class ReplayBuffer<S extends ActionSpec = Discrete> implements Transition
     this.obsSize = checkInt(`${who}: obsSize`, opts.obsSize, 1);
     this.nStep = checkInt(`${who}: nStep`, opts.nStep ?? 1, 1);
     this.gamma = checkGamma(who, opts.gamma ?? 0.99);
-    this.actionSpec = opts.action ?? { type: "discrete" };
-    if (this.actionSpec.type === "continuous") {
-      this.actionSize = checkInt(`${who}: action.dim`, this.actionSpec.dim, 1);
-    } else if (this.actionSpec.type === "discrete") {
-      this.actionSize = 1;
-    } else {
-      throw new RangeError(`${who}: action.type must be "discrete" or "continuous", got ${JSON.stringify((this.actionSpec as { type: unknown }).type)}`);
-    }
     this.rewardDtype = opts.rewardDtype ?? "float32";
     if (this.rewardDtype !== "float32" && this.rewardDtype !== "float64") {
       throw new RangeError(`${who}: rewardDtype must be "float32" or "float64", got ${JSON.stringify(this.rewardDtype)}`);
@@ -93,10 +80,11 @@ export class ReplayBuffer<S extends ActionSpec = Discrete> implements Transition
     const n = this.capacity;
     this.obs = new Float32Array(n * this.obsSize);
     this.nextObs = new Float32Array(n * this.obsSize);
-    this.actions = this.actionSpec.type === "discrete" ? new Int32Array(n) : new Float32Array(n * this.actionSize);
+    this.actions = new Int32Array(n);
     this.rewards = this.rewardDtype === "float64" ? new Float64Array(n) : new Float32Array(n);
     this.terminated = new Uint8Array(n);
     this.truncated = new Uint8Array(n);
+    this.nStepReturn = new NStepReturn(this.nStep, this.gamma, this.rewards, this.terminated, this.truncated);
     this.memoryBytes = this.obs.byteLength + this.nextObs.byteLength + this.actions.byteLength +
       this.rewards.byteLength + this.terminated.byteLength + this.truncated.byteLength;
   }
@@ -106,20 +94,13 @@ export class ReplayBuffer<S extends ActionSpec = Discrete> implements Transition
    * computed without allocating: check before building a large buffer. Options are
    * validated as the constructor does.
    */
-  static bytesFor(opts: ReplayBufferOptions<ActionSpec>): number {
+  static bytesFor(opts: ReplayBufferOptions): number {
     const numEnvs = checkInt("ReplayBuffer.bytesFor: numEnvs", opts.numEnvs ?? 1, 1);
     checkInt("ReplayBuffer.bytesFor: capacity", opts.capacity, numEnvs);
     const n = Math.floor(opts.capacity / numEnvs) * numEnvs;
     const obsSize = checkInt("ReplayBuffer.bytesFor: obsSize", opts.obsSize, 1);
-    const action = opts.action ?? { type: "discrete" };
-    const actionBytes = action.type === "continuous" ? 4 * checkInt("ReplayBuffer.bytesFor: action.dim", action.dim, 1) : 4;
     const rewardBytes = opts.rewardDtype === "float64" ? 8 : 4;
-    return n * (2 * 4 * obsSize + actionBytes + rewardBytes + 2);
-  }
-
-  /** Bytes of the storage (all allocated at construction); same as `memoryBytes`. */
-  get bytes(): number {
-    return this.memoryBytes;
+    return n * (2 * 4 * obsSize + 4 + rewardBytes + 2);
   }
 
   /** Bytes per stored transition. */
@@ -136,13 +117,14 @@ export class ReplayBuffer<S extends ActionSpec = Discrete> implements Transition
    * Stores one transition (numEnvs = 1). `nextObs` must be the observation the step
    * returned, i.e. the final observation when the episode ended — not the reset one.
    */
-  add(obs: ArrayLike<number>, action: ActionValue<S>, reward: number, nextObs: ArrayLike<number>, terminated: boolean, truncated: boolean): void {
+  add(obs: ArrayLike<number>, action: number, reward: number, nextObs: ArrayLike<number>, terminated: boolean, truncated: boolean): void {
     if (this.numEnvs !== 1) throw new Error(`ReplayBuffer.add: this buffer has numEnvs ${this.numEnvs}; use addBatch`);
     checkLength("ReplayBuffer.add: obs", obs, this.obsSize);
     checkLength("ReplayBuffer.add: nextObs", nextObs, this.obsSize);
     const slot = this.pos;
-    // The action is checked (and written) first, so a bad call leaves the buffer unchanged.
-    this.writeAction(slot, action as number | ArrayLike<number>);
+    // The action is checked first, so a bad call leaves the buffer unchanged.
+    if (!Number.isInteger(action)) throw new RangeError(`ReplayBuffer.add: discrete action must be an integer, got ${JSON.stringify(action)}`);
+    this.actions[slot] = action;
     copyRow(obs, 0, this.obs, slot * this.obsSize, this.obsSize);
     copyRow(nextObs, 0, this.nextObs, slot * this.obsSize, this.obsSize);
     this.rewards[slot] = reward;
@@ -153,7 +135,7 @@ export class ReplayBuffer<S extends ActionSpec = Discrete> implements Transition
 
   /**
    * Stores one step of N vector envs. `obs`/`nextObs` are [N × obsSize]; `actions` is
-   * [N] (discrete) or [N × dim]; the rest are [N]. For an env that just ended, `nextObs`
+   * [N] like the rest. For an env that just ended, `nextObs`
    * must hold its final observation (Gymnasium's `final_obs`), not the auto-reset one.
    */
   addBatch(
@@ -168,15 +150,15 @@ export class ReplayBuffer<S extends ActionSpec = Discrete> implements Transition
     const d = this.obsSize;
     checkLength("ReplayBuffer.addBatch: obs", obs, n * d);
     checkLength("ReplayBuffer.addBatch: nextObs", nextObs, n * d);
-    checkLength("ReplayBuffer.addBatch: actions", actions, n * this.actionSize);
+    checkLength("ReplayBuffer.addBatch: actions", actions, n);
     checkLength("ReplayBuffer.addBatch: rewards", rewards, n);
     checkLength("ReplayBuffer.addBatch: terminated", terminated, n);
     checkLength("ReplayBuffer.addBatch: truncated", truncated, n);
     const base = this.pos * n;
     copyRow(obs, 0, this.obs, base * d, n * d);
     copyRow(nextObs, 0, this.nextObs, base * d, n * d);
-    copyRow(actions, 0, this.actions, base * this.actionSize, n * this.actionSize);
     for (let e = 0; e < n; e++) {
+      this.actions[base + e] = actions[e]!;
       this.rewards[base + e] = rewards[e]!;
       this.terminated[base + e] = terminated[e] ? 1 : 0;
       this.truncated[base + e] = truncated[e] ? 1 : 0;
@@ -184,22 +166,8 @@ export class ReplayBuffer<S extends ActionSpec = Discrete> implements Transition
     this.advance();
   }
 
-  /**
-   * Marks the newest stored transition of every env truncated (unless it already ended):
-   * the caller cut the episodes short — e.g. a resumed run restarts its envs — so n-step
-   * windows must not run on into the next transitions of the same env. The image buffer
-   * does this itself when `addFirst` comes mid-episode.
-   */
-  truncateEpisodes(): void {
-    if (this.size === 0) return;
-    const base = ((this.pos - 1 + this.positions) % this.positions) * this.numEnvs;
-    for (let e = 0; e < this.numEnvs; e++) {
-      if (!this.terminated[base + e]) this.truncated[base + e] = 1;
-    }
-  }
-
   /** Samples `batchSize` transitions uniformly, with replacement (as SB3/CleanRL), into `out`. */
-  sample(batchSize: number, out: VectorBatch<ActionArray<S>>): void {
+  sample(batchSize: number, out: VectorBatch): void {
     const stored = this.size;
     checkSample("ReplayBuffer", batchSize, out, stored);
     for (let row = 0; row < batchSize; row++) {
@@ -215,46 +183,24 @@ export class ReplayBuffer<S extends ActionSpec = Discrete> implements Transition
       (this.full || Math.floor(index / this.numEnvs) < this.pos);
   }
 
-  /**
-   * Writes transition `index` with its n-step return into row `row`. The window walks
-   * forward along the same env and stops after the first terminated or truncated step,
-   * or at the newest stored step (a shorter but valid n'-step target bootstrapped from
-   * the latest observation — the newest transitions of an unfinished episode are not
-   * withheld from sampling).
-   */
-  fill(index: number, row: number, out: VectorBatch<ActionArray<S>>): void {
+  /** Writes transition `index` with its n-step return (see `NStepReturn`) into row `row`. */
+  fill(index: number, row: number, out: VectorBatch): void {
     const n = this.numEnvs;
     const p = Math.floor(index / n);
     const env = index - p * n;
     const newer = (this.pos - 1 - p + this.positions) % this.positions;
-    const maxSteps = Math.min(this.nStep, newer + 1);
-    let ret = 0;
-    let discount = 1;
-    let last = index;
-    let steps = 0;
-    for (;;) {
-      last = ((p + steps) % this.positions) * n + env;
-      ret += discount * this.rewards[last]!;
-      discount *= this.gamma;
-      steps++;
-      if (this.terminated[last] || this.truncated[last] || steps >= maxSteps) break;
-    }
+    const last = this.nStepReturn.write(env, p, this.positions, n, newer + 1, out, row);
     const d = this.obsSize;
     copyRow(this.obs, index * d, out.obs, row * d, d);
     copyRow(this.nextObs, last * d, out.nextObs, row * d, d);
-    copyRow(this.actions, index * this.actionSize, out.actions, row * this.actionSize, this.actionSize);
-    out.rewards[row] = ret;
-    out.dones[row] = this.terminated[last]!;
-    out.discounts[row] = discount;
-    out.nSteps[row] = steps;
+    out.actions[row] = this.actions[index]!;
     out.indices[row] = index;
   }
 
   /** Allocates a batch object for up to `capacity` rows; do this once and reuse it. */
-  createBatch(capacity: number): VectorBatch<ActionArray<S>> {
+  createBatch(capacity: number): VectorBatch {
     checkInt("ReplayBuffer.createBatch: capacity", capacity, 1);
-    const actions = this.actionSpec.type === "discrete" ? new Int32Array(capacity) : new Float32Array(capacity * this.actionSize);
-    return createReplayBatch(capacity, new Float32Array(capacity * this.obsSize), new Float32Array(capacity * this.obsSize), actions as ActionArray<S>);
+    return createReplayBatch(capacity, new Float32Array(capacity * this.obsSize), new Float32Array(capacity * this.obsSize));
   }
 
   setListener(listener: StoreListener | null): void {
@@ -270,7 +216,7 @@ export class ReplayBuffer<S extends ActionSpec = Discrete> implements Transition
         capacity: this.capacity,
         obsSize: this.obsSize,
         numEnvs: this.numEnvs,
-        action: this.actionSpec.type === "continuous" ? { type: "continuous", dim: this.actionSize } : { type: "discrete" },
+        action: DISCRETE_ACTIONS,
         rewardDtype: this.rewardDtype,
         pos: this.pos,
         full: this.full,
@@ -306,18 +252,6 @@ export class ReplayBuffer<S extends ActionSpec = Discrete> implements Transition
     this.full = full;
   }
 
-  private writeAction(slot: number, action: number | ArrayLike<number>): void {
-    if (typeof action === "number") {
-      if (this.actionSpec.type !== "discrete") throw new TypeError(`ReplayBuffer.add: continuous action must be an array of length ${this.actionSize}, got the number ${action}`);
-      if (!Number.isInteger(action)) throw new RangeError(`ReplayBuffer.add: discrete action must be an integer, got ${action}`);
-      this.actions[slot] = action;
-    } else {
-      if (this.actionSpec.type !== "continuous") throw new TypeError(`ReplayBuffer.add: discrete action must be a number, got an array`);
-      checkLength("ReplayBuffer.add: action", action, this.actionSize);
-      copyRow(action, 0, this.actions, slot * this.actionSize, this.actionSize);
-    }
-  }
-
   private advance(): void {
     const base = this.pos * this.numEnvs;
     this.pos++;
@@ -329,6 +263,6 @@ export class ReplayBuffer<S extends ActionSpec = Discrete> implements Transition
   }
 }
 
-function copyRow(src: ArrayLike<number>, srcOff: number, dst: Float32Array | Int32Array | Float64Array, dstOff: number, n: number): void {
+function copyRow(src: ArrayLike<number>, srcOff: number, dst: Float32Array, dstOff: number, n: number): void {
   for (let i = 0; i < n; i++) dst[dstOff + i] = src[srcOff + i]!;
 }

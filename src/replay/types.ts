@@ -11,7 +11,7 @@ import type { Xoshiro128 } from "./rng.js";
  * `rewards` already holds the n-step return and `discounts` γ^n', so the agent needs
  * neither `gamma` nor `nStep` to form it.
  */
-export interface ReplayBatch<Obs extends Float32Array | Uint8Array, Act extends Int32Array | Float32Array> {
+export interface ReplayBatch<Obs extends Float32Array | Uint8Array> {
   /** Rows the arrays hold. */
   readonly capacity: number;
   /** Rows filled by the last `sample` (≤ capacity). */
@@ -20,8 +20,8 @@ export interface ReplayBatch<Obs extends Float32Array | Uint8Array, Act extends 
   readonly obs: Obs;
   /** s_{t+n'}: the state to bootstrap from (the true final observation when the episode ended within n'). */
   readonly nextObs: Obs;
-  /** a_t: [capacity] discrete actions, or [capacity × actionDim] continuous ones. */
-  readonly actions: Act;
+  /** a_t: [capacity] discrete actions. */
+  readonly actions: Int32Array;
   /** R = Σ_{i<n'} γ^i r_{t+i}. */
   readonly rewards: Float32Array;
   /** 1 if the window ended by termination (no bootstrap), else 0 — truncation is not done. */
@@ -37,15 +37,13 @@ export interface ReplayBatch<Obs extends Float32Array | Uint8Array, Act extends 
 }
 
 /** A batch of `capacity` rows around the given observation and action arrays; the other columns are fresh. */
-export function createReplayBatch<Obs extends Float32Array | Uint8Array, Act extends Int32Array | Float32Array>(
-  capacity: number, obs: Obs, nextObs: Obs, actions: Act,
-): ReplayBatch<Obs, Act> {
+export function createReplayBatch<Obs extends Float32Array | Uint8Array>(capacity: number, obs: Obs, nextObs: Obs): ReplayBatch<Obs> {
   return {
     capacity,
     size: 0,
     obs,
     nextObs,
-    actions,
+    actions: new Int32Array(capacity),
     rewards: new Float32Array(capacity),
     dones: new Float32Array(capacity),
     discounts: new Float32Array(capacity),
@@ -55,9 +53,9 @@ export function createReplayBatch<Obs extends Float32Array | Uint8Array, Act ext
   };
 }
 
-export type VectorBatch<Act extends Int32Array | Float32Array = Int32Array> = ReplayBatch<Float32Array, Act>;
+export type VectorBatch = ReplayBatch<Float32Array>;
 /** Image batch: `obs`/`nextObs` are uint8 [capacity, stack, ...frameShape]; the agent scales to [0, 1] once per batch. */
-export type ImageBatch = ReplayBatch<Uint8Array, Int32Array>;
+export type ImageBatch = ReplayBatch<Uint8Array>;
 
 /** JSON value, for checkpoint headers. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -88,7 +86,7 @@ export interface StoreListener {
  * validity rule, a way to write one transition (with its n-step return) into a batch
  * row, and change notifications. Both `ReplayBuffer` and `ImageReplayBuffer` implement it.
  */
-export interface TransitionStore<B extends ReplayBatch<Float32Array | Uint8Array, Int32Array | Float32Array>> {
+export interface TransitionStore<B extends ReplayBatch<Float32Array | Uint8Array>> {
   /** Size of the index space. */
   readonly capacity: number;
   /** Transitions that can be sampled now. */

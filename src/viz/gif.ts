@@ -3,8 +3,9 @@
  * LZW). Works in Node and browsers.
  */
 import * as gifenc from "gifenc";
+import { GLYPH_H } from "../media/font5x7.js";
 import type { GifEncoderInstance } from "gifenc";
-import { RgbCanvas } from "./canvas.js";
+import { Raster } from "../media/raster.js";
 
 // Node loads gifenc's CommonJS build (everything under `default`); bundlers load its
 // ESM build (named exports, and `default` is only GIFEncoder).
@@ -86,10 +87,7 @@ export class GifWriter {
  * any background (the episode return on recorded videos).
  */
 export function captionFrame(rgb: Uint8Array, width: number, height: number, text: string, scale = 2): void {
-  const c = new RgbCanvas(width, height);
-  c.data.set(rgb);
-  const w = RgbCanvas.textWidth(text, scale);
-  c.fillRect(4, 4, w + 8, 7 * scale + 8, [0, 0, 0], 0.55);
+  const c = new Raster(width, height, rgb);
+  c.fillRect(4, 4, Raster.textWidth(text, scale) + 8, GLYPH_H * scale + 8, [0, 0, 0], 0.55);
   c.text(8, 8, text, [255, 255, 255], scale);
-  rgb.set(c.data);
 }

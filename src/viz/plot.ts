@@ -4,8 +4,8 @@
  * evaluation's mean ± std. One display list is built, then written as SVG or PNG,
  * so the two files always show the same thing.
  */
-import { GLYPH_H } from "./font5x7.js";
-import { RgbCanvas, parseColor } from "./canvas.js";
+import { GLYPH_H } from "../media/font5x7.js";
+import { Raster, parseColor, type Rgb } from "../media/raster.js";
 import { encodePng } from "./png.js";
 
 export interface EpisodePoint {
@@ -51,6 +51,8 @@ const COLORS = {
   grid: "#e5e5e5",
   target: "#2ca02c",
 };
+
+const WHITE: Rgb = [255, 255, 255];
 
 /** Max raw episode dots drawn; longer histories are thinned evenly (the rolling mean uses all). */
 const MAX_DOTS = 2000;
@@ -173,7 +175,7 @@ function layout(d: ReturnsPlotData, width: number, height: number): Prim[] {
   let lx = left + pw;
   for (let i = legend.length - 1; i >= 0; i--) {
     const [color, label] = legend[i]!;
-    lx -= RgbCanvas.textWidth(label, 1) + 26;
+    lx -= Raster.textWidth(label, 1) + 26;
     prims.push({ kind: "rect", x: lx, y: top - 14, w: 12, h: 8, fill: color, opacity: 1 });
     prims.push({ kind: "text", x: lx + 16, y: top - 15, text: label, scale: 1, anchor: "start", fill: COLORS.axis });
   }
@@ -234,11 +236,12 @@ function pairs(points: readonly number[]): string {
   return s.join(" ");
 }
 
-/** The same curve rasterized to an RGB canvas. */
-export function returnsPlotRaster(d: ReturnsPlotData, size: PlotSize = {}): RgbCanvas {
+/** The same curve rasterized, on white. */
+export function returnsPlotRaster(d: ReturnsPlotData, size: PlotSize = {}): Raster {
   const width = size.width ?? 800;
   const height = size.height ?? 480;
-  const c = new RgbCanvas(width, height);
+  const c = new Raster(width, height);
+  c.fill(WHITE);
   for (const p of layout(d, width, height)) {
     switch (p.kind) {
       case "rect":
@@ -250,13 +253,13 @@ export function returnsPlotRaster(d: ReturnsPlotData, size: PlotSize = {}): RgbC
         } else c.polyline(p.points, parseColor(p.stroke), p.width, p.opacity);
         break;
       case "polygon":
-        c.polygon(p.points, parseColor(p.fill), p.opacity);
+        c.fillPolygon(p.points, parseColor(p.fill), p.opacity);
         break;
       case "dots":
         for (let i = 0; i < p.points.length; i += 2) c.dot(p.points[i]!, p.points[i + 1]!, p.r, parseColor(p.fill), p.opacity);
         break;
       case "text": {
-        const w = RgbCanvas.textWidth(p.text, p.scale);
+        const w = Raster.textWidth(p.text, p.scale);
         if (p.vertical) {
           const yb = p.anchor === "middle" ? p.y + w / 2 : p.anchor === "end" ? p.y + w : p.y;
           c.text(p.x, yb, p.text, parseColor(p.fill), p.scale, true);
@@ -271,11 +274,11 @@ export function returnsPlotRaster(d: ReturnsPlotData, size: PlotSize = {}): RgbC
   return c;
 }
 
-function dashed(c: RgbCanvas, x0: number, y0: number, x1: number, y1: number, color: readonly [number, number, number], width: number): void {
+function dashed(c: Raster, x0: number, y0: number, x1: number, y1: number, color: Rgb, width: number): void {
   const len = Math.hypot(x1 - x0, y1 - y0);
   for (let s = 0; s < len; s += 10) {
     const e = Math.min(len, s + 6);
-    c.line(x0 + ((x1 - x0) * s) / len, y0 + ((y1 - y0) * s) / len, x0 + ((x1 - x0) * e) / len, y0 + ((y1 - y0) * e) / len, color, width);
+    c.stroke(x0 + ((x1 - x0) * s) / len, y0 + ((y1 - y0) * s) / len, x0 + ((x1 - x0) * e) / len, y0 + ((y1 - y0) * e) / len, color, width);
   }
 }
 

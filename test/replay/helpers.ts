@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import type { Env, EnvMetadata, ResetResult, StepResult } from "../../src/envs/core.js";
 import { Box, Discrete } from "../../src/envs/spaces.js";
-import type { ReplayBatch } from "../../src/replay/index.js";
+import type { ReplayBatch, ReplayState } from "../../src/replay/index.js";
 
 /** A tiny LCG, so the tests need no other source of randomness. */
 export class Lcg {
@@ -126,7 +126,7 @@ export function expected(history: readonly Rec[], t: number, nStep: number, gamm
 
 /** Asserts row `row` of an image batch against the reference. */
 export function checkImageRow(
-  batch: ReplayBatch<Uint8Array, Int32Array>, row: number, exp: ReturnType<typeof expected>, k: number, frameSize: number, what: string,
+  batch: ReplayBatch<Uint8Array>, row: number, exp: ReturnType<typeof expected>, k: number, frameSize: number, what: string,
 ): void {
   const off = row * k * frameSize;
   assert.deepEqual(decodeStack(batch.obs, off, k, frameSize), exp.obs, `${what}: obs stack`);
@@ -136,4 +136,19 @@ export function checkImageRow(
   assert.ok(Math.abs(batch.discounts[row]! - exp.discount) < 1e-6, `${what}: discount ${batch.discounts[row]} vs ${exp.discount}`);
   assert.equal(batch.dones[row], exp.done, `${what}: done`);
   assert.equal(batch.nSteps[row], exp.steps, `${what}: nSteps`);
+}
+
+/** What a safetensors save/load does to a replay state: JSON header, copied arrays. */
+export function roundTrip(st: ReplayState): ReplayState {
+  const arrays: ReplayState["arrays"] = {};
+  for (const [k, a] of Object.entries(st.arrays)) arrays[k] = a.slice();
+  return { header: JSON.parse(JSON.stringify(st.header)), arrays };
+}
+
+/** Two batches drew the same transitions: every column equal. */
+export function assertSameBatch(actual: ReplayBatch<Float32Array | Uint8Array>, expected: ReplayBatch<Float32Array | Uint8Array>): void {
+  assert.equal(actual.size, expected.size);
+  for (const column of ["indices", "obs", "nextObs", "actions", "rewards", "dones", "discounts", "nSteps", "weights"] as const) {
+    assert.deepEqual(actual[column], expected[column], column);
+  }
 }

@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  ImageReplayBuffer, MinTree, PrioritizedReplay, ReplayBuffer, SumTree, linearBeta, type ReplayState,
+  ImageReplayBuffer, MinTree, PrioritizedReplay, ReplayBuffer, SumTree, linearBeta,
 } from "../../src/replay/index.js";
-import { Lcg, decodeStack, encodeFrame } from "./helpers.js";
+import { Lcg, assertSameBatch, decodeStack, encodeFrame, roundTrip } from "./helpers.js";
 
 function filled(n: number, capacity = n, seed = 0): ReplayBuffer {
   const buf = new ReplayBuffer({ capacity, obsSize: 1, seed });
@@ -207,12 +207,6 @@ test("linearBeta anneals to 1 and stays there; beta is validated", () => {
   }, /beta must be in \[0, 1\], got 1.5/);
 });
 
-function roundTrip(st: ReplayState): ReplayState {
-  const arrays: ReplayState["arrays"] = {};
-  for (const [k, a] of Object.entries(st.arrays)) arrays[k] = a.slice();
-  return { header: JSON.parse(JSON.stringify(st.header)), arrays };
-}
-
 test("state/load round trip reproduces identical subsequent prioritized samples", () => {
   const make = (seed: number) => {
     const store = new ReplayBuffer({ capacity: 16, obsSize: 1, nStep: 2, seed });
@@ -233,9 +227,7 @@ test("state/load round trip reproduces identical subsequent prioritized samples"
   for (let s = 0; s < 5; s++) {
     a.sample(8, ba);
     b.sample(8, bb);
-    assert.deepEqual(bb.indices, ba.indices);
-    assert.deepEqual(bb.weights, ba.weights);
-    assert.deepEqual(bb.obs, ba.obs);
+    assertSameBatch(bb, ba);
     a.updatePriorities(ba.indices, ba.rewards);
     b.updatePriorities(bb.indices, bb.rewards);
     sa.add([100 + s], 0, 1, [101 + s], false, false);

@@ -5,8 +5,8 @@
  * with FreeSansBold's advance, height and stroke weight stands in for the font:
  * what matters at that size is where the white is and roughly how much.
  */
+import { rgbInt } from "../../media/raster.js";
 import type { SpanRaster } from "./raster.js";
-import { rgbInt } from "./raster.js";
 
 /** Segments a–g (top, upper right, lower right, bottom, lower left, upper left, middle) per character. */
 const SEGMENTS: Record<string, string> = {
@@ -42,19 +42,8 @@ export function formatScore(x: number): string {
   return neg ? "-" + digits.padStart(3, "0") : digits.padStart(4, "0");
 }
 
-const xs = new Float64Array(4);
-const ys = new Float64Array(4);
-
 function box(r: SpanRaster, x0: number, y0: number, x1: number, y1: number): void {
-  xs[0] = x0;
-  ys[0] = y0;
-  xs[1] = x1;
-  ys[1] = y0;
-  xs[2] = x1;
-  ys[2] = y1;
-  xs[3] = x0;
-  ys[3] = y1;
-  r.drawPolygon(xs, ys, 4, WHITE, false);
+  r.drawQuad(x0, y0, x1, y0, x1, y1, x0, y1, WHITE, false);
 }
 
 let lastScore = NaN;

@@ -29,13 +29,18 @@
  *
  * Not reproduced: `gfxdraw.aapolygon`'s antialiased outline (its half-pixel fringe is
  * ~0.05 output pixels at 96×96).
+ *
+ * Built on the shared raster core (media/raster.ts): packed colours, the edge table, the
+ * crossing sort and the word-wise solid run fill. The scan conversion and the area resolve stay here: they
+ * follow pygame's integer rules on the virtual surface, which no pixel raster reproduces.
  */
+import { buildEdges, fillRun, sortCrossings, wordView } from "../../media/raster.js";
+
 export const SRC_W = 1000;
 /** Accumulation is in 16.16 fixed point (Int32): colour × coverage × weight, rounded per piece. */
 const FIX_BITS = 16;
 const FIX = 1 << FIX_BITS;
 export const SRC_H = 800;
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** pygame's `filter_shrink_X/Y` (16.16 fixed point) on a constant line of value v, per output index. */
 function shrinkTable(src: number, dst: number): Uint8Array[] {
@@ -77,8 +82,8 @@ export class SpanRaster {
   private col: Int32Array;
   /** Per output row (W + 1) × RGB differences: a pixel's value is the running sum of its row up to it. */
   private readonly diff: Int32Array;
-  /** `out` viewed as little-endian words (writeRow's long runs). */
-  private readonly out32: Uint32Array;
+  /** `out` viewed as little-endian words (writeRow's long runs), or null on a big-endian machine. */
+  private readonly out32: Uint32Array | null;
   /** `out` viewed as clamped bytes. */
   private readonly outClamped: Uint8ClampedArray;
   private readonly sx: number;
@@ -106,9 +111,16 @@ export class SpanRaster {
   private readonly written: Uint8Array;
   /** Summed row weight per output row of the group being resolved. */
   private readonly groupW: Float64Array;
+  private readonly quadX = new Float64Array(4);
+  private readonly quadY = new Float64Array(4);
   private readonly vx = new Int32Array(64);
   private readonly vy = new Int32Array(64);
-  // A polygon's non-horizontal edges, top end first.
+  // The loaded polygon's bounds and non-horizontal edges, top end first (see loadPolygon).
+  private minX = 0;
+  private maxX = 0;
+  private minY = 0;
+  private maxY = 0;
+  private edges = 0;
   private readonly eya = new Int32Array(64);
   private readonly eyb = new Int32Array(64);
   private readonly exa = new Int32Array(64);
@@ -138,7 +150,7 @@ export class SpanRaster {
     this.x1 = new Float64Array(ns * this.cap);
     this.col = new Int32Array(ns * this.cap);
     this.groupW = new Float64Array(height + 1);
-    this.out32 = new Uint32Array(this.out.buffer, this.out.byteOffset, this.out.length >> 2);
+    this.out32 = wordView(this.out);
     this.outClamped = new Uint8ClampedArray(this.out.buffer, this.out.byteOffset, this.out.length);
     this.diff = new Int32Array((width + 1) * height * 3);
     this.sx = width / SRC_W;
@@ -248,11 +260,12 @@ export class SpanRaster {
   }
 
   /**
-   * SDL_gfx `filledPolygonRGBA` (pygame.gfxdraw.filled_polygon) on the surface before
-   * the vertical flip; coordinates are truncated to integers as pygame passes them.
-   * `flip` maps surface row y to 799 − y (everything drawn before the flip).
+   * Loads the polygon's vertices truncated to integers as pygame passes them (`sint16`:
+   * also wrapped to 16 bits, as SDL_gfx takes them), their bounds, and the table of its
+   * non-horizontal edges, top end first, in vertex order. Returns false when the polygon
+   * lies left or right of the surface.
    */
-  gfxPolygon(xs: ArrayLike<number>, ys: ArrayLike<number>, n: number, rgb: number, flip: boolean): void {
+  private loadPolygon(xs: ArrayLike<number>, ys: ArrayLike<number>, n: number, sint16: boolean): boolean {
     const vx = this.vx;
     const vy = this.vy;
     let miny = Infinity;
@@ -262,51 +275,44 @@ export class SpanRaster {
     for (let i = 0; i < n; i++) {
       const x = Math.trunc(xs[i]!);
       const y = Math.trunc(ys[i]!);
-      // Sint16 as SDL_gfx takes them.
-      vx[i] = (x << 16) >> 16;
-      vy[i] = (y << 16) >> 16;
+      vx[i] = sint16 ? (x << 16) >> 16 : x;
+      vy[i] = sint16 ? (y << 16) >> 16 : y;
       if (vy[i]! < miny) miny = vy[i]!;
       if (vy[i]! > maxy) maxy = vy[i]!;
       if (vx[i]! < minx) minx = vx[i]!;
       if (vx[i]! > maxx) maxx = vx[i]!;
     }
-    if (maxx < 0 || minx >= SRC_W) return;
-    const y0 = Math.max(miny, flip ? SRC_H - this.occludedFrom : 0);
+    this.minX = minx;
+    this.maxX = maxx;
+    this.minY = miny;
+    this.maxY = maxy;
+    if (maxx < 0 || minx >= SRC_W) return false;
+    this.edges = buildEdges(vx, vy, n, this.eya, this.eyb, this.exa, this.exb);
+    return true;
+  }
+
+  /** The first surface row from `y` on (in drawing order) that is scanned; past the end when none. */
+  private scannedFrom(y: number, flip: boolean): number {
+    if (y >= SRC_H || this.rowToSample[flip ? SRC_H - 1 - y : y]! >= 0) return y;
+    return flip ? SRC_H - 1 - this.nextDown[SRC_H - 1 - y]! : this.nextUp[y]!;
+  }
+
+  /**
+   * SDL_gfx `filledPolygonRGBA` (pygame.gfxdraw.filled_polygon) on the surface before
+   * the vertical flip; coordinates are truncated to integers as pygame passes them.
+   * `flip` maps surface row y to 799 − y (everything drawn before the flip).
+   */
+  gfxPolygon(xs: ArrayLike<number>, ys: ArrayLike<number>, n: number, rgb: number, flip: boolean): void {
+    if (!this.loadPolygon(xs, ys, n, true)) return;
+    const maxy = this.maxY;
     const y1 = Math.min(maxy, SRC_H - 1);
-    if (y0 > y1) return;
-    // Non-horizontal edges, top to bottom: (ya, yb, xa, xb).
     const ints = this.ints;
     const eya = this.eya;
     const eyb = this.eyb;
     const exa = this.exa;
     const exb = this.exb;
-    let ne = 0;
-    for (let i = 0; i < n; i++) {
-      const i1 = i === 0 ? n - 1 : i - 1;
-      const ya = vy[i1]!;
-      const yb = vy[i]!;
-      if (ya < yb) {
-        eya[ne] = ya;
-        eyb[ne] = yb;
-        exa[ne] = vx[i1]!;
-        exb[ne] = vx[i]!;
-        ne++;
-      } else if (ya > yb) {
-        eya[ne] = yb;
-        eyb[ne] = ya;
-        exa[ne] = vx[i]!;
-        exb[ne] = vx[i1]!;
-        ne++;
-      }
-    }
-    const r2s = this.rowToSample;
-    for (let y = y0; y <= y1; y++) {
-      if (r2s[flip ? SRC_H - 1 - y : y]! < 0) {
-        // Jump to the next sampled surface row.
-        const ny = flip ? SRC_H - 1 - this.nextDown[SRC_H - 1 - y]! : this.nextUp[y]!;
-        if (ny > y1) break;
-        y = ny;
-      }
+    const ne = this.edges;
+    for (let y = this.scannedFrom(Math.max(this.minY, flip ? SRC_H - this.occludedFrom : 0), flip); y <= y1; y = this.scannedFrom(y + 1, flip)) {
       let m = 0;
       for (let e = 0; e < ne; e++) {
         const ya = eya[e]!;
@@ -317,7 +323,7 @@ export class SpanRaster {
           ints[m++] = (Math.trunc((65536 * (y - ya)) / (yb - ya)) * (exb[e]! - xa) + 65536 * xa) | 0;
         }
       }
-      sortSmall(ints, m);
+      sortCrossings(ints, m);
       const row = flip ? SRC_H - 1 - y : y;
       for (let i = 0; i + 1 < m; i += 2) {
         let xa = ints[i]! + 1;
@@ -331,27 +337,15 @@ export class SpanRaster {
 
   /** pygame's `draw.polygon` (draw_fillpoly) fill rule; `flip` as in gfxPolygon. */
   drawPolygon(xs: ArrayLike<number>, ys: ArrayLike<number>, n: number, rgb: number, flip: boolean): void {
+    if (!this.loadPolygon(xs, ys, n, false)) return;
     const vx = this.vx;
     const vy = this.vy;
-    let miny = Infinity;
-    let maxy = -Infinity;
-    let minx = Infinity;
-    let maxx = -Infinity;
-    for (let i = 0; i < n; i++) {
-      vx[i] = Math.trunc(xs[i]!);
-      vy[i] = Math.trunc(ys[i]!);
-      if (vy[i]! < miny) miny = vy[i]!;
-      if (vy[i]! > maxy) maxy = vy[i]!;
-      if (vx[i]! < minx) minx = vx[i]!;
-      if (vx[i]! > maxx) maxx = vx[i]!;
-    }
-    if (maxx < 0 || minx >= SRC_W) return;
+    const { minX: minx, maxX: maxx, minY: miny, maxY: maxy } = this;
     if (miny === maxy) {
       // Polygon only 1 pixel high.
       this.span(flip ? SRC_H - 1 - miny : miny, minx, maxx, rgb);
       return;
     }
-    const ints = this.ints;
     const y0 = Math.max(miny, flip ? SRC_H - this.occludedFrom : 0);
     const y1 = Math.min(maxy, SRC_H - 1);
     if (
@@ -363,34 +357,23 @@ export class SpanRaster {
       for (let y = y0; y <= y1; y++) this.span(flip ? SRC_H - 1 - y : y, minx, maxx, rgb);
       return;
     }
-    const r2s = this.rowToSample;
-    for (let y = y0; y <= y1; y++) {
-      if (r2s[flip ? SRC_H - 1 - y : y]! < 0) {
-        const ny = flip ? SRC_H - 1 - this.nextDown[SRC_H - 1 - y]! : this.nextUp[y]!;
-        if (ny > y1) break;
-        y = ny;
-      }
+    const ints = this.ints;
+    const eya = this.eya;
+    const eyb = this.eyb;
+    const exa = this.exa;
+    const exb = this.exb;
+    const ne = this.edges;
+    for (let y = this.scannedFrom(y0, flip); y <= y1; y = this.scannedFrom(y + 1, flip)) {
       let m = 0;
-      for (let i = 0; i < n; i++) {
-        const ip = i === 0 ? n - 1 : i - 1;
-        let ya = vy[ip]!;
-        let yb = vy[i]!;
-        let xa: number;
-        let xb: number;
-        if (ya < yb) {
-          xa = vx[ip]!;
-          xb = vx[i]!;
-        } else if (ya > yb) {
-          yb = vy[ip]!;
-          ya = vy[i]!;
-          xb = vx[ip]!;
-          xa = vx[i]!;
-        } else continue;
+      for (let e = 0; e < ne; e++) {
+        const ya = eya[e]!;
+        const yb = eyb[e]!;
         if ((y >= ya && y < yb) || (y === maxy && y === yb)) {
-          ints[m++] = Math.trunc(((y - ya) * (xb - xa)) / (yb - ya)) + xa;
+          const xa = exa[e]!;
+          ints[m++] = Math.trunc(((y - ya) * (exb[e]! - xa)) / (yb - ya)) + xa;
         }
       }
-      sortSmall(ints, m);
+      sortCrossings(ints, m);
       const row = flip ? SRC_H - 1 - y : y;
       for (let i = 0; i + 1 < m; i += 2) this.span(row, ints[i]!, ints[i + 1]!, rgb);
     }
@@ -404,6 +387,21 @@ export class SpanRaster {
         this.span(flip ? SRC_H - 1 - y : y, a, b, rgb);
       }
     }
+  }
+
+  /** `drawPolygon` of the quadrilateral (x0, y0) … (x3, y3). */
+  drawQuad(x0: number, y0: number, x1: number, y1: number, x2: number, y2: number, x3: number, y3: number, rgb: number, flip: boolean): void {
+    const qx = this.quadX;
+    const qy = this.quadY;
+    qx[0] = x0;
+    qy[0] = y0;
+    qx[1] = x1;
+    qy[1] = y1;
+    qx[2] = x2;
+    qy[2] = y2;
+    qx[3] = x3;
+    qy[3] = y3;
+    this.drawPolygon(qx, qy, 4, rgb, flip);
   }
 
   /** Resolves all spans into `out` (RGB bytes, row-major). */
@@ -663,33 +661,8 @@ export class SpanRaster {
       const fr = rr < bias ? 0 : rr - bias;
       const fg = gg < bias ? 0 : gg - bias;
       const fb = bb < bias ? 0 : bb - bias;
-      i += 3;
-      x = ia + 1;
-      if (ib - x >= 8 && LITTLE_ENDIAN) {
-        // Long run: bytes up to a word boundary, then 4 pixels (3 little-endian words) at a time.
-        while ((i & 3) !== 0) {
-          out[i] = fr;
-          out[i + 1] = fg;
-          out[i + 2] = fb;
-          i += 3;
-          x++;
-        }
-        const w0 = (fr | (fg << 8) | (fb << 16) | (fr << 24)) >>> 0;
-        const w1 = (fg | (fb << 8) | (fr << 16) | (fg << 24)) >>> 0;
-        const w2 = (fb | (fr << 8) | (fg << 16) | (fb << 24)) >>> 0;
-        const o32 = this.out32;
-        let k = i >> 2;
-        for (; x + 4 <= ib; x += 4, i += 12, k += 3) {
-          o32[k] = w0;
-          o32[k + 1] = w1;
-          o32[k + 2] = w2;
-        }
-      }
-      for (; x < ib; x++, i += 3) {
-        out[i] = fr;
-        out[i + 1] = fg;
-        out[i + 2] = fb;
-      }
+      fillRun(out, this.out32, i + 3, ib - ia - 1, fr, fg, fb);
+      x = ib;
       const c2 = pb - ib;
       aR = c2 * rr;
       aG = c2 * gg;
@@ -838,21 +811,4 @@ function flatten(tables: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(tables.length * 256);
   tables.forEach((t, i) => out.set(t, i * 256));
   return out;
-}
-
-/** Insertion sort: a handful of intersections per scanline. */
-function sortSmall(a: Int32Array, n: number): void {
-  for (let i = 1; i < n; i++) {
-    const v = a[i]!;
-    let j = i - 1;
-    while (j >= 0 && a[j]! > v) {
-      a[j + 1] = a[j]!;
-      j--;
-    }
-    a[j + 1] = v;
-  }
-}
-
-export function rgbInt(r: number, g: number, b: number): number {
-  return ((r & 255) << 16) | ((g & 255) << 8) | (b & 255);
 }

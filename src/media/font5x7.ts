@@ -1,5 +1,5 @@
 /**
- * A 5×7 bitmap font (HD44780-style) so PNG plots can carry axis labels without a
+ * A 5×7 bitmap font (HD44780-style) so plots and video captions can carry text without a
  * font file or a native text renderer. Each glyph is 7 rows, bit 4 = leftmost pixel.
  */
 const GLYPHS: Record<string, readonly number[]> = {
