@@ -5,6 +5,7 @@ import type { DQNSpec } from "../types.js";
 import type { Algorithm } from "./base.js";
 import { C51 } from "./c51.js";
 import { DQN } from "./dqn.js";
+import { IQN, validateIQN } from "./iqn.js";
 import { MunchausenDQN, validateMunchausen } from "./m-dqn.js";
 import { QRDQN } from "./qr-dqn.js";
 
@@ -13,6 +14,8 @@ export {
 } from "./base.js";
 export { C51, linspaceF32, projectDistribution } from "./c51.js";
 export { DQN } from "./dqn.js";
+export { IQN, tauSeed, type TauSource } from "./iqn.js";
+export { ImplicitQuantileNetwork } from "./iqn-network.js";
 export { MunchausenDQN, scaledLogSoftmax, scaledSoftmax } from "./m-dqn.js";
 export { QRDQN } from "./qr-dqn.js";
 
@@ -46,6 +49,12 @@ export const ALGORITHMS = {
     reference: "Bellemare et al. 2017; CleanRL c51.py",
     validate: (c) => (c.vMin < c.vMax ? null : `algorithm "c51" needs vMin < vMax, got vMin = ${c.vMin} and vMax = ${c.vMax}`),
     create: (spec, config, arena) => new C51(spec, config, arena),
+  },
+  iqn: {
+    description: "IQN: quantiles at sampled fractions τ through a cosine embedding (N, N′, K samples), quantile Huber loss (κ = 1)",
+    reference: "Dabney et al. 2018 (IQN); Dopamine implicit_quantile_agent.py",
+    validate: validateIQN,
+    create: (spec, config, arena) => new IQN(spec, config, arena),
   },
   "m-dqn": {
     description: "Munchausen-DQN: DQN's loss on a target with the bonus α·clip(τ·log π(a|s), l0, 0) and the soft value of s′",
