@@ -55,7 +55,11 @@ export class ImplicitQuantileNetwork extends Module {
   readonly head: Sequential;
   readonly embeddingDim: number;
   readonly nActions: number;
-  /** fl(i·π) for i = 1..E, the float32 factors of the cosine arguments. */
+  /**
+   * fl(i·fl(π)) for i = 1..E, the float32 factors of the cosine arguments: PyTorch and JAX cast
+   * the Python scalar π to float32 before multiplying (with double π, 1 argument in 5 lands an
+   * ulp away, ~1.5e-5 near 64π).
+   */
   private readonly piMultiples: Float32Array;
   private readonly embeddingReLU: ReLU;
   private readonly cosines: BufferCache;
@@ -73,7 +77,7 @@ export class ImplicitQuantileNetwork extends Module {
     super(opts.arena);
     this.embeddingDim = opts.embeddingDim;
     this.nActions = opts.nActions;
-    this.piMultiples = Float32Array.from({ length: opts.embeddingDim }, (_, i) => (i + 1) * Math.PI);
+    this.piMultiples = Float32Array.from({ length: opts.embeddingDim }, (_, i) => (i + 1) * Math.fround(Math.PI));
     this.cosEmbedding = new Linear(opts.embeddingDim, featureDim, { rng: opts.rng, arena: opts.arena }).setInputGrad(false);
     this.embeddingReLU = new ReLU(opts.arena);
     this.head = new Sequential([opts.linear(featureDim, opts.hidden), new ReLU(opts.arena), opts.linear(opts.hidden, opts.nActions)], opts.arena);
@@ -101,7 +105,7 @@ export class ImplicitQuantileNetwork extends Module {
     this.perSample = perSample;
   }
 
-  /** The cosine features cos(fl(fl(i·π)·τ)) [B·S, E] of the last forward (what the embedding saw). */
+  /** The cosine features cos(fl(fl(i·fl(π))·τ)) [B·S, E] of the last forward (what the embedding saw). */
   get lastCosines(): Tensor {
     if (this.out === null) throw new Error(`${this.describe()}: no forward yet`);
     return this.cosines.get(this.out.shape[0]! * this.perSample, [this.embeddingDim]);
