@@ -98,7 +98,7 @@ export interface DQNConfig {
   tau: number;
   /** Copy the target network at every episode end instead (the LunarLander notebook). */
   targetUpdateOnEpisodeEnd: boolean;
-  /** ε-greedy schedule. */
+  /** ε-greedy schedule (ignored with `noisy`: NoisyNets explore through their noise). */
   exploration: ExplorationConfig;
   /** ε during evaluation (0 = greedy). */
   evalEpsilon: number;

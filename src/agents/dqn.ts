@@ -9,7 +9,7 @@ import {
   Adam, Arena, Module, RMSprop, Rng, SGD, clipGradNorm, defaultArena,
   type Optimizer, type OptimizerState, type RngState, type SafeTensor, type Tensor,
 } from "../nn/index.js";
-import { createAlgorithm, type Algorithm, type AlgorithmState, type ForwardRole } from "./algorithms/index.js";
+import { createAlgorithm, type Algorithm, type AlgorithmState, type BatchInputs, type ForwardRole } from "./algorithms/index.js";
 import { resolveDQNConfig, type DQNConfig } from "./config.js";
 import type { DQNSpec, TrainingBatch } from "./types.js";
 
@@ -60,6 +60,8 @@ export class DQNAgent {
   private readonly rng: Rng;
   /** Input tensors by batch size, one set for s and one for s′ (M-DQN needs both at once). */
   private readonly inputs = [new Map<number, Tensor>(), new Map<number, Tensor>()] as const;
+  /** The pair of a batch size's s and s′ tensors handed to the algorithm. */
+  private readonly batchInputs = new Map<number, BatchInputs>();
   /** uint8 staging area in the arena, so image batches convert to float with one kernel call. */
   private readonly staging = new Map<number, number>();
   private greedy = new Int32Array(1);
@@ -166,7 +168,13 @@ export class DQNAgent {
   trainStep(batch: TrainingBatch): TrainStepResult {
     const n = batch.size;
     const alg = this.algorithm;
-    const inputs = { obs: this.input(batch.obs, n), nextObs: this.input(batch.nextObs, n, 1) };
+    const obs = this.input(batch.obs, n);
+    const nextObs = this.input(batch.nextObs, n, 1);
+    let inputs = this.batchInputs.get(n);
+    if (inputs === undefined) {
+      inputs = { obs, nextObs };
+      this.batchInputs.set(n, inputs);
+    }
     alg.startUpdate(this);
     alg.computeTargets(this, inputs, batch);
     const out = alg.forward(this.online, inputs.obs, "online");

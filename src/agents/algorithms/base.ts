@@ -63,7 +63,7 @@ function stochasticLayers(net: Module): StochasticLayers {
  * Seed of the noise stream (NoisyNet ε and dropout masks) of a run with `seed`: distinct from
  * the init stream (seed) and the exploration stream (2·seed + 1) of the same run.
  */
-export const noiseSeed = (seed: number): number => seed * 4 + 2;
+const noiseSeed = (seed: number): number => seed * 4 + 2;
 
 /** The saved state of stream `name`, or an error naming it. */
 export function streamState(state: AlgorithmState, name: string): RngState {

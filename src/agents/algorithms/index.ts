@@ -10,11 +10,11 @@ import { MunchausenDQN, validateMunchausen } from "./m-dqn.js";
 import { QRDQN } from "./qr-dqn.js";
 
 export {
-  Algorithm, noiseSeed, type AlgorithmSettings, type AlgorithmState, type BatchInputs, type ForwardRole, type QNetworks,
+  Algorithm, type AlgorithmSettings, type AlgorithmState, type BatchInputs, type ForwardRole, type QNetworks,
 } from "./base.js";
 export { C51, linspaceF32, projectDistribution } from "./c51.js";
 export { DQN } from "./dqn.js";
-export { IQN, tauSeed, type TauSource } from "./iqn.js";
+export { IQN, type TauSource } from "./iqn.js";
 export { ImplicitQuantileNetwork } from "./iqn-network.js";
 export { MunchausenDQN, scaledLogSoftmax, scaledSoftmax } from "./m-dqn.js";
 export { QRDQN } from "./qr-dqn.js";

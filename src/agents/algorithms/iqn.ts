@@ -22,7 +22,7 @@ import { dopamineInit, ImplicitQuantileNetwork } from "./iqn-network.js";
 const KAPPA = 1;
 
 /** Seed of a run's τ stream: distinct from its init (seed), exploration (2·seed + 1) and noise (4·seed + 2) streams. */
-export const tauSeed = (seed: number): number => seed * 4 + 3;
+const tauSeed = (seed: number): number => seed * 4 + 3;
 
 /** Fills `taus` (a pass's fractions, [B × samples]) for the pass `role`. */
 export type TauSource = (role: ForwardRole, taus: Float32Array) => void;
