@@ -49,14 +49,18 @@ export class NoisyLinear extends Module {
   private readonly noise: Rng;
   private readonly rawIn: Float32Array;
   private readonly rawOut: Float32Array;
+  /** f(ε_in) [in], the factor of ε_w kept for backward (f(ε_out) is `biasEpsilon`). */
+  private readonly epsilonIn: Tensor;
   /** μ_w + σ_w ⊙ ε_w and μ_b + σ_b ⊙ ε_b of the last noisy forward. */
   private readonly noisyWeight: Tensor;
   private readonly noisyBias: Tensor;
-  /** dL/dW and dL/db of one backward, split into the μ and σ gradients. */
-  private readonly dWeight: Tensor;
+  /** dL/db of one backward (split into the μ and σ gradients). */
   private readonly dBias: Tensor;
   private readonly outs: BufferCache;
   private readonly grads: BufferCache;
+  /** x ⊙ f(ε_in) and dy ⊙ f(ε_out) of one backward. */
+  private readonly scaledInputs: BufferCache;
+  private readonly scaledGrads: BufferCache;
   private x: Tensor | null = null;
   private y: Tensor | null = null;
   /** Whether the last forward used the noise (training mode); backward follows it. */
@@ -76,12 +80,14 @@ export class NoisyLinear extends Module {
     this.biasSigma = new Parameter(a, [outFeatures]);
     this.weightEpsilon = a.tensor([outFeatures, inFeatures]);
     this.biasEpsilon = a.tensor([outFeatures]);
+    this.epsilonIn = a.tensor([inFeatures]);
     this.noisyWeight = a.tensor([outFeatures, inFeatures]);
     this.noisyBias = a.tensor([outFeatures]);
-    this.dWeight = a.tensor([outFeatures, inFeatures]);
     this.dBias = a.tensor([outFeatures]);
     this.outs = new BufferCache(a);
     this.grads = new BufferCache(a);
+    this.scaledInputs = new BufferCache(a);
+    this.scaledGrads = new BufferCache(a);
     this.rawIn = new Float32Array(inFeatures);
     this.rawOut = new Float32Array(outFeatures);
     this.noise = opts.noise ?? new Rng(0);
@@ -116,15 +122,14 @@ export class NoisyLinear extends Module {
     if (rawIn.length !== this.inFeatures || rawOut.length !== this.outFeatures) {
       throw new RangeError(`${this.describe()}: noise needs ${this.inFeatures} input and ${this.outFeatures} output draws, got ${rawIn.length} and ${rawOut.length}`);
     }
-    const we = this.weightEpsilon.data;
+    // f in float32 (Float32Array stores), as the reference computes it, then ε_w = f(ε_out)·f(ε_in)ᵀ
+    // as a rank-1 GEMM: each entry one float32 product, as torch.ger.
+    const ei = this.epsilonIn.data;
     const be = this.biasEpsilon.data;
-    const fi = this.inFeatures;
-    for (let o = 0; o < this.outFeatures; o++) {
-      // Rounded to float32 before the outer product, as the reference computes f in float32.
-      const eo = Math.fround(scaleNoise(rawOut[o]!));
-      be[o] = eo;
-      for (let i = 0; i < fi; i++) we[o * fi + i] = eo * Math.fround(scaleNoise(rawIn[i]!));
-    }
+    for (let i = 0; i < this.inFeatures; i++) ei[i] = scaleNoise(rawIn[i]!);
+    for (let o = 0; o < this.outFeatures; o++) be[o] = scaleNoise(rawOut[o]!);
+    const { inFeatures: fi, outFeatures: fo } = this;
+    this.arena.kernels.gemm(0, 0, fo, fi, 1, 1, this.biasEpsilon.ptr, 1, this.epsilonIn.ptr, fi, 0, this.weightEpsilon.ptr, fi);
   }
 
   forward(x: Tensor): Tensor {
@@ -153,14 +158,23 @@ export class NoisyLinear extends Module {
     const n = x.shape[0]!;
     const { inFeatures: fi, outFeatures: fo } = this;
     const k = this.arena.kernels;
-    k.gemm(1, 0, fo, fi, n, 1, dOut.ptr, fo, x.ptr, fi, 0, this.dWeight.ptr, fi);
+    // dμ_w += dyᵀ·x, and, the noise being factorised, dσ_w += dW ⊙ (ε_out ⊗ ε_in) = (dy ⊙ ε_out)ᵀ·(x ⊙ ε_in).
+    k.gemm(1, 0, fo, fi, n, 1, dOut.ptr, fo, x.ptr, fi, 1, this.weightMu.grad.ptr, fi);
     this.dBias.data.fill(0);
     k.biasGradRows(dOut.ptr, this.dBias.ptr, n, fo);
-    accumulate(this.weightMu.grad.data, this.dWeight.data, null);
-    accumulate(this.biasMu.grad.data, this.dBias.data, null);
+    const db = this.dBias.data;
+    const gbm = this.biasMu.grad.data;
+    for (let o = 0; o < fo; o++) gbm[o]! += db[o]!;
     if (this.noisyForward) {
-      accumulate(this.weightSigma.grad.data, this.dWeight.data, this.weightEpsilon.data);
-      accumulate(this.biasSigma.grad.data, this.dBias.data, this.biasEpsilon.data);
+      const xs = this.scaledInputs.get(n, [fi]);
+      const gs = this.scaledGrads.get(n, [fo]);
+      scaleColumns(x.data, this.epsilonIn.data, n, fi, xs.data);
+      scaleColumns(dOut.data, this.biasEpsilon.data, n, fo, gs.data);
+      k.gemm(1, 0, fo, fi, n, 1, gs.ptr, fo, xs.ptr, fi, 1, this.weightSigma.grad.ptr, fi);
+      const be = this.biasEpsilon.data;
+      const gbs = this.biasSigma.grad.data;
+      const dbs = this.dBias.data;
+      for (let o = 0; o < fo; o++) gbs[o]! += dbs[o]! * be[o]!;
     }
     if (!this.inputGrad) return null;
     const dx = this.grads.get(n, [fi]);
@@ -179,8 +193,7 @@ function fusedMulAdd(mu: Float32Array, sigma: Float32Array, eps: Float32Array, o
   for (let i = 0; i < out.length; i++) out[i] = mu[i]! + sigma[i]! * eps[i]!;
 }
 
-/** grad += d (⊙ eps when given). */
-function accumulate(grad: Float32Array, d: Float32Array, eps: Float32Array | null): void {
-  if (eps === null) for (let i = 0; i < grad.length; i++) grad[i]! += d[i]!;
-  else for (let i = 0; i < grad.length; i++) grad[i]! += d[i]! * eps[i]!;
+/** out[r, j] = m[r, j]·s[j] for r < rows, j < cols. */
+function scaleColumns(m: Float32Array, s: Float32Array, rows: number, cols: number, out: Float32Array): void {
+  for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) out[r * cols + j] = m[r * cols + j]! * s[j]!;
 }
