@@ -3,22 +3,53 @@
  * line of doc (CleanRL style). Defaults are Stable-Baselines3's DQN defaults;
  * presets override them.
  */
-import { ALGORITHM_NAMES, type AlgorithmName } from "./algorithms/index.js";
+import { ALGORITHM_NAMES, ALGORITHMS, type AlgorithmName } from "./algorithms/index.js";
 import type { ExplorationConfig } from "./schedules.js";
 
 export type NetworkSpec =
   /** Fully connected: hidden layer sizes, e.g. [64, 64]. */
   | { kind: "mlp"; hidden: number[]; activation?: "relu" | "leaky_relu"; dueling?: boolean }
-  /** Mnih et al. 2015: conv 32 8×8 s4, 64 4×4 s2, 64 3×3 s1, fc 512. */
-  | { kind: "nature-cnn"; dueling?: boolean }
-  /** Mnih et al. 2013 / the tutorial net: conv 16 8×8 s4, 32 4×4 s2, fc 256. */
-  | { kind: "small-cnn"; dueling?: boolean };
+  /**
+   * Mnih et al. 2015: conv 32 8×8 s4, 64 4×4 s2, 64 3×3 s1, fc 512. `dropout`: p of a Dropout
+   * after the second conv layer (the best self-reported discrete CarRacing setting used 0.1).
+   */
+  | { kind: "nature-cnn"; dueling?: boolean; dropout?: number }
+  /** Mnih et al. 2013 / the tutorial net: conv 16 8×8 s4, 32 4×4 s2, fc 256; `dropout` as above. */
+  | { kind: "small-cnn"; dueling?: boolean; dropout?: number };
 
 export interface DQNConfig {
-  /** The learning algorithm: "dqn" (Q-values) or "qr-dqn" (return quantiles); see `deepq list`. */
+  /** The learning algorithm: "dqn", "qr-dqn", "c51", "iqn" or "m-dqn"; see `deepq list` and docs/algorithms.md. */
   algorithm: AlgorithmName;
   /** QR-DQN: quantiles per action (sb3-contrib's default 200). */
   quantiles: number;
+  /** C51: atoms of the return distribution (CleanRL c51_atari.py's 51; c51.py uses 101). */
+  atoms: number;
+  /** C51: smallest atom v_min (c51_atari.py −10; c51.py −100). */
+  vMin: number;
+  /** C51: largest atom v_max (c51_atari.py 10; c51.py 100). */
+  vMax: number;
+  /** IQN: τ samples N of the online quantiles in the loss (Dopamine's Atari setting 64). */
+  numTauSamples: number;
+  /** IQN: τ' samples N′ of the target quantiles (Dopamine 64). */
+  numTauPrimeSamples: number;
+  /** IQN: τ samples K behind each expected Q for acting and target action selection (Dopamine 32). */
+  numQuantileSamples: number;
+  /** IQN: cosine features cos(iπτ), i = 1..n, of the quantile embedding (Dopamine 64). */
+  cosEmbeddingDim: number;
+  /** M-DQN: entropy temperature τ of the soft policy π = softmax(q/τ) (the paper's 0.03). */
+  munchausenTau: number;
+  /** M-DQN: scale α of the Munchausen bonus α·τ·log π(a|s) (the paper's 0.9). */
+  munchausenAlpha: number;
+  /** M-DQN: lower clip l0 of τ·log π(a|s) (the paper's −1; google-research's code defaults to −10). */
+  munchausenL0: number;
+  /**
+   * NoisyNets (Fortunato et al. 2017): the fully connected layers get factorised Gaussian
+   * parameter noise, resampled every update and every acting step; ε-greedy is then off and
+   * `exploration` is ignored. Evaluation acts with the noise-free weights μ.
+   */
+  noisy: boolean;
+  /** NoisyNets: σ0 of the initial σ = σ0/√fan_in (the paper's 0.5 for factorised noise). */
+  noisySigma0: number;
   /** Q-network architecture; `dueling` splits it into value and advantage streams. */
   network: NetworkSpec;
   /** Double DQN: the online net picks the next action, the target net scores it. */
@@ -67,7 +98,7 @@ export interface DQNConfig {
   tau: number;
   /** Copy the target network at every episode end instead (the LunarLander notebook). */
   targetUpdateOnEpisodeEnd: boolean;
-  /** ε-greedy schedule. */
+  /** ε-greedy schedule (ignored with `noisy`: NoisyNets explore through their noise). */
   exploration: ExplorationConfig;
   /** ε during evaluation (0 = greedy). */
   evalEpsilon: number;
@@ -82,6 +113,18 @@ export interface DQNConfig {
 export const DEFAULT_DQN_CONFIG: Readonly<DQNConfig> = Object.freeze({
   algorithm: "dqn",
   quantiles: 200,
+  atoms: 51,
+  vMin: -10,
+  vMax: 10,
+  numTauSamples: 8,
+  numTauPrimeSamples: 8,
+  numQuantileSamples: 32,
+  cosEmbeddingDim: 64,
+  munchausenTau: 0.03,
+  munchausenAlpha: 0.9,
+  munchausenL0: -1,
+  noisy: false,
+  noisySigma0: 0.5,
   network: { kind: "mlp", hidden: [64, 64] },
   double: false,
   nStep: 1,
@@ -121,12 +164,26 @@ const positive: Check = (v) => (typeof v === "number" && v > 0 && Number.isFinit
 const nonNeg: Check = (v) => (typeof v === "number" && v >= 0 && Number.isFinite(v) ? null : "a non-negative number");
 const unit: Check = (v) => (typeof v === "number" && v >= 0 && v <= 1 ? null : "a number in [0, 1]");
 const unitOpenLow: Check = (v) => (typeof v === "number" && v > 0 && v <= 1 ? null : "a number in (0, 1]");
+const finite: Check = (v) => (typeof v === "number" && Number.isFinite(v) ? null : "a finite number");
+const nonPositive: Check = (v) => (typeof v === "number" && v <= 0 && Number.isFinite(v) ? null : "a number ≤ 0");
 const bool: Check = (v) => (typeof v === "boolean" ? null : "true or false");
 const oneOf = (...xs: string[]): Check => (v) => (xs.includes(v as string) ? null : `one of ${xs.join(", ")}`);
 
 const CHECKS: Record<keyof DQNConfig, Check> = {
   algorithm: oneOf(...ALGORITHM_NAMES),
   quantiles: positiveInt,
+  atoms: (v) => (Number.isInteger(v) && (v as number) >= 2 ? null : "an integer ≥ 2"),
+  vMin: finite,
+  vMax: finite,
+  numTauSamples: positiveInt,
+  numTauPrimeSamples: positiveInt,
+  numQuantileSamples: positiveInt,
+  cosEmbeddingDim: positiveInt,
+  munchausenTau: positive,
+  munchausenAlpha: nonNeg,
+  munchausenL0: nonPositive,
+  noisy: bool,
+  noisySigma0: nonNeg,
   network: checkNetwork,
   double: bool,
   nStep: positiveInt,
@@ -159,18 +216,21 @@ const CHECKS: Record<keyof DQNConfig, Check> = {
 };
 
 function checkNetwork(v: unknown): string | null {
-  const allowed = 'an object { kind: "mlp", hidden: [sizes…], activation?: "relu" | "leaky_relu", dueling?: boolean } or { kind: "nature-cnn" | "small-cnn", dueling?: boolean }';
+  const allowed = 'an object { kind: "mlp", hidden: [sizes…], activation?: "relu" | "leaky_relu", dueling?: boolean } or { kind: "nature-cnn" | "small-cnn", dueling?: boolean, dropout?: p in [0, 1) }';
   if (v === null || typeof v !== "object") return allowed;
   const n = v as Record<string, unknown>;
-  const extra = Object.keys(n).filter((k) => !["kind", "hidden", "activation", "dueling"].includes(k));
+  const extra = Object.keys(n).filter((k) => !["kind", "hidden", "activation", "dueling", "dropout"].includes(k));
   if (extra.length) return `${allowed} (unknown field ${extra[0]})`;
   if (n.dueling !== undefined && typeof n.dueling !== "boolean") return allowed;
   if (n.kind === "mlp") {
     if (!Array.isArray(n.hidden) || !n.hidden.every((h) => Number.isInteger(h) && h > 0)) return allowed;
     if (n.activation !== undefined && n.activation !== "relu" && n.activation !== "leaky_relu") return allowed;
-    return null;
+    return n.dropout === undefined ? null : `${allowed} (dropout is a CNN option)`;
   }
-  if (n.kind === "nature-cnn" || n.kind === "small-cnn") return n.hidden === undefined && n.activation === undefined ? null : allowed;
+  if (n.kind === "nature-cnn" || n.kind === "small-cnn") {
+    if (n.dropout !== undefined && !(typeof n.dropout === "number" && n.dropout >= 0 && n.dropout < 1)) return `${allowed} (dropout must be in [0, 1))`;
+    return n.hidden === undefined && n.activation === undefined ? null : allowed;
+  }
   return allowed;
 }
 
@@ -210,6 +270,8 @@ export function resolveDQNConfig(partial: Partial<DQNConfig> = {}): DQNConfig {
   if (cfg.batchSize > cfg.bufferSize) {
     throw new Error(`DQN config: batchSize ${cfg.batchSize} exceeds bufferSize ${cfg.bufferSize}`);
   }
+  const combination = ALGORITHMS[cfg.algorithm].validate(cfg);
+  if (combination !== null) throw new Error(`DQN config: ${combination}`);
   return cfg;
 }
 

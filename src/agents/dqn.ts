@@ -9,7 +9,7 @@ import {
   Adam, Arena, Module, RMSprop, Rng, SGD, clipGradNorm, defaultArena,
   type Optimizer, type OptimizerState, type RngState, type SafeTensor, type Tensor,
 } from "../nn/index.js";
-import { createAlgorithm, type Algorithm } from "./algorithms/index.js";
+import { createAlgorithm, type Algorithm, type AlgorithmState, type BatchInputs, type ForwardRole } from "./algorithms/index.js";
 import { resolveDQNConfig, type DQNConfig } from "./config.js";
 import type { DQNSpec, TrainingBatch } from "./types.js";
 
@@ -26,6 +26,8 @@ export interface DQNAgentState {
   config: DQNConfig;
   spec: DQNSpec;
   rng: RngState;
+  /** The algorithm's random streams (NoisyNet noise, dropout masks, IQN's τ); absent in older checkpoints. */
+  algorithm?: AlgorithmState;
   updates: number;
   optimizer: { kind: string; step: number; hyper: Record<string, number | boolean> };
 }
@@ -54,10 +56,14 @@ export class DQNAgent {
   updates = 0;
   private readonly obsSize: number;
   private readonly rng: Rng;
-  private readonly inputs = new Map<number, Tensor>();
+  /** Input tensors by batch size, one set for s and one for s′ (M-DQN needs both at once). */
+  private readonly inputs = [new Map<number, Tensor>(), new Map<number, Tensor>()] as const;
+  /** The pair of a batch size's s and s′ tensors handed to the algorithm. */
+  private readonly batchInputs = new Map<number, BatchInputs>();
   /** uint8 staging area in the arena, so image batches convert to float with one kernel call. */
   private readonly staging = new Map<number, number>();
   private greedy = new Int32Array(1);
+  private readonly single = new Int32Array(1);
 
   constructor(spec: DQNSpec, config: Partial<DQNConfig> = {}, opts: { arena?: Arena } = {}) {
     this.config = resolveDQNConfig(config);
@@ -81,16 +87,17 @@ export class DQNAgent {
     this.rng = new Rng(seed * 2 + 1);
   }
 
-  /** Float input tensor [n, ...shape] holding `obs` (uint8 scaled by 1/255). */
-  private input(obs: Float32Array | Uint8Array, n: number): Tensor {
+  /** Float input tensor [n, ...shape] holding `obs` (uint8 scaled by 1/255); `slot` 1 is the s′ buffer. */
+  private input(obs: Float32Array | Uint8Array, n: number, slot: 0 | 1 = 0): Tensor {
     const len = n * this.obsSize;
     if (obs.length < len) {
       throw new RangeError(`DQN: expected ${n} observation(s) of shape [${this.spec.observationShape.join(", ")}] (${len} values), got ${obs.length}`);
     }
-    let t = this.inputs.get(n);
+    const inputs = this.inputs[slot];
+    let t = inputs.get(n);
     if (!t) {
       t = this.arena.tensor([n, ...this.spec.observationShape]);
-      this.inputs.set(n, t);
+      inputs.set(n, t);
     }
     if (this.spec.observationType === "uint8") {
       if (!(obs instanceof Uint8Array)) throw new TypeError("DQN: this agent takes uint8 image observations");
@@ -108,17 +115,32 @@ export class DQNAgent {
     return t;
   }
 
-  /** Expected Q-values of `n` observations, [n × nActions] (a new array). */
+  /** Expected Q-values of `n` observations as the greedy policy sees them, [n × nActions] (a new array). */
   qValues(obs: Float32Array | Uint8Array, n = 1): Float32Array {
-    const out = this.algorithm.forward(this.online, this.input(obs, n), "act").data;
+    const out = this.algorithm.forward(this.online, this.input(obs, n), "greedy").data;
     const q = new Float32Array(n * this.spec.nActions);
     this.algorithm.actionValues(out, n, q);
     return q;
   }
 
-  /** ε-greedy actions for `n` observations into `out` (ε = 0: greedy). */
+  /**
+   * The behaviour policy while training: ε-greedy actions for `n` observations into `out`
+   * (the algorithm may override ε: NoisyNets explore through their noise, with ε = 0).
+   */
   actBatch(obs: Float32Array | Uint8Array, n: number, epsilon: number, out: Int32Array): Int32Array {
-    if (out.length < n) throw new RangeError(`DQN.actBatch: out has ${out.length} entries for ${n} observations`);
+    return this.choose(obs, n, this.algorithm.explorationEpsilon(epsilon), out, "act");
+  }
+
+  /**
+   * One action for one observation with the evaluation policy: greedy in the noise-free
+   * network (NoisyNets act on μ, dropout is off), ε-greedy when `epsilon` > 0.
+   */
+  act(obs: Float32Array | Uint8Array, opts: { epsilon?: number } = {}): number {
+    return this.choose(obs, 1, opts.epsilon ?? 0, this.single, "greedy")[0]!;
+  }
+
+  private choose(obs: Float32Array | Uint8Array, n: number, epsilon: number, out: Int32Array, role: ForwardRole): Int32Array {
+    if (out.length < n) throw new RangeError(`DQN: out has ${out.length} entries for ${n} observations`);
     let anyGreedy = false;
     for (let i = 0; i < n; i++) {
       if (epsilon > 0 && this.rng.random() < epsilon) out[i] = Math.floor(this.rng.random() * this.spec.nActions);
@@ -128,18 +150,12 @@ export class DQNAgent {
       }
     }
     if (anyGreedy) {
-      const head = this.algorithm.forward(this.online, this.input(obs, n), "act");
+      const head = this.algorithm.forward(this.online, this.input(obs, n), role);
       if (this.greedy.length < n) this.greedy = new Int32Array(n);
       this.algorithm.greedyActions(head.data, n, this.greedy);
       for (let i = 0; i < n; i++) if (out[i] === -1) out[i] = this.greedy[i]!;
     }
     return out;
-  }
-
-  /** One action for one observation (greedy unless `epsilon` > 0). */
-  act(obs: Float32Array | Uint8Array, opts: { epsilon?: number } = {}): number {
-    const out = new Int32Array(1);
-    return this.actBatch(obs, 1, opts.epsilon ?? 0, out)[0]!;
   }
 
   /**
@@ -150,8 +166,16 @@ export class DQNAgent {
   trainStep(batch: TrainingBatch): TrainStepResult {
     const n = batch.size;
     const alg = this.algorithm;
-    alg.computeTargets(this, this.input(batch.nextObs, n), batch);
-    const out = alg.forward(this.online, this.input(batch.obs, n), "online");
+    const obs = this.input(batch.obs, n);
+    const nextObs = this.input(batch.nextObs, n, 1);
+    let inputs = this.batchInputs.get(n);
+    if (inputs === undefined) {
+      inputs = { obs, nextObs };
+      this.batchInputs.set(n, inputs);
+    }
+    alg.startUpdate(this);
+    alg.computeTargets(this, inputs, batch);
+    const out = alg.forward(this.online, inputs.obs, "online");
     const loss = alg.loss(out, batch, this.config.prioritized ? batch.weights : undefined);
     const meanQ = alg.meanTakenQ(out.data, batch.actions, n);
     this.optimizer.zeroGrad();
@@ -197,6 +221,7 @@ export class DQNAgent {
         config: this.config,
         spec: this.spec,
         rng: this.rng.state(),
+        algorithm: this.algorithm.algorithmState(),
         updates: this.updates,
         optimizer: { kind: os.kind, step: os.step, hyper: os.hyper },
       },
@@ -225,6 +250,7 @@ export class DQNAgent {
     };
     this.optimizer.loadState(os);
     this.rng.setState(state.rng);
+    if (state.algorithm !== undefined) this.algorithm.restoreAlgorithmState(state.algorithm);
     this.updates = state.updates;
   }
 }

@@ -9,14 +9,17 @@ export {
 export {
   Linear, Conv2d, BatchNorm2d, Dueling, convOutSize, type DuelingOptions, type HeadLayout, type LayerOptions, type Conv2dOptions, type BatchNormOptions,
 } from "./layers.js";
+export { NoisyLinear, standardNormal, type NoisyLinearOptions } from "./noisy.js";
+export { Dropout, type DropoutOptions } from "./dropout.js";
+export { LayerNorm, type LayerNormOptions } from "./norm.js";
 export { argmaxAt, argmaxRows, logSoftmaxRows, logSoftmaxRowsBackward, softmaxRows, softmaxRowsBackward } from "./ops.js";
 export {
   Optimizer, SGD, Adam, RMSprop, clipGradNorm,
   type OptimizerKind, type OptimizerState, type AdamOptions, type RMSpropOptions, type SGDOptions,
 } from "./optim.js";
 export {
-  mlp, natureCnn, smallCnn, duelingMlp, duelingNatureCnn, duelingSmallCnn,
-  type Activation, type NetOptions, type CnnOptions,
+  mlp, natureCnn, smallCnn, duelingMlp, duelingNatureCnn, duelingSmallCnn, cnnBody,
+  type Activation, type NetOptions, type CnnOptions, type CnnKind,
 } from "./nets.js";
 export {
   parseSafeTensors, serializeSafeTensors, toFloat32, SafeTensorsError,

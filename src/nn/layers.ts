@@ -388,6 +388,8 @@ export interface DuelingOptions extends LayerOptions {
   atoms?: number;
   /** Layout of the `atoms` outputs of each action (default "action-major"; irrelevant for 1). */
   layout?: HeadLayout;
+  /** Builds the value and advantage layers (default `Linear`; NoisyNets pass a `NoisyLinear` factory). */
+  linear?: (inFeatures: number, outFeatures: number) => Module;
 }
 
 /**
@@ -397,8 +399,8 @@ export interface DuelingOptions extends LayerOptions {
  * `features.*`, `value.*`, `advantage.*`.
  */
 export class Dueling extends Module {
-  readonly value: Linear;
-  readonly advantage: Linear;
+  readonly value: Module;
+  readonly advantage: Module;
   readonly atoms: number;
   readonly layout: HeadLayout;
   private readonly outs: BufferCache;
@@ -422,8 +424,9 @@ export class Dueling extends Module {
     this.actionStride = this.layout === "action-major" ? this.atoms : 1;
     this.atomStride = this.layout === "action-major" ? 1 : nActions;
     const rng = opts.rng ?? new Rng(0);
-    this.value = new Linear(featureDim, this.atoms, { rng, arena: this.arena });
-    this.advantage = new Linear(featureDim, nActions * this.atoms, { rng, arena: this.arena });
+    const linear = opts.linear ?? ((i: number, o: number) => new Linear(i, o, { rng, arena: this.arena }));
+    this.value = linear(featureDim, this.atoms);
+    this.advantage = linear(featureDim, nActions * this.atoms);
     this.outs = new BufferCache(this.arena);
     this.dvs = new BufferCache(this.arena);
     this.das = new BufferCache(this.arena);

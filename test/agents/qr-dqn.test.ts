@@ -9,7 +9,7 @@ import { DQNAgent } from "../../src/agents/dqn.js";
 import { QRDQN } from "../../src/agents/algorithms/index.js";
 import { modelFileParts, modelFromBytes } from "../../src/train/model-format.js";
 import { fixtureMeta, loadFixture } from "../helpers/fixtures.js";
-import { closeRel, f32, fixtureBatch, prefixed } from "./torch-util.js";
+import { batchInputs, closeRel, concat, f32, fixtureBatch, prefixed } from "./torch-util.js";
 
 interface Meta {
   n_quantiles: number;
@@ -53,7 +53,7 @@ test("QR-DQN: loss, gradients and weights after 1 and 3 Adam steps match PyTorch
     if (k === 1) {
       // Gradients at init: the loss and backward without the optimizer step.
       const alg = agent.algorithm;
-      alg.computeTargets(agent, agent.online.arena.tensor([32, 8], f32(f, "x_next")), batch);
+      alg.computeTargets(agent, batchInputs(agent.arena, batch, 8), batch);
       const q = alg.forward(agent.online, agent.online.arena.tensor([32, 8], f32(f, "x")), "online");
       const loss = alg.loss(q, batch, undefined);
       assert.ok(Math.abs(loss - meta.losses[0]!) <= 1e-5 * meta.losses[0]!, `loss at init ${loss} vs ${meta.losses[0]}`);
@@ -82,7 +82,7 @@ test("QR-DQN: expected Q is the mean of the quantiles; Double picks a* with the 
       assert.ok(Math.abs(q[b * 2 + a]! - s / 5) < 1e-6);
     }
   }
-  assert.throws(() => new DQNAgent(spec, { algorithm: "c-51" as never }), /algorithm = "c-51" is invalid; expected one of dqn, qr-dqn/);
+  assert.throws(() => new DQNAgent(spec, { algorithm: "c-51" as never }), /algorithm = "c-51" is invalid; expected one of dqn, qr-dqn, c51/);
 });
 
 test("QR-DQN: the loss's gradient matches central finite differences (prioritized weights included)", () => {
@@ -100,7 +100,7 @@ test("QR-DQN: the loss's gradient matches central finite differences (prioritize
     discounts: new Float32Array(n).fill(0.9),
     weights: Float32Array.from([1, 0.5, 0.25, 2]),
   };
-  alg.computeTargets(agent, agent.online.arena.tensor([n, 3], batch.nextObs), batch);
+  alg.computeTargets(agent, batchInputs(agent.arena, batch, 3), batch);
   const out = agent.online.arena.tensor([n, 21], Float32Array.from({ length: n * 21 }, (_, i) => 3 * Math.sin(1.7 * i)));
   alg.loss(out, batch, batch.weights);
   const grad = alg.dOut.data.slice();
@@ -127,13 +127,3 @@ test("QR-DQN: a model file records the algorithm and its quantiles, and loads ba
   const obs = Float32Array.from({ length: 40 }, (_, i) => Math.sin(0.3 * i));
   assert.deepEqual(loaded.qValues(obs, 10), agent.qValues(obs, 10));
 });
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}

@@ -1,6 +1,8 @@
 /** Loading the PyTorch learning-step fixtures (torch/, torch-dqn-family/) into agents. */
 import assert from "node:assert/strict";
+import type { BatchInputs } from "../../src/agents/algorithms/index.js";
 import type { TrainingBatch } from "../../src/agents/types.js";
+import type { Arena } from "../../src/nn/tensor.js";
 import { toFloat32, type SafeTensor, type SafeTensorsFile } from "../../src/nn/safetensors.js";
 
 /** The tensors named `<prefix><name>`, keyed by `<name>` (a state dict stored under a prefix). */
@@ -39,4 +41,20 @@ export function fixtureBatch(f: SafeTensorsFile, gamma: number): TrainingBatch {
     discounts: new Float32Array(n).fill(gamma),
     weights: new Float32Array(n).fill(1),
   };
+}
+
+/** The parts of a file (`modelFileParts`) as one byte array. */
+export function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** A vector batch's s and s′ as input tensors [n, dim]. */
+export function batchInputs(arena: Arena, batch: TrainingBatch, dim: number): BatchInputs {
+  return { obs: arena.tensor([batch.size, dim], batch.obs), nextObs: arena.tensor([batch.size, dim], batch.nextObs) };
 }

@@ -6,8 +6,8 @@
  * trainer, replay, model files or CLI know which algorithm runs.
  */
 import {
-  argmaxAt, duelingMlp, duelingNatureCnn, duelingSmallCnn, mlp, natureCnn, smallCnn,
-  type Arena, type HeadLayout, type Module, type Tensor,
+  argmaxAt, Dropout, duelingMlp, duelingNatureCnn, duelingSmallCnn, mlp, natureCnn, NoisyLinear, Rng, smallCnn,
+  type Arena, type HeadLayout, type Module, type RngState, type Tensor,
 } from "../../nn/index.js";
 import type { DQNConfig } from "../config.js";
 import type { DQNSpec, TrainingBatch } from "../types.js";
@@ -15,17 +15,62 @@ import type { DQNSpec, TrainingBatch } from "../types.js";
 /** The algorithm and the hyperparameters that shape its head (what a model file records). */
 export type AlgorithmSettings = Pick<DQNConfig, "algorithm"> & Partial<DQNConfig>;
 
+/** The generator states an algorithm needs to resume its random streams exactly (checkpoint JSON). */
+export type AlgorithmState = Record<string, RngState>;
+
 /** The networks an algorithm computes with. */
 export interface QNetworks {
   online: Module;
   target: Module;
 }
 
+/** A batch's observations s and s′ as network inputs [n, …observationShape]. */
+export interface BatchInputs {
+  obs: Tensor;
+  nextObs: Tensor;
+}
+
 /**
- * Which pass a forward call is, for algorithms whose networks take more than the
- * observation (IQN samples its quantile fractions per pass).
+ * Which pass a forward call is. It decides the random parts of the pass — NoisyNet noise,
+ * dropout masks, IQN's quantile fractions:
+ * - `act`: the behaviour policy while training; noisy layers draw fresh noise, dropout is off;
+ * - `greedy`: evaluation and deployment; noise-free (μ only), dropout off;
+ * - `online`: online(s), the pass whose gradient is taken; this update's noise, dropout on;
+ * - `target`: the target net on s'; this update's noise, dropout off;
+ * - `select`: the pass that picks a* on s' (Double: the online net; IQN: its K-sample pass);
+ *   this update's noise, dropout off.
  */
-export type ForwardRole = "act" | "online" | "target" | "select";
+export type ForwardRole = "act" | "greedy" | "online" | "target" | "select";
+
+/** A network's stochastic layers, found once per network. */
+interface StochasticLayers {
+  noisy: NoisyLinear[];
+  dropout: Dropout[];
+}
+
+function stochasticLayers(net: Module): StochasticLayers {
+  const found: StochasticLayers = { noisy: [], dropout: [] };
+  const walk = (m: Module): void => {
+    if (m instanceof NoisyLinear) found.noisy.push(m);
+    if (m instanceof Dropout) found.dropout.push(m);
+    for (const [, c] of m.children()) walk(c);
+  };
+  walk(net);
+  return found;
+}
+
+/**
+ * Seed of the noise stream (NoisyNet ε and dropout masks) of a run with `seed`: distinct from
+ * the init stream (seed) and the exploration stream (2·seed + 1) of the same run.
+ */
+const noiseSeed = (seed: number): number => seed * 4 + 2;
+
+/** The saved state of stream `name`, or an error naming it. */
+export function streamState(state: AlgorithmState, name: string): RngState {
+  const s = state[name];
+  if (s === undefined) throw new Error(`checkpoint: the algorithm state has no "${name}" stream (saved by another algorithm?)`);
+  return s;
+}
 
 export abstract class Algorithm {
   /** Outputs of the head per action: 1 for Q-values, the atoms or quantiles of a distributional head. */
@@ -33,52 +78,105 @@ export abstract class Algorithm {
   /** How those outputs are laid out in a row (only matters when `outputsPerAction` > 1). */
   readonly layout: HeadLayout = "action-major";
   protected readonly nActions: number;
+  /** The stream NoisyNet noise and dropout masks are drawn from, shared by both networks. */
+  protected readonly noise: Rng;
+  private readonly stochastic = new Map<Module, StochasticLayers>();
   private actionQ = new Float32Array(0);
 
   constructor(readonly spec: DQNSpec, readonly config: DQNConfig, protected readonly arena: Arena) {
     this.nActions = spec.nActions;
+    this.noise = new Rng(noiseSeed(config.seed));
   }
 
-  /** The configured network (`config.network`) with nActions × outputsPerAction outputs. */
+  /**
+   * The configured network (`config.network`) with nActions × outputsPerAction outputs; with
+   * `noisy`, its fully connected layers are NoisyNet layers.
+   */
   buildNetwork(seed: number): Module {
     const net = this.config.network;
     const { observationShape: shape, nActions } = this.spec;
     const outputs = nActions * this.outputsPerAction;
-    const head = { atoms: this.outputsPerAction, layout: this.layout };
+    const common = {
+      seed, arena: this.arena, atoms: this.outputsPerAction, layout: this.layout, noise: this.noise,
+      ...(this.config.noisy ? { noisy: { sigma0: this.config.noisySigma0 } } : {}),
+    };
     if (net.kind === "mlp") {
       if (shape.length !== 1) {
         throw new Error(`network "mlp" needs flat observations, got shape [${shape.join(", ")}]; use "nature-cnn" or "small-cnn" for images`);
       }
-      const opts = { seed, arena: this.arena, activation: net.activation ?? "relu", ...head } as const;
+      const opts = { ...common, activation: net.activation ?? "relu" } as const;
       return net.dueling ? duelingMlp([shape[0]!, ...net.hidden], nActions, opts) : mlp([shape[0]!, ...net.hidden, outputs], opts);
     }
     if (shape.length !== 3) {
       throw new Error(`network "${net.kind}" needs [channels, height, width] observations, got [${shape.join(", ")}]`);
     }
     const [c, h, w] = shape as [number, number, number];
-    const opts = { seed, arena: this.arena, height: h, width: w, ...head };
+    const opts = { ...common, height: h, width: w, ...(net.dropout ? { dropout: net.dropout } : {}) };
     if (net.kind === "nature-cnn") return net.dueling ? duelingNatureCnn(c, nActions, opts) : natureCnn(c, outputs, opts);
     return net.dueling ? duelingSmallCnn(c, nActions, opts) : smallCnn(c, outputs, opts);
   }
 
   /**
    * The settings a model file records besides the network so that loading rebuilds the same
-   * head and greedy action: the algorithm's name, plus its head-shaping hyperparameters.
+   * head and greedy action: the algorithm's name, its head-shaping hyperparameters, and
+   * NoisyNets (which change the layers' names).
    */
   modelSettings(): AlgorithmSettings {
-    return { algorithm: this.config.algorithm };
+    return this.config.noisy ? { algorithm: this.config.algorithm, noisy: true, noisySigma0: this.config.noisySigma0 } : { algorithm: this.config.algorithm };
   }
 
-  /** Runs `net` on `x`; `role` says which pass it is (see `ForwardRole`). */
-  forward(net: Module, x: Tensor, _role: ForwardRole): Tensor {
+  /**
+   * The ε of ε-greedy acting given the schedule's value: with NoisyNets exploration comes from
+   * the parameter noise, so ε-greedy is off (0) and the schedule is ignored.
+   */
+  explorationEpsilon(scheduled: number): number {
+    return this.config.noisy ? 0 : scheduled;
+  }
+
+  /** Called at the start of every update: NoisyNets draw one noise sample per network for all of the update's passes. */
+  startUpdate(nets: QNetworks): void {
+    for (const l of this.layersOf(nets.online).noisy) l.resetNoise();
+    for (const l of this.layersOf(nets.target).noisy) l.resetNoise();
+  }
+
+  /** Runs `net` on `x` as the pass `role` (see `ForwardRole`), with that pass's noise and dropout. */
+  forward(net: Module, x: Tensor, role: ForwardRole): Tensor {
+    const layers = this.layersOf(net);
+    for (const l of layers.noisy) {
+      l.training = role !== "greedy";
+      if (role === "act") l.resetNoise();
+    }
+    for (const l of layers.dropout) l.training = role === "online";
     return net.forward(x);
+  }
+
+  /** The generator states to save with a checkpoint (the noise stream; subclasses add theirs). */
+  algorithmState(): AlgorithmState {
+    return { noise: this.noise.state() };
+  }
+
+  /** Restores `algorithmState()`. */
+  restoreAlgorithmState(state: AlgorithmState): void {
+    this.noise.setState(streamState(state, "noise"));
+  }
+
+  private layersOf(net: Module): StochasticLayers {
+    let l = this.stochastic.get(net);
+    if (l === undefined) {
+      l = stochasticLayers(net);
+      this.stochastic.set(net, l);
+    }
+    return l;
   }
 
   /** Expected Q-values [n × nActions] of the head's output rows `out` into `q`. */
   abstract actionValues(out: Float32Array, n: number, q: Float32Array): void;
 
-  /** Computes the learning targets of `batch` from its next observations `xNext`, kept for `loss`. */
-  abstract computeTargets(nets: QNetworks, xNext: Tensor, batch: TrainingBatch): void;
+  /**
+   * Computes the learning targets of `batch`, kept for `loss`: from its next observations
+   * (`inputs.nextObs`), and for M-DQN also from the target net on `inputs.obs`.
+   */
+  abstract computeTargets(nets: QNetworks, inputs: BatchInputs, batch: TrainingBatch): void;
 
   /**
    * The loss of `out` = online(s) against the last targets, mean over the batch (each sample

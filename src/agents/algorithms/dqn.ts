@@ -5,7 +5,7 @@
  */
 import { argmaxRows, type Tensor } from "../../nn/index.js";
 import { QLoss } from "../td.js";
-import { Algorithm, type QNetworks } from "./base.js";
+import { Algorithm, type BatchInputs, type QNetworks } from "./base.js";
 import type { TrainingBatch } from "../types.js";
 import type { DQNConfig } from "../config.js";
 import type { DQNSpec } from "../types.js";
@@ -14,7 +14,8 @@ import type { Arena } from "../../nn/index.js";
 export class DQN extends Algorithm {
   readonly outputsPerAction: number = 1;
   private readonly qLoss: QLoss;
-  private targets = new Float32Array(0);
+  /** The TD targets y of the last `computeTargets` (M-DQN writes its own). */
+  protected targets = new Float32Array(0);
   private nextActions = new Int32Array(0);
 
   constructor(spec: DQNSpec, config: DQNConfig, arena: Arena) {
@@ -26,7 +27,7 @@ export class DQN extends Algorithm {
     q.set(out.subarray(0, n * this.nActions));
   }
 
-  computeTargets(nets: QNetworks, xNext: Tensor, batch: TrainingBatch): void {
+  computeTargets(nets: QNetworks, { nextObs: xNext }: BatchInputs, batch: TrainingBatch): void {
     const n = batch.size;
     const na = this.nActions;
     if (this.targets.length < n) {

@@ -9,7 +9,7 @@
 import { BufferCache, type Arena, type HeadLayout, type Tensor } from "../../nn/index.js";
 import type { DQNConfig } from "../config.js";
 import type { DQNSpec, TrainingBatch } from "../types.js";
-import { Algorithm, type AlgorithmSettings, type QNetworks } from "./base.js";
+import { Algorithm, type AlgorithmSettings, type BatchInputs, type QNetworks } from "./base.js";
 
 /** κ of the quantile Huber loss (sb3-contrib's, fixed there too). */
 const KAPPA = 1;
@@ -35,7 +35,7 @@ export class QRDQN extends Algorithm {
   }
 
   override modelSettings(): AlgorithmSettings {
-    return { algorithm: this.config.algorithm, quantiles: this.outputsPerAction };
+    return { ...super.modelSettings(), quantiles: this.outputsPerAction };
   }
 
   actionValues(out: Float32Array, n: number, q: Float32Array): void {
@@ -51,7 +51,7 @@ export class QRDQN extends Algorithm {
     }
   }
 
-  computeTargets(nets: QNetworks, xNext: Tensor, batch: TrainingBatch): void {
+  computeTargets(nets: QNetworks, { nextObs: xNext }: BatchInputs, batch: TrainingBatch): void {
     const n = batch.size;
     const na = this.nActions;
     const nq = this.outputsPerAction;
