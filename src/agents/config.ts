@@ -3,6 +3,7 @@
  * line of doc (CleanRL style). Defaults are Stable-Baselines3's DQN defaults;
  * presets override them.
  */
+import { brief } from "../util/text.js";
 import type { ExplorationConfig } from "./schedules.js";
 
 export type NetworkSpec =
@@ -154,7 +155,7 @@ function checkNetwork(v: unknown): string | null {
   if (v === null || typeof v !== "object") return allowed;
   const n = v as Record<string, unknown>;
   const extra = Object.keys(n).filter((k) => !["kind", "hidden", "activation", "dueling"].includes(k));
-  if (extra.length) return `${allowed} (unknown field ${extra[0]})`;
+  if (extra.length) return `${allowed} (unknown field ${brief(extra[0], 40)})`;
   if (n.dueling !== undefined && typeof n.dueling !== "boolean") return allowed;
   if (n.kind === "mlp") {
     if (!Array.isArray(n.hidden) || !n.hidden.every((h) => Number.isInteger(h) && h > 0)) return allowed;
@@ -169,10 +170,14 @@ function checkExploration(v: unknown): string | null {
   const allowed = '{ kind: "linear", start, end, steps? | fraction? } or { kind: "exponential", start, end, decay, per: "step" | "episode" }';
   if (v === null || typeof v !== "object") return allowed;
   const e = v as Record<string, unknown>;
+  const fields = e.kind === "exponential" ? ["kind", "start", "end", "decay", "per"] : ["kind", "start", "end", "steps", "fraction"];
+  const extra = Object.keys(e).filter((k) => !fields.includes(k));
+  if (extra.length) return `${allowed} (unknown field ${brief(extra[0], 40)})`;
   if (unit(e.start) || unit(e.end)) return `${allowed} with start and end in [0, 1]`;
   if (e.kind === "linear") {
     if (e.steps !== undefined && positiveInt(e.steps)) return `${allowed} (steps must be a positive integer)`;
     if (e.fraction !== undefined && unitOpenLow(e.fraction)) return `${allowed} (fraction must be in (0, 1])`;
+    if (e.steps !== undefined && e.fraction !== undefined) return `${allowed} (give steps or fraction, not both)`;
     return null;
   }
   if (e.kind === "exponential") {
@@ -187,14 +192,18 @@ function checkExploration(v: unknown): string | null {
  * the key, the value and what is allowed.
  */
 export function resolveDQNConfig(partial: Partial<DQNConfig> = {}): DQNConfig {
+  if (partial === null || typeof partial !== "object" || Array.isArray(partial)) {
+    throw new Error(`DQN config: expected an object of hyperparameters, got ${brief(partial)}`);
+  }
   const out: Record<string, unknown> = structuredClone(DEFAULT_DQN_CONFIG);
   for (const [key, value] of Object.entries(partial)) {
-    if (!(key in CHECKS)) {
-      throw new Error(`DQN config: unknown key "${key}"; allowed: ${Object.keys(CHECKS).join(", ")}`);
+    // Own keys only: `in` would let inherited names ("constructor", "__proto__") through.
+    if (!Object.hasOwn(CHECKS, key)) {
+      throw new Error(`DQN config: unknown key ${brief(key, 40)}; allowed: ${Object.keys(CHECKS).join(", ")}`);
     }
     if (value === undefined) continue;
     const problem = CHECKS[key as keyof DQNConfig](value);
-    if (problem !== null) throw new Error(`DQN config: ${key} = ${JSON.stringify(value)} is invalid; expected ${problem}`);
+    if (problem !== null) throw new Error(`DQN config: ${key} = ${brief(value)} is invalid; expected ${problem}`);
     out[key] = structuredClone(value);
   }
   const cfg = out as unknown as DQNConfig;

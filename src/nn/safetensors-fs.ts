@@ -16,7 +16,7 @@ const ERRNO_TEXT: Record<string, string> = {
   EACCES: "permission denied",
   EPERM: "operation not permitted",
   ENOENT: "no such file or directory",
-  ENOTDIR: "a parent is not a directory",
+  ENOTDIR: "not a directory",
   EISDIR: "is a directory",
   EEXIST: "already exists",
   EMFILE: "too many open files",
