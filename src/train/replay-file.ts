@@ -26,23 +26,29 @@ const MIN_SKIP_BYTES = 1 << 16;
 const MAX_BLOCKS = 512;
 
 /**
- * Element ranges [begin, end) of `a` that hold a nonzero byte, at the granularity of
- * blocks (a whole block of zero bytes is skipped; -0 and NaN payloads count as nonzero).
+ * Element ranges [begin, end) of `a` that hold a nonzero byte (-0 and NaN payloads count):
+ * zero runs of at least a block are skipped, and each range is trimmed to its first and
+ * last nonzero element.
  */
 export function nonzeroExtents(a: ReplayArray): Array<[number, number]> {
   const bytes = a.byteLength;
   const el = a.BYTES_PER_ELEMENT;
   const blockBytes = Math.max(MIN_SKIP_BYTES, Math.ceil(bytes / MAX_BLOCKS / 8) * 8);
   const perBlock = blockBytes / el;
-  // Words where the alignment allows it (a 4× faster scan), single bytes otherwise.
+  // Blocks (whole multiples of 8 bytes) are scanned in 32-bit words where the alignment allows it, else in bytes.
   const wide = a.byteOffset % 4 === 0 && bytes % 4 === 0;
   const view = wide ? new Uint32Array(a.buffer, a.byteOffset, bytes / 4) : new Uint8Array(a.buffer, a.byteOffset, bytes);
-  const unitsPerElement = el / view.BYTES_PER_ELEMENT;
+  const unit = view.BYTES_PER_ELEMENT;
+  const raw = new Uint8Array(a.buffer, a.byteOffset, bytes);
+  const zero = (element: number) => {
+    for (let i = element * el, stop = i + el; i < stop; i++) if (raw[i] !== 0) return false;
+    return true;
+  };
   const out: Array<[number, number]> = [];
   for (let begin = 0; begin < a.length; begin += perBlock) {
     const end = Math.min(a.length, begin + perBlock);
     let nonzero = false;
-    for (let i = begin * unitsPerElement, stop = end * unitsPerElement; i < stop; i++) {
+    for (let i = (begin * el) / unit, stop = (end * el) / unit; i < stop; i++) {
       if (view[i] !== 0) {
         nonzero = true;
         break;
@@ -52,6 +58,10 @@ export function nonzeroExtents(a: ReplayArray): Array<[number, number]> {
     const last = out[out.length - 1];
     if (last !== undefined && last[1] === begin) last[1] = end;
     else out.push([begin, end]);
+  }
+  for (const range of out) {
+    while (zero(range[0])) range[0]++;
+    while (zero(range[1] - 1)) range[1]--;
   }
   return out;
 }
