@@ -101,10 +101,12 @@ async function trainCommand(envArg: string | undefined, flags: TrainFlags): Prom
         break;
     }
   };
+  let interrupted = false;
   try {
     const res = await train(config ?? { env: "" }, {
       runDir, resume: flags.resume !== undefined, totalSteps: flags.steps, dropReplay: flags.dropReplay, onEvent, signal: controller.signal,
     });
+    interrupted = res.reason === "interrupted";
     if (res.bestEval) say(`best eval ${res.bestEval.mean.toFixed(1)} ± ${res.bestEval.std.toFixed(1)} at step ${res.bestEval.step} → ${runDir}/best.safetensors`);
   } catch (e) {
     await dashboard?.close();
@@ -115,9 +117,9 @@ async function trainCommand(envArg: string | undefined, flags: TrainFlags): Prom
     process.off("SIGTERM", onTerm);
   }
   // A stopped run is resumable, not finished: its exit code says which signal stopped it.
-  if (stoppedBy !== null) {
+  if (interrupted) {
     await dashboard?.close();
-    throw new Interrupted(stoppedBy);
+    throw new Interrupted(stoppedBy ?? "SIGINT");
   }
   if (dashboard) await dashboard.serveUntilSignal();
 }

@@ -26,7 +26,7 @@ const ERRNO_TEXT: Record<string, string> = {
 };
 
 /** "no space left on device (ENOSPC)" for a Node fs error, its message for anything else. */
-export function describeFsError(e: unknown): string {
+function describeFsError(e: unknown): string {
   const code = (e as NodeJS.ErrnoException | null)?.code;
   if (code !== undefined && ERRNO_TEXT[code] !== undefined) return `${ERRNO_TEXT[code]} (${code})`;
   return code ?? (e as Error).message;

@@ -61,7 +61,7 @@ export interface SystemMemory {
   available: number;
 }
 
-export function systemMemory(): SystemMemory {
+function systemMemory(): SystemMemory {
   const limit = process.constrainedMemory();
   const total = limit > 0 && limit < totalmem() ? limit : totalmem();
   return { total, available: Math.min(freemem(), total) };

@@ -33,11 +33,6 @@ export class MetaCheck {
     return v as string;
   }
 
-  bool(field: string, v: unknown): boolean {
-    if (typeof v !== "boolean") this.fail(field, v, "true or false");
-    return v as boolean;
-  }
-
   int(field: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
     if (!Number.isSafeInteger(v) || (v as number) < min || (v as number) > max) {
       this.fail(field, v, max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer in [${min}, ${max}]`);

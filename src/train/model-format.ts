@@ -71,7 +71,7 @@ export function checkSpec(c: MetaCheck, field: string, v: unknown): DQNSpec {
 }
 
 /** Validates a network description read from a file. */
-export function checkNetwork(c: MetaCheck, field: string, v: unknown): NetworkSpec {
+function checkNetwork(c: MetaCheck, field: string, v: unknown): NetworkSpec {
   return c.wrap(field, () => resolveDQNConfig({ network: v as NetworkSpec }).network);
 }
 

@@ -11,7 +11,7 @@ import { DQNAgent, type TrainStepResult } from "../agents/dqn.js";
 import { explorationSchedule } from "../agents/schedules.js";
 import type { Observation } from "../envs/core.js";
 import { ensureDir, removeStaleTempFiles } from "../nn/safetensors-fs.js";
-import { briefList } from "../util/text.js";
+import { brief, briefList } from "../util/text.js";
 import { returnsPlotPng, returnsPlotSvg, type EpisodePoint, type EvalPoint } from "../viz/plot.js";
 import { episodeStatistics } from "../wrappers/record-episode-statistics.js";
 import { VectorEnv } from "../wrappers/vector.js";
@@ -142,7 +142,14 @@ export async function train(config: Partial<TrainConfig> & { env: string }, opts
   }
   const memoryWarning = checkReplayMemory(replayBytes, agentCfg.bufferSize);
   if (memoryWarning !== null) warnings.push(memoryWarning);
-  const agent = new DQNAgent(spec, agentCfg);
+  let agent: DQNAgent;
+  try {
+    agent = new DQNAgent(spec, agentCfg);
+  } catch (e) {
+    // The engine's limits (WebAssembly memory, typed arrays) are RangeErrors; name the field behind them.
+    if (e instanceof RangeError) throw new Error(`network ${brief(agentCfg.network)}: the network cannot be allocated (${e.message}); use smaller layers`);
+    throw e;
+  }
   const obsSize = spec.observationShape.reduce((a, b) => a * b, 1);
   const replay = createMemory(spec, agentCfg, cfg.totalSteps);
 

@@ -41,7 +41,7 @@ test("--set cannot reach a prototype: __proto__ and inherited names are unknown 
   }
 });
 
-test("lr=1e6 stops with a divergence message and exit 1; a huge bufferSize is refused before allocating", async () => {
+test("lr=1e6 stops with a divergence message and exit 1; a huge bufferSize or network is refused before allocating", async () => {
   const dir = tmp();
   try {
     const r = await runMain("train", "CartPole-v1", "--run-dir", join(dir, "lr"), ...small, "--set", "lr=1e6");
@@ -50,6 +50,10 @@ test("lr=1e6 stops with a divergence message and exit 1; a huge bufferSize is re
     const b = await runMain("train", "CartPole-v1", "--run-dir", join(dir, "buf"), ...small, "--set", "bufferSize=2e9");
     assert.equal(b.code, 1, b.err);
     assert.match(b.err, /deepq: bufferSize 2000000000 (needs 78\.2 GiB|: the replay buffer cannot be allocated)/);
+    const net = await runMain("train", "CartPole-v1", "--run-dir", join(dir, "net"), ...small, "--set", "network.hidden=[1000000000]");
+    assert.equal(net.code, 1, net.err);
+    assert.match(net.err, /deepq: network \{"kind":"mlp","hidden":\[1000000000\]\}: the network cannot be allocated \(.*\); use smaller layers/);
+    assert.ok(!existsSync(join(dir, "net")), "a refused start writes nothing");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -50,7 +50,7 @@ export async function readBody(req: IncomingMessage, limit = 1 << 16): Promise<s
  * Why `req` is refused by the guard described above (a 403/415 message), or null when it
  * may proceed. `boundHost` is the address the server listens on, `port` its port.
  */
-export function requestProblem(req: IncomingMessage, boundHost: string, port: number): { status: number; message: string } | null {
+function requestProblem(req: IncomingMessage, boundHost: string, port: number): { status: number; message: string } | null {
   const host = req.headers.host ?? "";
   // A host name or IPv4 address, or a bracketed IPv6 address, and an optional port: nothing a URL parser could read differently.
   const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?$/.exec(host);
