@@ -1,14 +1,23 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import fs, { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import fs, { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { syncBuiltinESMExports } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureDir } from "../../src/nn/safetensors-fs.js";
 import { CsvLog, newRunDir, writeFileAtomic } from "../../src/train/files.js";
 
+const dirs: string[] = [];
+const tmp = () => {
+  dirs.push(mkdtempSync(join(tmpdir(), "deepq-files-")));
+  return dirs.at(-1)!;
+};
+test.after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
 test("writeFileAtomic replaces the file and leaves no temp file", () => {
-  const dir = mkdtempSync(join(tmpdir(), "deepq-"));
+  const dir = tmp();
   const p = join(dir, "sub", "a.bin");
   writeFileAtomic(p, new Uint8Array([1, 2, 3]));
   writeFileAtomic(p, "hello");
@@ -17,7 +26,7 @@ test("writeFileAtomic replaces the file and leaves no temp file", () => {
 });
 
 test("CsvLog appends, quotes, reads back and truncates after a step", () => {
-  const dir = mkdtempSync(join(tmpdir(), "deepq-"));
+  const dir = tmp();
   const p = join(dir, "log.csv");
   const log = new CsvLog(p, ["step", "note", "value"] as const);
   log.append({ step: 10, note: 'a,"b"', value: 1.5 });
@@ -34,7 +43,7 @@ test("CsvLog appends, quotes, reads back and truncates after a step", () => {
 });
 
 test("a CSV with other columns is refused, naming both headers", () => {
-  const dir = mkdtempSync(join(tmpdir(), "deepq-"));
+  const dir = tmp();
   const p = join(dir, "log.csv");
   writeFileSync(p, "a,b\n1,2\n");
   assert.throws(() => new CsvLog(p, ["step"] as const), /"a,b" does not match the expected "step"/);
@@ -45,7 +54,7 @@ test("run dirs are named env-timestamp", () => {
 });
 
 test("a failed append (full disk) leaves no torn row, and the error names the file", () => {
-  const dir = mkdtempSync(join(tmpdir(), "deepq-"));
+  const dir = tmp();
   const p = join(dir, "log.csv");
   const log = new CsvLog(p, ["step", "value"] as const);
   log.append({ step: 1, value: 1 });
@@ -66,7 +75,7 @@ test("a failed append (full disk) leaves no torn row, and the error names the fi
 });
 
 test("keepThrough drops torn rows (cut short, wrong cell count, no number) and rows past the step", () => {
-  const dir = mkdtempSync(join(tmpdir(), "deepq-"));
+  const dir = tmp();
   const p = join(dir, "log.csv");
   writeFileSync(p, "step,v\n10,1\n20\nx,2\n30,3\n40,4\n50,");
   assert.deepEqual(CsvLog.keepThrough(p, "step", 30), { after: 1, torn: 3 });
@@ -76,7 +85,7 @@ test("keepThrough drops torn rows (cut short, wrong cell count, no number) and r
 });
 
 test("file errors name the file and the real reason: a read-only file system is EROFS, not ENOENT", () => {
-  const dir = mkdtempSync(join(tmpdir(), "deepq-"));
+  const dir = tmp();
   const { mkdirSync, writeSync } = fs;
   fs.mkdirSync = ((path: fs.PathLike, opts?: fs.MakeDirectoryOptions) => {
     if (String(path).includes("readonly")) throw Object.assign(new Error("EROFS: read-only file system, mkdir"), { code: "EROFS" });
