@@ -3,6 +3,7 @@
  * line of doc (CleanRL style). Defaults are Stable-Baselines3's DQN defaults;
  * presets override them.
  */
+import { brief } from "../util/text.js";
 import { ALGORITHM_NAMES, ALGORITHMS, type AlgorithmName } from "./algorithms/index.js";
 import type { ExplorationConfig } from "./schedules.js";
 
@@ -171,19 +172,6 @@ const oneOf = (...xs: string[]): Check => (v) => (xs.includes(v as string) ? nul
 
 const CHECKS: Record<keyof DQNConfig, Check> = {
   algorithm: oneOf(...ALGORITHM_NAMES),
-  quantiles: positiveInt,
-  atoms: (v) => (Number.isInteger(v) && (v as number) >= 2 ? null : "an integer ≥ 2"),
-  vMin: finite,
-  vMax: finite,
-  numTauSamples: positiveInt,
-  numTauPrimeSamples: positiveInt,
-  numQuantileSamples: positiveInt,
-  cosEmbeddingDim: positiveInt,
-  munchausenTau: positive,
-  munchausenAlpha: nonNeg,
-  munchausenL0: nonPositive,
-  noisy: bool,
-  noisySigma0: nonNeg,
   network: checkNetwork,
   double: bool,
   nStep: positiveInt,
@@ -213,6 +201,21 @@ const CHECKS: Record<keyof DQNConfig, Check> = {
   maxGradNorm: (v) => (v === null ? null : positive(v) === null ? null : "a positive number or null"),
   seed: nonNegInt,
   numEnvs: positiveInt,
+
+  // Keys of particular algorithms and options last, so messages list the common ones first.
+  quantiles: positiveInt,
+  atoms: (v) => (Number.isInteger(v) && (v as number) >= 2 ? null : "an integer ≥ 2"),
+  vMin: finite,
+  vMax: finite,
+  numTauSamples: positiveInt,
+  numTauPrimeSamples: positiveInt,
+  numQuantileSamples: positiveInt,
+  cosEmbeddingDim: positiveInt,
+  munchausenTau: positive,
+  munchausenAlpha: nonNeg,
+  munchausenL0: nonPositive,
+  noisy: bool,
+  noisySigma0: nonNeg,
 };
 
 function checkNetwork(v: unknown): string | null {
@@ -220,7 +223,7 @@ function checkNetwork(v: unknown): string | null {
   if (v === null || typeof v !== "object") return allowed;
   const n = v as Record<string, unknown>;
   const extra = Object.keys(n).filter((k) => !["kind", "hidden", "activation", "dueling", "dropout"].includes(k));
-  if (extra.length) return `${allowed} (unknown field ${extra[0]})`;
+  if (extra.length) return `${allowed} (unknown field ${brief(extra[0], 40)})`;
   if (n.dueling !== undefined && typeof n.dueling !== "boolean") return allowed;
   if (n.kind === "mlp") {
     if (!Array.isArray(n.hidden) || !n.hidden.every((h) => Number.isInteger(h) && h > 0)) return allowed;
@@ -238,10 +241,14 @@ function checkExploration(v: unknown): string | null {
   const allowed = '{ kind: "linear", start, end, steps? | fraction? } or { kind: "exponential", start, end, decay, per: "step" | "episode" }';
   if (v === null || typeof v !== "object") return allowed;
   const e = v as Record<string, unknown>;
+  const fields = e.kind === "exponential" ? ["kind", "start", "end", "decay", "per"] : ["kind", "start", "end", "steps", "fraction"];
+  const extra = Object.keys(e).filter((k) => !fields.includes(k));
+  if (extra.length) return `${allowed} (unknown field ${brief(extra[0], 40)})`;
   if (unit(e.start) || unit(e.end)) return `${allowed} with start and end in [0, 1]`;
   if (e.kind === "linear") {
     if (e.steps !== undefined && positiveInt(e.steps)) return `${allowed} (steps must be a positive integer)`;
     if (e.fraction !== undefined && unitOpenLow(e.fraction)) return `${allowed} (fraction must be in (0, 1])`;
+    if (e.steps !== undefined && e.fraction !== undefined) return `${allowed} (give steps or fraction, not both)`;
     return null;
   }
   if (e.kind === "exponential") {
@@ -256,14 +263,19 @@ function checkExploration(v: unknown): string | null {
  * the key, the value and what is allowed.
  */
 export function resolveDQNConfig(partial: Partial<DQNConfig> = {}): DQNConfig {
+  if (partial === null || typeof partial !== "object" || Array.isArray(partial)) {
+    throw new Error(`DQN config: expected an object of hyperparameters, got ${brief(partial)}`);
+  }
   const out: Record<string, unknown> = structuredClone(DEFAULT_DQN_CONFIG);
   for (const [key, value] of Object.entries(partial)) {
-    if (!(key in CHECKS)) {
-      throw new Error(`DQN config: unknown key "${key}"; allowed: ${Object.keys(CHECKS).join(", ")}`);
+    // Own keys only: `in` would let inherited names ("constructor", "__proto__") through.
+    if (!Object.hasOwn(CHECKS, key)) {
+      const keys = Object.keys(CHECKS);
+      throw new Error(`DQN config: unknown key ${brief(key, 40)}; allowed: ${keys.slice(0, 24).join(", ")}, … and ${keys.length - 24} more (\`deepq list\` shows them all)`);
     }
     if (value === undefined) continue;
     const problem = CHECKS[key as keyof DQNConfig](value);
-    if (problem !== null) throw new Error(`DQN config: ${key} = ${JSON.stringify(value)} is invalid; expected ${problem}`);
+    if (problem !== null) throw new Error(`DQN config: ${key} = ${brief(value)} is invalid; expected ${problem}`);
     out[key] = structuredClone(value);
   }
   const cfg = out as unknown as DQNConfig;

@@ -141,6 +141,10 @@ export class DQNAgent {
 
   private choose(obs: Float32Array | Uint8Array, n: number, epsilon: number, out: Int32Array, role: ForwardRole): Int32Array {
     if (out.length < n) throw new RangeError(`DQN: out has ${out.length} entries for ${n} observations`);
+    // Exactly n observations: a longer array is an env whose observations do not fit this network, never to be cut to size.
+    if (obs.length !== n * this.obsSize) {
+      throw new RangeError(`DQN: expected ${n} observation(s) of shape [${this.spec.observationShape.join(", ")}] (${n * this.obsSize} values), got ${obs.length}`);
+    }
     let anyGreedy = false;
     for (let i = 0; i < n; i++) {
       if (epsilon > 0 && this.rng.random() < epsilon) out[i] = Math.floor(this.rng.random() * this.spec.nActions);
@@ -235,8 +239,15 @@ export class DQNAgent {
       for (const [k, v] of tensors) if (k.startsWith(prefix)) m.set(k.slice(prefix.length), v);
       return m;
     };
-    this.online.loadStateDict(pick("online."));
-    this.target.loadStateDict(pick("target."));
+    const load = (net: Module, prefix: string) => {
+      try {
+        net.loadStateDict(pick(prefix));
+      } catch (e) {
+        throw new Error(`tensors "${prefix}*": ${(e as Error).message}`);
+      }
+    };
+    load(this.online, "online.");
+    load(this.target, "target.");
     const buffers = new Map<string, Float32Array>();
     for (const [k, v] of pick("optim.")) {
       if (v.dtype !== "F32") throw new Error(`checkpoint: optimizer buffer "${k}" has dtype ${v.dtype}, expected F32`);

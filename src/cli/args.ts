@@ -1,6 +1,28 @@
 /** Argument parsers and checks shared by the commands. */
 import { InvalidArgumentError } from "commander";
+import { resolveDQNConfig, type NetworkSpec } from "../agents/config.js";
 import { registeredIds, registration } from "../envs/registry.js";
+import { brief, cut } from "../util/text.js";
+
+/** A wrong command line (unknown env, bad --set, conflicting flags): exit code 2, as for Commander's own usage errors. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** A command stopped by SIGINT or SIGTERM once it has cleaned up: the process exits 128 + the signal's number. */
+export class Interrupted extends Error {
+  constructor(readonly signal: "SIGINT" | "SIGTERM") {
+    super(`stopped by ${signal}`);
+    this.name = "Interrupted";
+  }
+
+  get exitCode(): number {
+    return this.signal === "SIGINT" ? 130 : 143;
+  }
+}
 
 export function int(name: string, min: number) {
   return (raw: string): number => {
@@ -22,7 +44,31 @@ export function port(raw: string): number {
 export const collect = (v: string, prev: string[]) => [...prev, v];
 
 export function checkEnvId(id: string): string {
-  if (registration(id) === undefined) throw new Error(`unknown env "${id}"; available: ${registeredIds().join(", ")}`);
+  if (registration(id) === undefined) throw new UsageError(`unknown env ${brief(id, 60)}; available: ${registeredIds().join(", ")}`);
   return id;
 }
 
+
+export const NETWORK_FORMS = "mlp:<sizes> (e.g. mlp:256,256), dueling-mlp:<sizes>, nature-cnn, dueling-nature-cnn, small-cnn, dueling-small-cnn, or a JSON object";
+
+/** `--network`: a short description (`mlp:256,256`, `dueling-small-cnn`) or a JSON `NetworkSpec`. */
+export function network(raw: string): NetworkSpec {
+  const m = /^(dueling-)?(mlp|nature-cnn|small-cnn)(?::(\d+(?:,\d+)*))?$/.exec(raw.trim());
+  let spec: unknown;
+  if (m !== null) {
+    const [, dueling, kind, sizes] = m;
+    if ((kind === "mlp") !== (sizes !== undefined)) throw new InvalidArgumentError(`--network ${cut(raw, 60)}: ${kind === "mlp" ? "mlp needs hidden sizes, e.g. mlp:256,256" : `${kind} takes no sizes`}`);
+    spec = kind === "mlp" ? { kind, hidden: sizes!.split(",").map(Number), dueling: !!dueling } : { kind, dueling: !!dueling };
+  } else {
+    try {
+      spec = JSON.parse(raw) as unknown;
+    } catch {
+      throw new InvalidArgumentError(`--network ${cut(raw, 60)}: expected ${NETWORK_FORMS}`);
+    }
+  }
+  try {
+    return resolveDQNConfig({ network: spec as NetworkSpec }).network;
+  } catch (e) {
+    throw new InvalidArgumentError(`--network ${cut(raw, 60)}: ${(e as Error).message}`);
+  }
+}

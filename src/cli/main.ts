@@ -1,18 +1,19 @@
 /** The `deepq` command: train, eval, record, list. */
 import { Command, CommanderError, Option } from "commander";
+import { DQN_CONFIG_KEYS, type NetworkSpec } from "../agents/config.js";
 import { registeredIds, registration } from "../envs/registry.js";
-import { checkEnvId, collect, int, port } from "./args.js";
+import { checkEnvId, collect, int, Interrupted, network, NETWORK_FORMS, port, UsageError } from "./args.js";
 import "../envs/index.js";
 import type { Observation } from "../envs/core.js";
-import type { TrainConfig } from "../train/config.js";
+import { resolveTrainConfig } from "../train/config.js";
 import { evaluate } from "../train/evaluate.js";
 import { newRunDir } from "../train/files.js";
-import { loadModel, type ModelInfo } from "../train/model-file.js";
 import { ProgressDisplay } from "../train/progress.js";
 import { recordVideo, videoFormat } from "../train/record.js";
 import { makeTrainEnv } from "../train/env.js";
 import { train, TrainingDivergedError, type TrainEvent } from "../train/trainer.js";
 import { ALGORITHM_NAMES, ALGORITHMS } from "../agents/algorithms/index.js";
+import { loadModelForEnv } from "./model-args.js";
 import { applySet, defaultPresetFor, listPresets, loadPreset, type PresetConfig } from "./presets.js";
 import { addWebCommands, startWatch } from "./web-commands.js";
 
@@ -23,6 +24,7 @@ interface TrainFlags {
   seed?: number;
   runDir?: string;
   resume?: string;
+  dropReplay?: boolean;
   saveReplay?: boolean;
   quiet?: boolean;
   watch?: boolean;
@@ -32,22 +34,31 @@ interface TrainFlags {
 async function trainCommand(envArg: string | undefined, flags: TrainFlags): Promise<void> {
   let config: PresetConfig | null = null;
   if (!flags.resume) {
-    if (envArg === undefined) throw new Error("train: name an env (e.g. deepq train CartPole-v1) or pass --resume <runDir>");
+    if (envArg === undefined) throw new UsageError("train: name an env (e.g. deepq train CartPole-v1) or pass --resume <runDir>");
+    if (flags.dropReplay) throw new UsageError("--drop-replay goes with --resume");
     checkEnvId(envArg);
     config = flags.preset ? loadPreset(flags.preset) : (defaultPresetFor(envArg) ?? { env: envArg });
-    if (config.env !== envArg) throw new Error(`--preset ${flags.preset} is for ${config.env}, not ${envArg}`);
+    if (config.env !== envArg) throw new UsageError(`--preset ${flags.preset} is for ${config.env}, not ${envArg}`);
     const raw = config as unknown as Record<string, unknown>;
     for (const s of flags.set) applySet(raw, s);
     if (flags.steps !== undefined) config.totalSteps = flags.steps;
     if (flags.seed !== undefined) config.agent = { ...config.agent, seed: flags.seed };
     if (flags.saveReplay) config.saveReplay = true;
-  } else if (flags.preset || flags.set.length > 0 || flags.seed !== undefined) {
-    throw new Error("--resume continues a run with its saved config; only --steps may change (to extend it)");
+    // The config is what the command line asked for: a bad value is a usage error.
+    try {
+      resolveTrainConfig(config);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  } else if (flags.preset || flags.set.length > 0 || flags.seed !== undefined || flags.saveReplay) {
+    throw new UsageError("--resume continues a run with its saved config; only --steps may change (to extend it)");
   }
   const runDir = flags.resume ?? flags.runDir ?? newRunDir("runs", envArg!);
   const controller = new AbortController();
-  const onSignal = (sig: string) => {
-    if (controller.signal.aborted) process.exit(130);
+  let stoppedBy: "SIGINT" | "SIGTERM" | null = null;
+  const onSignal = (sig: "SIGINT" | "SIGTERM") => {
+    if (stoppedBy !== null) process.exit(new Interrupted(sig).exitCode);
+    stoppedBy = sig;
     process.stderr.write(`\n${sig}: writing a checkpoint, then stopping (again to quit at once)\n`);
     controller.abort();
   };
@@ -78,34 +89,46 @@ async function trainCommand(envArg: string | undefined, flags: TrainFlags): Prom
       case "video":
         say(`episode ${e.episode} (return ${e.ret.toFixed(1)}) saved to ${e.path}`);
         break;
+      case "warning":
+        say(`warning: ${e.message}`);
+        break;
       case "done":
         display?.stop();
         display = null;
         say(`${e.reason} at step ${e.step} after ${(e.seconds / 60).toFixed(1)} min; run directory ${runDir}`);
+        if (e.reason === "interrupted") say(`continue with: deepq train --resume ${runDir}`);
         break;
       default:
         break;
     }
   };
+  let interrupted = false;
   try {
-    const res = await train(config ?? { env: "" }, { runDir, resume: flags.resume !== undefined, totalSteps: flags.steps, onEvent, signal: controller.signal });
+    const res = await train(config ?? { env: "" }, {
+      runDir, resume: flags.resume !== undefined, totalSteps: flags.steps, dropReplay: flags.dropReplay, onEvent, signal: controller.signal,
+    });
+    interrupted = res.reason === "interrupted";
     if (res.bestEval) say(`best eval ${res.bestEval.mean.toFixed(1)} ± ${res.bestEval.std.toFixed(1)} at step ${res.bestEval.step} → ${runDir}/best.safetensors`);
+  } catch (e) {
+    await dashboard?.close();
+    throw e;
   } finally {
     (display as ProgressDisplay | null)?.stop();
     process.off("SIGINT", onInt);
     process.off("SIGTERM", onTerm);
   }
+  // A stopped run is resumable, not finished: its exit code says which signal stopped it.
+  if (interrupted) {
+    await dashboard?.close();
+    throw new Interrupted(stoppedBy ?? "SIGINT");
+  }
   if (dashboard) await dashboard.serveUntilSignal();
 }
 
-function modelEnv(info: ModelInfo, envFlag: string | undefined): Pick<TrainConfig, "env" | "envOptions" | "pipeline"> {
-  const env = envFlag === undefined ? info.env : checkEnvId(envFlag);
-  return { env, envOptions: info.envOptions, pipeline: info.pipeline };
-}
+interface ModelCommandFlags { env?: string; network?: NetworkSpec }
 
-async function evalCommand(path: string, flags: { episodes: number; seed: number; env?: string; json?: boolean }): Promise<void> {
-  const { agent, info } = loadModel(path);
-  const cfg = modelEnv(info, flags.env);
+async function evalCommand(path: string, flags: ModelCommandFlags & { episodes: number; seed: number; json?: boolean }): Promise<void> {
+  const { agent, env: cfg } = loadModelForEnv(path, flags);
   const env = makeTrainEnv(cfg);
   const r = evaluate(env, (o: Observation) => agent.act(o as Float32Array | Uint8Array, { epsilon: 0 }), {
     episodes: flags.episodes,
@@ -116,10 +139,14 @@ async function evalCommand(path: string, flags: { episodes: number; seed: number
   else process.stdout.write(`${cfg.env}: mean return ${r.mean.toFixed(2)} ± ${r.std.toFixed(2)} over ${flags.episodes} episodes (min ${r.min.toFixed(1)}, max ${r.max.toFixed(1)})\n`);
 }
 
-async function recordCommand(path: string, flags: { out: string; episodes: number; seed: number; env?: string; stride: number; maxSteps?: number }): Promise<void> {
-  videoFormat(flags.out);
-  const { agent, info } = loadModel(path);
-  const env = makeTrainEnv(modelEnv(info, flags.env));
+async function recordCommand(path: string, flags: ModelCommandFlags & { out: string; episodes: number; seed: number; stride: number; maxSteps?: number }): Promise<void> {
+  try {
+    videoFormat(flags.out);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const { agent, env: cfg } = loadModelForEnv(path, flags);
+  const env = makeTrainEnv(cfg);
   const r = await recordVideo(env, (o: Observation) => agent.act(o as Float32Array | Uint8Array, { epsilon: 0 }), flags.out, {
     episodes: flags.episodes, seed: flags.seed, frameStride: flags.stride, maxSteps: flags.maxSteps,
   });
@@ -136,6 +163,8 @@ function listCommand(): void {
   for (const p of listPresets()) out.push(`  ${p.name.padEnd(22)} ${p.env.padEnd(16)} ${p.description}`);
   out.push("", "Algorithms (--set algorithm=<name>):");
   for (const name of ALGORITHM_NAMES) out.push(`  ${name.padEnd(22)} ${ALGORITHMS[name].description} (${ALGORITHMS[name].reference})`);
+  out.push("", "Agent config keys (--set key=value; documented in docs/algorithms.md and src/agents/config.ts):");
+  out.push(`  ${DQN_CONFIG_KEYS.join(", ")}`);
   process.stdout.write(`${out.join("\n")}\n`);
 }
 
@@ -154,6 +183,7 @@ export function buildProgram(): Command {
     .option("--seed <n>", "seed of the whole run", int("--seed", 0))
     .option("--run-dir <dir>", "run directory (default runs/<env>-<time>)")
     .option("--resume <runDir>", "continue the run in runDir from its last checkpoint")
+    .option("--drop-replay", "with --resume: continue without the saved replay buffer when it is missing or damaged (not exact)")
     .option("--save-replay", "save the replay buffer with checkpoints (exact resume; large for images)")
     .option("--quiet", "no progress bar")
     .option("--watch", "serve the live dashboard (deepq watch) while training")
@@ -162,10 +192,11 @@ export function buildProgram(): Command {
 
   program.command("eval")
     .description("evaluate a saved model greedily on fixed seeds")
-    .argument("<model>", "model file (.safetensors written by deepq)")
+    .argument("<model>", "model file (.safetensors written by deepq, or a plain one with --env and --network)")
     .option("--episodes <n>", "episodes", int("--episodes", 1), 10)
     .option("--seed <n>", "episode i uses seed + i", int("--seed", 0), 1_000_000)
     .option("--env <id>", "env id (default: the one the model was trained on)")
+    .option("--network <net>", `network of a plain safetensors file: ${NETWORK_FORMS}`, network)
     .option("--json", "print one JSON line { env, episodes, mean, std }")
     .action(evalCommand);
 
@@ -176,6 +207,7 @@ export function buildProgram(): Command {
     .option("--episodes <n>", "episodes", int("--episodes", 1), 1)
     .option("--seed <n>", "episode i uses seed + i", int("--seed", 0), 1_000_000)
     .option("--env <id>", "env id (default: the model's)")
+    .option("--network <net>", `network of a plain safetensors file: ${NETWORK_FORMS}`, network)
     .addOption(new Option("--stride <k>", "keep every k-th frame").argParser(int("--stride", 1)).default(1))
     .option("--max-steps <n>", "stop each episode after n steps", int("--max-steps", 1))
     .action(recordCommand);
@@ -185,15 +217,17 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** Runs the command line; the exit code is 0 finished, 1 an error, 2 a usage error, 130/143 stopped by SIGINT/SIGTERM. */
 export async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv, { from: "user" });
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0 ? 0 : 2;
+    if (e instanceof Interrupted) return e.exitCode;
     const msg = e instanceof TrainingDivergedError ? `training diverged: ${e.message}` : (e as Error).message;
     process.stderr.write(`deepq: ${msg}\n`);
-    return 1;
+    return e instanceof UsageError ? 2 : 1;
   }
 }
 

@@ -8,6 +8,8 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { DQN_CONFIG_KEYS } from "../agents/config.js";
 import type { TrainConfig } from "../train/config.js";
+import { cut } from "../util/text.js";
+import { UsageError } from "./args.js";
 
 export type PresetConfig = Partial<TrainConfig> & { env: string };
 
@@ -53,7 +55,7 @@ export function loadPreset(nameOrPath: string, dir = PRESETS_DIR): PresetConfig 
   const path = nameOrPath.endsWith(".json") ? nameOrPath : `${dir}${nameOrPath}.json`;
   if (!existsSync(path)) {
     const names = listPresets(dir).map((p) => p.name);
-    throw new Error(`--preset ${nameOrPath}: no such preset; available: ${names.join(", ") || "(none)"}`);
+    throw new UsageError(`--preset ${nameOrPath}: no such preset; available: ${names.join(", ") || "(none)"}`);
   }
   const { description: _description, ...config } = readPresetFile(path);
   if (typeof config.env !== "string") throw new Error(`preset ${nameOrPath}: "env" must name an env id`);
@@ -74,21 +76,30 @@ function parseValue(raw: string): unknown {
   }
 }
 
-/** Applies `key=value` (dotted key) to `config` in place. */
+/** Sets an own, enumerable property: a plain assignment to "__proto__" would replace the prototype instead. */
+function setOwn(node: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(node, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
+/**
+ * Applies `key=value` (dotted key) to `config` in place. The path is walked through own
+ * properties only, so no name reaches a prototype; what it names is then checked by the
+ * config validation like any other key.
+ */
 export function applySet(config: Record<string, unknown>, assignment: string): void {
   const eq = assignment.indexOf("=");
-  if (eq <= 0) throw new Error(`--set ${assignment}: expected key=value, e.g. --set lr=3e-4 or --set agent.network.hidden=[128,128]`);
+  if (eq <= 0) throw new UsageError(`--set ${cut(assignment, 60)}: expected key=value, e.g. --set lr=3e-4 or --set agent.network.hidden=[128,128]`);
   let key = assignment.slice(0, eq);
   const value = parseValue(assignment.slice(eq + 1));
-  const head = key.split(".")[0]!;
-  if ((DQN_CONFIG_KEYS as readonly string[]).includes(head)) key = `agent.${key}`;
+  if ((DQN_CONFIG_KEYS as readonly string[]).includes(key.split(".")[0]!)) key = `agent.${key}`;
   const parts = key.split(".");
+  if (parts.some((p) => p.length === 0)) throw new UsageError(`--set ${cut(assignment, 60)}: the key has an empty part`);
   let node = config;
   for (const p of parts.slice(0, -1)) {
-    const next = node[p];
-    if (next === undefined || next === null) node[p] = {};
-    else if (typeof next !== "object" || Array.isArray(next)) throw new Error(`--set ${assignment}: "${p}" is not an object`);
+    const next = Object.hasOwn(node, p) ? node[p] : undefined;
+    if (next === undefined || next === null) setOwn(node, p, {});
+    else if (typeof next !== "object" || Array.isArray(next)) throw new UsageError(`--set ${cut(assignment, 60)}: "${p}" is not an object`);
     node = node[p] as Record<string, unknown>;
   }
-  node[parts[parts.length - 1]!] = value;
+  setOwn(node, parts[parts.length - 1]!, value);
 }

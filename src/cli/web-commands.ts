@@ -1,10 +1,12 @@
 /** `deepq watch` and `deepq play`: the local web pages (servers in src/viz/web). */
-import { existsSync, mkdirSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { type Command, InvalidArgumentError } from "commander";
+import type { NetworkSpec } from "../agents/config.js";
 import type { Observation } from "../envs/core.js";
 import { make } from "../envs/registry.js";
-import { checkEnvId, int, port } from "./args.js";
-import { loadModel } from "../train/model-file.js";
+import { ensureDir } from "../nn/safetensors-fs.js";
+import { checkEnvId, int, Interrupted, network, NETWORK_FORMS, port } from "./args.js";
+import { loadModelForEnv } from "./model-args.js";
 import { makeTrainEnv } from "../train/env.js";
 import { startDashboard } from "../viz/web/dashboard-server.js";
 import { DEFAULT_HOST, type WebServer } from "../viz/web/http.js";
@@ -18,14 +20,14 @@ function positive(name: string) {
   };
 }
 
-/** Keeps the command alive until Ctrl-C / SIGTERM, then closes the server. */
-function serveUntilSignal(web: WebServer): Promise<void> {
+/** Keeps the command alive until Ctrl-C / SIGTERM, then closes the server; resolves with the signal. */
+function serveUntilSignal(web: WebServer): Promise<"SIGINT" | "SIGTERM"> {
   return new Promise((resolve) => {
-    const stop = (sig: string) => {
+    const stop = (sig: "SIGINT" | "SIGTERM") => {
       process.off("SIGINT", onInt);
       process.off("SIGTERM", onTerm);
       process.stderr.write(`\n${sig}: stopping\n`);
-      void web.close().then(resolve);
+      void web.close().then(() => resolve(sig));
     };
     const onInt = () => stop("SIGINT");
     const onTerm = () => stop("SIGTERM");
@@ -37,15 +39,17 @@ function serveUntilSignal(web: WebServer): Promise<void> {
 interface WatchFlags { port: number; host: string; interval: number }
 
 /** The dashboard for a run directory that training is about to fill (`train --watch`). */
-export async function startWatch(runDir: string, port: number): Promise<{ serveUntilSignal(): Promise<void> }> {
-  mkdirSync(runDir, { recursive: true });
+export async function startWatch(runDir: string, port: number): Promise<{ serveUntilSignal(): Promise<void>; close(): Promise<void> }> {
+  ensureDir(runDir);
   const web = await startDashboard({ runDir, host: DEFAULT_HOST, port, intervalMs: 1000 });
   process.stderr.write(`dashboard: ${web.url}\n`);
   return {
-    serveUntilSignal: () => {
+    // The run finished; closing the page afterwards does not make it a stopped run.
+    serveUntilSignal: async () => {
       process.stderr.write(`training is over; the dashboard stays at ${web.url} (Ctrl-C to stop)\n`);
-      return serveUntilSignal(web);
+      await serveUntilSignal(web);
     },
+    close: () => web.close(),
   };
 }
 
@@ -53,10 +57,10 @@ export async function watchCommand(runDir: string, flags: WatchFlags): Promise<v
   if (!existsSync(runDir) || !statSync(runDir).isDirectory()) throw new Error(`watch: ${runDir} is not a directory`);
   const web = await startDashboard({ runDir, host: flags.host, port: flags.port, intervalMs: flags.interval });
   process.stdout.write(`deepq watch: ${runDir} at ${web.url} (Ctrl-C to stop)\n`);
-  await serveUntilSignal(web);
+  throw new Interrupted(await serveUntilSignal(web));
 }
 
-interface PlayFlags { env?: string; human?: boolean; port: number; host: string; fps?: number; seed?: number }
+interface PlayFlags { env?: string; network?: NetworkSpec; human?: boolean; port: number; host: string; fps?: number; seed?: number }
 
 export async function playCommand(target: string, flags: PlayFlags): Promise<void> {
   let web: WebServer;
@@ -64,9 +68,9 @@ export async function playCommand(target: string, flags: PlayFlags): Promise<voi
     const id = checkEnvId(flags.env ?? target);
     web = await startPlay({ title: id, envId: id, human: true, makeEnv: () => make(id), fps: flags.fps, seed: flags.seed, host: flags.host, port: flags.port });
   } else {
-    const { agent, info } = loadModel(target);
-    const env = flags.env === undefined ? info.env : checkEnvId(flags.env);
-    const cfg = { env, envOptions: info.envOptions, pipeline: info.pipeline };
+    // Checked before the server starts: a model that does not fit the env fails here, not in the page.
+    const { agent, env: cfg } = loadModelForEnv(target, flags);
+    const env = cfg.env;
     web = await startPlay({
       title: env, envId: env, makeEnv: () => makeTrainEnv(cfg), fps: flags.fps, seed: flags.seed, host: flags.host, port: flags.port,
       policy: (o: Observation) => agent.act(o as Float32Array | Uint8Array, { epsilon: 0 }),
@@ -74,7 +78,7 @@ export async function playCommand(target: string, flags: PlayFlags): Promise<voi
     });
   }
   process.stdout.write(`deepq play: ${flags.human ? "you drive" : target} at ${web.url} (Ctrl-C to stop)\n`);
-  await serveUntilSignal(web);
+  throw new Interrupted(await serveUntilSignal(web));
 }
 
 /** Adds `watch` and `play` to the program. */
@@ -91,6 +95,7 @@ export function addWebCommands(program: Command): void {
     .description("watch a saved model play in a local web page, or drive yourself with --human <env>")
     .argument("<target>", "model file (.safetensors), or an env id with --human")
     .option("--env <id>", "env id (default: the model's)")
+    .option("--network <net>", `network of a plain safetensors file: ${NETWORK_FORMS}`, network)
     .option("--human", "drive with the arrow keys (target is an env id)")
     .option("--port <n>", "port (0: any free port)", port, 8081)
     .option("--host <addr>", "address to listen on (default: this machine only)", DEFAULT_HOST)

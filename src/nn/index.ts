@@ -4,7 +4,7 @@ export { createJsKernels, createKernels, setPreferredKernels, type KernelsFactor
 export { Arena, Tensor, defaultArena, setDefaultArena, kernels, shapeSize, formatShape, type ArenaOptions } from "./tensor.js";
 export { Rng, type RngState } from "./rng.js";
 export {
-  Module, Parameter, Counter, Sequential, ReLU, LeakyReLU, Flatten, BufferCache, type LoadOptions, type StateValue,
+  Module, Parameter, Counter, Sequential, ReLU, LeakyReLU, Flatten, BufferCache, type LoadOptions, type LoadResult, type StateValue,
 } from "./module.js";
 export {
   Linear, Conv2d, BatchNorm2d, Dueling, convOutSize, type DuelingOptions, type HeadLayout, type LayerOptions, type Conv2dOptions, type BatchNormOptions,

@@ -4,6 +4,7 @@
  * (each with a `.grad` that backward accumulates into, as in PyTorch), and allocates
  * its output and gradient buffers once per batch size.
  */
+import { briefList } from "../util/text.js";
 import { toFloat32, type SafeTensor } from "./safetensors.js";
 import { defaultArena, formatShape, Tensor, type Arena } from "./tensor.js";
 
@@ -28,6 +29,14 @@ export type StateValue = Tensor | Counter;
 export interface LoadOptions {
   /** Reject missing and unexpected keys (default true, as PyTorch). */
   strict?: boolean;
+}
+
+/** What `loadStateDict` did not load, as PyTorch's `load_state_dict` returns it. */
+export interface LoadResult {
+  /** This module's names that the state dict lacks (left unchanged). */
+  missingKeys: string[];
+  /** The state dict's names this module does not have (ignored). */
+  unexpectedKeys: string[];
 }
 
 /** Output/gradient buffers keyed by batch size, so alternating batch sizes (act, update) allocate nothing after warm-up. */
@@ -123,19 +132,23 @@ export abstract class Module {
   /**
    * Loads parameters and buffers by name. Float tensors of any float dtype are converted
    * to float32; shapes must match exactly. With `strict` (default) missing and unexpected
-   * keys are errors, listed together.
+   * keys are errors, listed together; without it they are returned, as PyTorch returns
+   * them, and a state dict that matches none of the names is still an error (it loads nothing).
    */
-  loadStateDict(sd: ReadonlyMap<string, SafeTensor>, opts: LoadOptions = {}): void {
+  loadStateDict(sd: ReadonlyMap<string, SafeTensor>, opts: LoadOptions = {}): LoadResult {
     const strict = opts.strict ?? true;
     const mine = this.namedState();
     const names = new Set(mine.map((e) => e[0]));
-    const missing = mine.map((e) => e[0]).filter((n) => !sd.has(n));
-    const unexpected = [...sd.keys()].filter((n) => !names.has(n));
-    if (strict && (missing.length > 0 || unexpected.length > 0)) {
+    const missingKeys = mine.map((e) => e[0]).filter((n) => !sd.has(n));
+    const unexpectedKeys = [...sd.keys()].filter((n) => !names.has(n));
+    if (strict && (missingKeys.length > 0 || unexpectedKeys.length > 0)) {
       const parts: string[] = [];
-      if (missing.length > 0) parts.push(`missing keys: ${missing.map((n) => `"${n}"`).join(", ")}`);
-      if (unexpected.length > 0) parts.push(`unexpected keys: ${unexpected.map((n) => `"${n}"`).join(", ")}`);
+      if (missingKeys.length > 0) parts.push(`missing keys: ${briefList(missingKeys)}`);
+      if (unexpectedKeys.length > 0) parts.push(`unexpected keys: ${briefList(unexpectedKeys)}`);
       throw new Error(`loadStateDict into ${this.describe()}: ${parts.join("; ")}`);
+    }
+    if (mine.length > 0 && missingKeys.length === mine.length) {
+      throw new Error(`loadStateDict into ${this.describe()}: none of the ${sd.size} keys matched (expected names like ${briefList(mine.map((e) => e[0]), 3)}; got ${sd.size > 0 ? briefList([...sd.keys()], 3) : "an empty state dict"})`);
     }
     // Validate everything before writing anything, so a failed load leaves the module unchanged.
     const writes: Array<() => void> = [];
@@ -144,14 +157,14 @@ export abstract class Module {
       if (t === undefined) continue;
       if (v instanceof Counter) {
         if (t.shape.length !== 0 && !(t.shape.length === 1 && t.shape[0] === 1)) {
-          throw new Error(`loadStateDict: size mismatch for "${name}": expected a scalar [], got ${formatShape(t.shape)}`);
+          throw new Error(`loadStateDict: size mismatch for "${name}": expected a scalar [], got [${briefList(t.shape, 6)}]`);
         }
         const value = Number(t.data[0]!);
         writes.push(() => (v.value = value));
         continue;
       }
       if (!sameShape(t.shape, v.shape)) {
-        throw new Error(`loadStateDict: size mismatch for "${name}": expected ${formatShape(v.shape)}, got ${formatShape(t.shape)}`);
+        throw new Error(`loadStateDict: size mismatch for "${name}": expected ${formatShape(v.shape)}, got [${briefList(t.shape, 6)}]`);
       }
       if (t.dtype !== "F32" && t.dtype !== "F64" && t.dtype !== "F16" && t.dtype !== "BF16") {
         throw new Error(`loadStateDict: "${name}" has dtype ${t.dtype}; expected a float dtype (F32, F64, F16, BF16)`);
@@ -160,6 +173,7 @@ export abstract class Module {
       writes.push(() => v.data.set(data));
     }
     for (const w of writes) w();
+    return { missingKeys, unexpectedKeys };
   }
 
   /** Copies all parameters and buffers from a module of the same architecture (target-network sync). */

@@ -4,6 +4,7 @@
  * then the raw little-endian tensor bytes. No code runs on load, which is why
  * checkpoints use it.
  */
+import { brief, cut } from "../util/text.js";
 
 export type DType =
   | "F64" | "F32" | "F16" | "BF16"
@@ -46,8 +47,14 @@ const CTOR = {
 
 const DTYPES = Object.keys(BYTES) as DType[];
 
-/** Guards against absurd header sizes in corrupt files (the format caps it at 100 MB). */
-const MAX_HEADER_BYTES = 100_000_000;
+/**
+ * Header limits. The format allows 100 MB, but a JSON header that large parses into
+ * gigabytes of objects; deepq's own files need well under 1 MiB, and PyTorch files of
+ * networks this size a few KiB. A crafted file is refused before it is parsed.
+ */
+export const MAX_HEADER_BYTES = 16 * 2 ** 20;
+/** Tensor entries a header may list (deepq's replay files, the largest, list a few hundred). */
+export const MAX_TENSORS = 65_536;
 
 export class SafeTensorsError extends Error {
   constructor(message: string) {
@@ -73,68 +80,78 @@ export function parseSafeTensors(bytes: Uint8Array, source = "safetensors data")
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = Number(view.getBigUint64(0, true));
-  if (headerLen > MAX_HEADER_BYTES || 8 + headerLen > bytes.byteLength) {
+  if (8 + headerLen > bytes.byteLength) {
     throw new SafeTensorsError(
       `${source}: header length ${headerLen} exceeds the file size ${bytes.byteLength} (truncated or not a safetensors file)`,
     );
+  }
+  if (headerLen > MAX_HEADER_BYTES) {
+    throw new SafeTensorsError(`${source}: header of ${headerLen} bytes exceeds the ${MAX_HEADER_BYTES}-byte limit (corrupt or crafted file)`);
   }
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
   } catch (e) {
-    throw new SafeTensorsError(`${source}: header is not valid UTF-8 JSON (${(e as Error).message})`);
+    throw new SafeTensorsError(`${source}: header is not valid UTF-8 JSON (${cut((e as Error).message, 100)})`);
   }
   if (header === null || typeof header !== "object" || Array.isArray(header)) {
     throw new SafeTensorsError(`${source}: header must be a JSON object`);
+  }
+  const entries = Object.entries(header as Record<string, unknown>);
+  const count = entries.length - (Object.hasOwn(header, "__metadata__") ? 1 : 0);
+  if (count > MAX_TENSORS) {
+    throw new SafeTensorsError(`${source}: header lists ${count} tensors, more than the ${MAX_TENSORS} allowed (corrupt or crafted file)`);
   }
   const dataStart = 8 + headerLen;
   const dataLen = bytes.byteLength - dataStart;
   const metadata: Record<string, string> = {};
   const tensors = new Map<string, SafeTensor>();
   const spans: Array<[number, number, string]> = [];
-  for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
+  for (const [name, entry] of entries) {
     if (name === "__metadata__") {
       if (entry === null || typeof entry !== "object") {
         throw new SafeTensorsError(`${source}: __metadata__ must be an object of strings`);
       }
       for (const [k, v] of Object.entries(entry as Record<string, unknown>)) {
-        if (typeof v !== "string") throw new SafeTensorsError(`${source}: __metadata__.${k} must be a string, got ${typeof v}`);
+        if (typeof v !== "string") throw new SafeTensorsError(`${source}: __metadata__.${cut(k, 60)} must be a string, got ${typeof v}`);
         metadata[k] = v;
       }
       continue;
     }
-    const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    const quoted = brief(name, 60);
+    const e = (entry ?? {}) as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (!isDType(e.dtype)) {
-      throw new SafeTensorsError(`${source}: tensor "${name}" has dtype ${JSON.stringify(e.dtype)}; allowed: ${DTYPES.join(", ")}`);
+      throw new SafeTensorsError(`${source}: tensor ${quoted} has dtype ${brief(e.dtype)}; allowed: ${DTYPES.join(", ")}`);
     }
-    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && d >= 0)) {
-      throw new SafeTensorsError(`${source}: tensor "${name}" has shape ${JSON.stringify(e.shape)}; expected an array of non-negative integers`);
+    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      throw new SafeTensorsError(`${source}: tensor ${quoted} has shape ${brief(e.shape)}; expected an array of non-negative integers`);
     }
     const offs = e.data_offsets;
-    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((o) => Number.isInteger(o) && o >= 0) || offs[1] < offs[0]) {
-      throw new SafeTensorsError(`${source}: tensor "${name}" has data_offsets ${JSON.stringify(offs)}; expected [begin, end] with begin <= end`);
+    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((o) => Number.isSafeInteger(o) && o >= 0) || offs[1] < offs[0]) {
+      throw new SafeTensorsError(`${source}: tensor ${quoted} has data_offsets ${brief(offs)}; expected [begin, end] with begin <= end`);
     }
     const [begin, end] = offs as [number, number];
     const shape = e.shape as number[];
     const expected = product(shape) * BYTES[e.dtype];
     if (end - begin !== expected) {
       throw new SafeTensorsError(
-        `${source}: tensor "${name}" (${e.dtype} ${JSON.stringify(shape)}) needs ${expected} bytes but data_offsets span ${end - begin}`,
+        `${source}: tensor ${quoted} (${e.dtype} ${brief(shape)}) needs ${expected} bytes but data_offsets span ${end - begin}`,
       );
     }
     if (end > dataLen) {
-      throw new SafeTensorsError(`${source}: tensor "${name}" ends at byte ${end} but the data section has ${dataLen} bytes (truncated file)`);
+      throw new SafeTensorsError(`${source}: tensor ${quoted} ends at byte ${end} but the data section has ${dataLen} bytes (truncated file)`);
     }
     spans.push([begin, end, name]);
-    // Copy so the tensor is aligned for its typed array and independent of the input buffer.
-    const raw = bytes.slice(dataStart + begin, dataStart + end);
+    // Copy so the tensor is aligned for its typed array and independent of the input buffer
+    // (Uint8Array's slice: a Node Buffer's own slice would return a view).
+    const raw = Uint8Array.prototype.slice.call(bytes, dataStart + begin, dataStart + end);
     const data = new CTOR[e.dtype](raw.buffer, 0, product(shape));
     tensors.set(name, { dtype: e.dtype, shape, data } as SafeTensor);
   }
   spans.sort((a, b) => a[0] - b[0]);
   for (let i = 1; i < spans.length; i++) {
     if (spans[i]![0] < spans[i - 1]![1]) {
-      throw new SafeTensorsError(`${source}: tensors "${spans[i - 1]![2]}" and "${spans[i]![2]}" overlap`);
+      throw new SafeTensorsError(`${source}: tensors ${brief(spans[i - 1]![2], 60)} and ${brief(spans[i]![2], 60)} overlap`);
     }
   }
   return { tensors, metadata };

@@ -3,6 +3,7 @@
  * hyperparameters and the run's schedule. Presets are files of this shape.
  */
 import { resolveDQNConfig, type DQNConfig } from "../agents/config.js";
+import { brief } from "../util/text.js";
 import type { DqnImagePipelineOptions } from "../wrappers/pipeline.js";
 
 export interface TrainConfig {
@@ -30,6 +31,12 @@ export interface TrainConfig {
   stopAtReturn: number | null;
   /** Save every `every`-th training episode of env copy 0 as a GIF (every `stride`-th frame) in `videos/`; null: none. */
   video: { every: number; stride: number } | null;
+  /**
+   * Divergence guard: stop the run when |mean Q| or the TD error of an update exceeds this
+   * many times the largest possible discounted return, max|r| / (1 − γ), with max|r| the
+   * largest reward magnitude seen so far (at least 1); null: only non-finite values stop it.
+   */
+  divergenceFactor: number | null;
 }
 
 export const DEFAULT_TRAIN_CONFIG: Readonly<Omit<TrainConfig, "env">> = Object.freeze({
@@ -44,45 +51,55 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<Omit<TrainConfig, "env">> = Object.f
   saveReplay: false,
   stopAtReturn: null,
   video: null,
+  divergenceFactor: 100,
 });
 
-const TRAIN_KEYS = ["env", "envOptions", "pipeline", "agent", "totalSteps", "evalEvery", "evalEpisodes", "evalSeed", "checkpointEvery", "saveReplay", "stopAtReturn", "video"] as const;
+const TRAIN_KEYS = [
+  "env", "envOptions", "pipeline", "agent", "totalSteps", "evalEvery", "evalEpisodes", "evalSeed", "checkpointEvery", "saveReplay",
+  "stopAtReturn", "video", "divergenceFactor",
+] as const;
 
 function positiveInt(key: string, v: unknown): void {
-  if (!Number.isInteger(v) || (v as number) <= 0) throw new Error(`train config: ${key} = ${JSON.stringify(v)} is invalid; expected a positive integer`);
+  if (!Number.isSafeInteger(v) || (v as number) <= 0) throw new Error(`train config: ${key} = ${brief(v)} is invalid; expected a positive integer`);
 }
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /** Fills defaults and validates every field, naming the bad key and value. */
 export function resolveTrainConfig(partial: Partial<TrainConfig> & { env: string }): TrainConfig {
+  if (!isObject(partial)) throw new Error(`train config: expected an object, got ${brief(partial)}`);
   for (const k of Object.keys(partial)) {
     if (!(TRAIN_KEYS as readonly string[]).includes(k)) {
-      throw new Error(`train config: unknown key "${k}"; allowed: ${TRAIN_KEYS.join(", ")}`);
+      throw new Error(`train config: unknown key ${brief(k, 40)}; allowed: ${TRAIN_KEYS.join(", ")}`);
     }
   }
   const cfg: TrainConfig = { ...structuredClone(DEFAULT_TRAIN_CONFIG), ...structuredClone(partial) } as TrainConfig;
-  if (typeof cfg.env !== "string" || cfg.env.length === 0) throw new Error(`train config: env must be an env id, got ${JSON.stringify(cfg.env)}`);
-  if (cfg.envOptions === null || typeof cfg.envOptions !== "object") {
-    throw new Error(`train config: envOptions must be an object, got ${JSON.stringify(cfg.envOptions)}`);
-  }
-  if (cfg.pipeline !== null && typeof cfg.pipeline !== "object") {
-    throw new Error(`train config: pipeline must be an object or null, got ${JSON.stringify(cfg.pipeline)}`);
+  if (typeof cfg.env !== "string" || cfg.env.length === 0) throw new Error(`train config: env must be an env id, got ${brief(cfg.env)}`);
+  if (!isObject(cfg.envOptions)) throw new Error(`train config: envOptions must be an object, got ${brief(cfg.envOptions)}`);
+  if (cfg.pipeline !== null && !isObject(cfg.pipeline)) {
+    throw new Error(`train config: pipeline must be an object or null, got ${brief(cfg.pipeline)}`);
   }
   positiveInt("totalSteps", cfg.totalSteps);
   positiveInt("evalEvery", cfg.evalEvery);
   positiveInt("evalEpisodes", cfg.evalEpisodes);
   positiveInt("checkpointEvery", cfg.checkpointEvery);
-  if (!Number.isInteger(cfg.evalSeed) || cfg.evalSeed < 0) {
-    throw new Error(`train config: evalSeed = ${JSON.stringify(cfg.evalSeed)} is invalid; expected a non-negative integer`);
+  if (!Number.isSafeInteger(cfg.evalSeed) || cfg.evalSeed < 0) {
+    throw new Error(`train config: evalSeed = ${brief(cfg.evalSeed)} is invalid; expected a non-negative integer`);
   }
-  if (typeof cfg.saveReplay !== "boolean") throw new Error(`train config: saveReplay must be true or false, got ${JSON.stringify(cfg.saveReplay)}`);
+  if (typeof cfg.saveReplay !== "boolean") throw new Error(`train config: saveReplay must be true or false, got ${brief(cfg.saveReplay)}`);
   if (cfg.stopAtReturn !== null && !Number.isFinite(cfg.stopAtReturn)) {
-    throw new Error(`train config: stopAtReturn must be a number or null, got ${JSON.stringify(cfg.stopAtReturn)}`);
+    throw new Error(`train config: stopAtReturn must be a number or null, got ${brief(cfg.stopAtReturn)}`);
   }
   if (cfg.video !== null) {
-    if (typeof cfg.video !== "object") throw new Error(`train config: video must be { every, stride } or null, got ${JSON.stringify(cfg.video)}`);
+    if (!isObject(cfg.video)) throw new Error(`train config: video must be { every, stride } or null, got ${brief(cfg.video)}`);
+    const extra = Object.keys(cfg.video).filter((k) => k !== "every" && k !== "stride");
+    if (extra.length > 0) throw new Error(`train config: video has unknown field ${brief(extra[0], 40)}; allowed: every, stride`);
     cfg.video = { every: cfg.video.every, stride: cfg.video.stride ?? 1 };
     positiveInt("video.every", cfg.video.every);
     positiveInt("video.stride", cfg.video.stride);
+  }
+  if (cfg.divergenceFactor !== null && !(typeof cfg.divergenceFactor === "number" && cfg.divergenceFactor >= 1 && Number.isFinite(cfg.divergenceFactor))) {
+    throw new Error(`train config: divergenceFactor = ${brief(cfg.divergenceFactor)} is invalid; expected a number ≥ 1 or null`);
   }
   resolveDQNConfig(cfg.agent);
   return cfg;

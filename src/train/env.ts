@@ -34,3 +34,18 @@ export function agentSpec(env: Env, envId: string): DQNSpec {
   return { observationShape: [...o.shape], observationType: "float32", nActions: a.n };
 }
 
+
+function describeSpec(s: DQNSpec): string {
+  return `${s.observationType} observations of shape [${s.observationShape.join(", ")}] and ${s.nActions} actions`;
+}
+
+/**
+ * Throws unless an agent built for `expected` can drive `env`: the same observation shape
+ * and type and the same number of actions. `what` names the model or checkpoint.
+ */
+export function checkSpecFits(expected: DQNSpec, env: Env, envId: string, what: string): void {
+  const got = agentSpec(env, envId);
+  const same = got.observationType === expected.observationType && got.nActions === expected.nActions &&
+    got.observationShape.length === expected.observationShape.length && got.observationShape.every((d, i) => d === expected.observationShape[i]);
+  if (!same) throw new Error(`${what} expects ${describeSpec(expected)}, but ${envId} gives ${describeSpec(got)}`);
+}

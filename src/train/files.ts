@@ -1,10 +1,10 @@
 /**
  * Run-directory files: atomic writes (temp file + rename, so a crash never leaves a
- * half-written checkpoint or plot) and append-only CSV logs.
+ * half-written checkpoint or plot) and append-only CSV logs that never keep a torn row.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, statSync, truncateSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { writeFileAtomic } from "../nn/safetensors-fs.js";
+import { ensureDir, fsError, writeFileAtomic } from "../nn/safetensors-fs.js";
 
 export { writeFileAtomic };
 
@@ -23,7 +23,7 @@ function csvCell(v: CsvValue): string {
  */
 export class CsvLog<K extends string> {
   constructor(readonly path: string, readonly columns: readonly K[]) {
-    mkdirSync(dirname(path), { recursive: true });
+    ensureDir(dirname(path));
     const header = columns.join(",");
     if (existsSync(path)) {
       const first = readFileSync(path, "utf8").split("\n", 1)[0];
@@ -35,8 +35,23 @@ export class CsvLog<K extends string> {
     }
   }
 
+  /** Appends one row; if the write fails (a full disk), the file is cut back so no torn row stays. */
   append(row: Record<K, CsvValue>): void {
-    appendFileSync(this.path, `${this.columns.map((c) => csvCell(row[c])).join(",")}\n`);
+    const line = `${this.columns.map((c) => csvCell(row[c])).join(",")}\n`;
+    let size = -1;
+    try {
+      size = statSync(this.path).size;
+      appendFileSync(this.path, line);
+    } catch (e) {
+      if (size >= 0) {
+        try {
+          truncateSync(this.path, size);
+        } catch {
+          // The resume-time check (`keepThrough`) drops a torn row all the same.
+        }
+      }
+      throw fsError("append to", this.path, e);
+    }
   }
 
   /** Parses the rows back (numbers where a cell parses as one). */
@@ -54,14 +69,38 @@ export class CsvLog<K extends string> {
     });
   }
 
-  /** Keeps only rows whose `key` column is ≤ `max` (drops what a crashed run wrote after its last checkpoint). */
-  static truncateAfter(path: string, key: string, max: number): void {
-    if (!existsSync(path)) return;
-    const lines = readFileSync(path, "utf8").split("\n").filter((l) => l.length > 0);
-    const idx = (lines[0] ?? "").split(",").indexOf(key);
+  /** Data rows in `path` (0 when the file is absent or holds only its header). */
+  static rowCount(path: string): number {
+    if (!existsSync(path)) return 0;
+    return Math.max(0, readFileSync(path, "utf8").split("\n").filter((l) => l.length > 0).length - 1);
+  }
+
+  /**
+   * Keeps only whole rows whose `key` column is ≤ `max`: drops what a crashed run wrote
+   * after its last checkpoint and any torn row (no final newline, wrong cell count, or a
+   * `key` that is not a number). Returns how many rows were dropped for each reason.
+   */
+  static keepThrough(path: string, key: string, max: number): { after: number; torn: number } {
+    if (!existsSync(path)) return { after: 0, torn: 0 };
+    const text = readFileSync(path, "utf8");
+    const lines = text.split("\n");
+    // The piece after the last newline is a row cut short (or "" when the file ends cleanly).
+    let torn = lines.pop()!.length > 0 ? 1 : 0;
+    const header = (lines[0] ?? "").split(",");
+    const idx = header.indexOf(key);
     if (idx < 0) throw new Error(`${path}: no column "${key}"`);
-    const kept = [lines[0]!, ...lines.slice(1).filter((l) => Number(splitCsvLine(l)[idx]) <= max)];
-    writeFileAtomic(path, `${kept.join("\n")}\n`);
+    const kept = [lines[0]!];
+    let after = 0;
+    for (const line of lines.slice(1)) {
+      if (line.length === 0) continue;
+      const cells = splitCsvLine(line);
+      const v = cells[idx] === "" ? Number.NaN : Number(cells[idx]);
+      if (cells.length !== header.length || !Number.isFinite(v)) torn++;
+      else if (v > max) after++;
+      else kept.push(line);
+    }
+    if (after > 0 || torn > 0) writeFileAtomic(path, `${kept.join("\n")}\n`);
+    return { after, torn };
   }
 }
 

@@ -3,6 +3,7 @@
  * the frame-deduplicating image buffer (uint8 frame stacks) and prioritized sampling on
  * either, so the loop does not branch on observation type.
  */
+import { freemem, totalmem } from "node:os";
 import type { DQNConfig } from "../agents/config.js";
 import type { DQNSpec } from "../agents/dqn.js";
 import { ImageReplayBuffer, linearBeta, PrioritizedReplay, ReplayBuffer, type ImageBatch, type ReplayState, type TransitionStore, type VectorBatch } from "../replay/index.js";
@@ -30,19 +31,79 @@ export interface TrainMemory {
   load(state: ReplayState): void;
 }
 
-export function createMemory(spec: DQNSpec, cfg: DQNConfig, totalSteps: number): TrainMemory {
+function storeOptions(spec: DQNSpec, cfg: DQNConfig) {
   const common = { capacity: cfg.bufferSize, numEnvs: cfg.numEnvs, nStep: cfg.nStep, gamma: cfg.gamma, seed: cfg.seed };
+  const [stack, ...frameShape] = spec.observationShape;
+  return {
+    image: { ...common, frameShape, stack: stack! },
+    vector: { ...common, obsSize: spec.observationShape.reduce((a, b) => a * b, 1) },
+  };
+}
+
+/**
+ * Bytes the replay memory takes at full capacity, computed without allocating anything
+ * (the buffers' own `bytesFor`, plus prioritized replay's two trees of 2·leaves float64
+ * nodes, as `PrioritizedReplay.memoryBytes` counts them).
+ */
+export function memoryBytesFor(spec: DQNSpec, cfg: DQNConfig): number {
+  const o = storeOptions(spec, cfg);
+  const store = spec.observationType === "uint8" ? ImageReplayBuffer.bytesFor(o.image) : ReplayBuffer.bytesFor(o.vector);
+  if (!cfg.prioritized) return store;
+  let leaves = 1;
+  while (leaves < cfg.bufferSize) leaves *= 2;
+  return store + 2 * 2 * leaves * 8;
+}
+
+export interface SystemMemory {
+  /** Bytes this process may use at most: the machine's memory, or the container's limit when lower. */
+  total: number;
+  /** Bytes available now. */
+  available: number;
+}
+
+function systemMemory(): SystemMemory {
+  const limit = process.constrainedMemory();
+  const total = limit > 0 && limit < totalmem() ? limit : totalmem();
+  return { total, available: Math.min(freemem(), total) };
+}
+
+const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+
+/**
+ * Checks the replay memory against the machine before it is allocated: more than the
+ * total is refused; more than what is available now returns a warning (as SB3 warns).
+ */
+export function checkReplayMemory(bytes: number, bufferSize: number, mem: SystemMemory = systemMemory()): string | null {
+  if (bytes > mem.total) {
+    throw new Error(`bufferSize ${bufferSize} needs ${gib(bytes)} (${bytes} bytes) of replay memory, more than this machine's ${gib(mem.total)} (${gib(mem.available)} available); lower bufferSize`);
+  }
+  if (bytes > mem.available) {
+    return `bufferSize ${bufferSize} needs ${gib(bytes)} of replay memory, more than the ${gib(mem.available)} available now (of ${gib(mem.total)}); the system may swap, or stop the run when the buffer fills`;
+  }
+  return null;
+}
+
+export function createMemory(spec: DQNSpec, cfg: DQNConfig, totalSteps: number): TrainMemory {
+  try {
+    return buildMemory(spec, cfg, totalSteps);
+  } catch (e) {
+    // Typed-array and ArrayBuffer limits of the JS engine ("Invalid typed array length", "Array buffer allocation failed").
+    if (e instanceof RangeError) throw new Error(`bufferSize ${cfg.bufferSize}: the replay buffer cannot be allocated (${e.message}); lower bufferSize`);
+    throw e;
+  }
+}
+
+function buildMemory(spec: DQNSpec, cfg: DQNConfig, totalSteps: number): TrainMemory {
+  const o = storeOptions(spec, cfg);
   if (spec.observationType === "uint8") {
-    const [stack, ...frameShape] = spec.observationShape;
-    const store = new ImageReplayBuffer({ ...common, frameShape, stack: stack! });
+    const store = new ImageReplayBuffer(o.image);
     return wrap(store, cfg, totalSteps, {
       start: (obs) => store.addFirstBatch(obs as Uint8Array),
       add: (_prev, actions, rewards, nextObs, terminated, truncated, resetObs) =>
         store.addBatch(actions, rewards, nextObs as Uint8Array, terminated, truncated, resetObs as Uint8Array),
     });
   }
-  const obsSize = spec.observationShape.reduce((a, b) => a * b, 1);
-  const store = new ReplayBuffer({ ...common, obsSize });
+  const store = new ReplayBuffer(o.vector);
   return wrap(store, cfg, totalSteps, {
     start: () => {},
     add: (prev, actions, rewards, nextObs, terminated, truncated) =>

@@ -6,14 +6,15 @@
  * to rebuild the env and the network: `deepq eval model.safetensors` needs nothing else.
  */
 import { DQNAgent, type DQNSpec } from "../agents/dqn.js";
-import type { DQNConfig } from "../agents/config.js";
+import { resolveDQNConfig, type DQNConfig, type NetworkSpec } from "../agents/config.js";
 import type { AlgorithmSettings } from "../agents/algorithms/index.js";
 import type { Arena } from "../nn/tensor.js";
-import { parseSafeTensors, safeTensorsParts, type SafeTensorsFile } from "../nn/safetensors.js";
+import { parseSafeTensors, safeTensorsParts, toFloat32, type SafeTensor, type SafeTensorsFile } from "../nn/safetensors.js";
+import { brief } from "../util/text.js";
 import type { TrainConfig } from "./config.js";
+import { MetaCheck } from "./meta-check.js";
 
 export const MODEL_FORMAT = "deepq-model/1";
-export const CHECKPOINT_FORMAT = "deepq-checkpoint/1";
 
 /** What a model file says about itself. */
 export interface ModelInfo {
@@ -39,20 +40,89 @@ export function modelFileParts(agent: DQNAgent, info: Omit<ModelInfo, "format" |
   return safeTensorsParts(agent.modelStateDict(), { deepq: JSON.stringify(meta) });
 }
 
-export function parseMeta<T>(path: string, raw: string | undefined, format: string): T {
+export function parseMeta(path: string, raw: string | undefined, format: string): Record<string, unknown> {
   if (raw === undefined) {
     throw new Error(`${path}: no "deepq" metadata; is this a ${format === MODEL_FORMAT ? "deepq model" : "deepq checkpoint"} file?`);
   }
-  let meta: { format?: unknown };
+  let meta: unknown;
   try {
-    meta = JSON.parse(raw) as { format?: unknown };
+    meta = JSON.parse(raw) as unknown;
   } catch {
     throw new Error(`${path}: the "deepq" metadata is not valid JSON`);
   }
-  if (meta.format !== format) {
-    throw new Error(`${path}: format is ${JSON.stringify(meta.format)}, expected "${format}"`);
+  const c = new MetaCheck(path);
+  const obj = c.object("metadata", meta);
+  if (obj.format !== format) {
+    throw new Error(`${path}: format is ${brief(obj.format)}, expected "${format}"`);
   }
-  return meta as T;
+  return obj;
+}
+
+/** Largest observation (values) and action count a file may describe: far above any env here, far below an allocation that fails. */
+const MAX_OBSERVATION_VALUES = 2 ** 24;
+const MAX_ACTIONS = 2 ** 16;
+
+/** Validates an agent spec read from a file (`field` names it in errors). */
+export function checkSpec(c: MetaCheck, field: string, v: unknown): DQNSpec {
+  const o = c.object(field, v);
+  const type = o.observationType;
+  if (type !== "float32" && type !== "uint8") c.fail(`${field}.observationType`, type, '"float32" or "uint8"');
+  const shape = c.array(`${field}.observationShape`, o.observationShape, type === "uint8" ? 3 : 1);
+  shape.forEach((d, i) => c.int(`${field}.observationShape[${i}]`, d, 1, MAX_OBSERVATION_VALUES));
+  const values = (shape as number[]).reduce((a, b) => a * b, 1);
+  if (values > MAX_OBSERVATION_VALUES) c.fail(`${field}.observationShape`, shape, `at most ${MAX_OBSERVATION_VALUES} values`);
+  const nActions = c.int(`${field}.nActions`, o.nActions, 1, MAX_ACTIONS);
+  return { observationShape: shape as number[], observationType: type, nActions };
+}
+
+/** Validates a network description read from a file. */
+function checkNetwork(c: MetaCheck, field: string, v: unknown): NetworkSpec {
+  return c.wrap(field, () => resolveDQNConfig({ network: v as NetworkSpec }).network);
+}
+
+function checkModelInfo(name: string, raw: string | undefined): ModelInfo {
+  const meta = parseMeta(name, raw, MODEL_FORMAT);
+  const c = new MetaCheck(name);
+  const evalField = meta.eval === null || meta.eval === undefined ? null : c.object("eval", meta.eval);
+  return {
+    format: MODEL_FORMAT,
+    env: c.string("env", meta.env, /^\S{1,200}$/, "an env id"),
+    envOptions: c.object("envOptions", meta.envOptions),
+    pipeline: meta.pipeline === null ? null : c.object("pipeline", meta.pipeline),
+    spec: checkSpec(c, "spec", meta.spec),
+    network: checkNetwork(c, "network", meta.network),
+    algorithm: meta.algorithm === undefined ? undefined : checkAlgorithm(name, meta.algorithm),
+    step: c.int("step", meta.step, 0),
+    eval: evalField === null ? null : {
+      mean: c.finite("eval.mean", evalField.mean),
+      std: c.finite("eval.std", evalField.std, 0),
+      episodes: c.int("eval.episodes", evalField.episodes, 1),
+    },
+  };
+}
+
+/** The recorded algorithm settings, validated as config keys (a crafted file is refused naming the field). */
+function checkAlgorithm(name: string, v: unknown): AlgorithmSettings {
+  if (v === null || typeof v !== "object" || Array.isArray(v) || !("algorithm" in v)) {
+    throw new Error(`${name}: metadata field "algorithm" must be an object such as {"algorithm":"qr-dqn","quantiles":200}, got ${brief(v)}`);
+  }
+  try {
+    resolveDQNConfig(v as Partial<DQNConfig>);
+  } catch (e) {
+    throw new Error(`${name}: metadata field "algorithm": ${(e as Error).message}`);
+  }
+  return v as AlgorithmSettings;
+}
+
+/** Throws, naming the tensor and index, if any float weight is NaN or infinite (such a model acts on garbage). */
+export function checkFiniteWeights(sd: ReadonlyMap<string, SafeTensor>, name: string): void {
+  for (const [key, t] of sd) {
+    if (t.dtype !== "F32" && t.dtype !== "F64" && t.dtype !== "F16" && t.dtype !== "BF16") continue;
+    const data = t.dtype === "F32" || t.dtype === "F64" ? t.data as Float32Array | Float64Array : toFloat32(t);
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i]!)) throw new Error(`${name}: weight ${brief(key, 60)} holds ${data[i]} at index ${i}; the model is unusable`);
+    }
+  }
 }
 
 /** A model from a file's bytes (`name` labels errors), in a fresh agent for greedy use. */
@@ -60,14 +130,28 @@ export function modelFromBytes(bytes: Uint8Array, name: string, opts: { arena?: 
   return modelFromFile(parseSafeTensors(bytes, name), name, opts);
 }
 
+/** A fresh greedy agent for `spec`, `network` and `algorithm` (DQN by default) holding the weights of `tensors`, with errors naming `name`. */
+export function agentFromWeights(
+  tensors: ReadonlyMap<string, SafeTensor>, name: string, spec: DQNSpec, network: NetworkSpec, opts: { arena?: Arena } = {},
+  algorithm: AlgorithmSettings = { algorithm: "dqn" },
+): DQNAgent {
+  checkFiniteWeights(tensors, name);
+  let agent: DQNAgent;
+  try {
+    agent = new DQNAgent(spec, { ...algorithm, network, batchSize: 1, bufferSize: 1 }, opts);
+  } catch (e) {
+    throw new Error(`${name}: cannot build the network ${brief(network)}: ${(e as Error).message}`);
+  }
+  try {
+    agent.loadModelStateDict(tensors);
+  } catch (e) {
+    throw new Error(`${name}: weights do not fit the network ${brief(network)}: ${(e as Error).message}`);
+  }
+  return agent;
+}
+
 /** A model from a parsed file (`name` labels errors), in a fresh agent for greedy use. */
 export function modelFromFile(file: SafeTensorsFile, name: string, opts: { arena?: Arena } = {}): { agent: DQNAgent; info: ModelInfo } {
-  const info = parseMeta<ModelInfo>(name, file.metadata.deepq, MODEL_FORMAT);
-  const agent = new DQNAgent(info.spec, { ...info.algorithm, network: info.network, batchSize: 1, bufferSize: 1 }, opts);
-  try {
-    agent.loadModelStateDict(file.tensors);
-  } catch (e) {
-    throw new Error(`${name}: weights do not fit the network the file describes: ${(e as Error).message}`);
-  }
-  return { agent, info };
+  const info = checkModelInfo(name, file.metadata.deepq);
+  return { agent: agentFromWeights(file.tensors, name, info.spec, info.network, opts, info.algorithm), info };
 }

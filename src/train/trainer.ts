@@ -4,24 +4,26 @@
  * checkpoint. It writes the run directory (config, CSV logs, the returns plot, model and
  * checkpoint files) and reports through events; it never touches the terminal.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { resolveDQNConfig, type DQNConfig } from "../agents/config.js";
-import { DQNAgent } from "../agents/dqn.js";
+import { DQNAgent, type TrainStepResult } from "../agents/dqn.js";
 import { explorationSchedule } from "../agents/schedules.js";
 import type { Observation } from "../envs/core.js";
-import { readSafeTensorsFile, writeSafeTensorsFile } from "../nn/safetensors-fs.js";
-import type { ReplayArray, ReplayState } from "../replay/index.js";
+import { ensureDir, removeStaleTempFiles } from "../nn/safetensors-fs.js";
+import { brief, briefList } from "../util/text.js";
 import { returnsPlotPng, returnsPlotSvg, type EpisodePoint, type EvalPoint } from "../viz/plot.js";
 import { episodeStatistics } from "../wrappers/record-episode-statistics.js";
 import { VectorEnv } from "../wrappers/vector.js";
+import { CHECKPOINT_FILE, cleanCheckpointDir, readCheckpoint, readCheckpointReplay, writeCheckpoint, type RunProgress } from "./checkpoint.js";
 import { resolveTrainConfig, type TrainConfig } from "./config.js";
 import { evaluate } from "./evaluate.js";
-import { agentSpec, makeTrainEnv } from "./env.js";
-import { createMemory } from "./memory.js";
+import { agentSpec, checkSpecFits, makeTrainEnv } from "./env.js";
+import { checkReplayMemory, createMemory, memoryBytesFor } from "./memory.js";
 import { RecordVideo } from "./record-video.js";
 import { CsvLog, writeFileAtomic } from "./files.js";
-import { readCheckpoint, saveCheckpoint, saveModel, type RunProgress } from "./model-file.js";
+import { saveModel } from "./model-file.js";
+import { checkFiniteWeights } from "./model-format.js";
 
 export type TrainEvent =
   | { kind: "start"; runDir: string; config: TrainConfig; resumedFromStep: number | null; replayBytes: number }
@@ -30,6 +32,8 @@ export type TrainEvent =
   | { kind: "eval"; step: number; mean: number; std: number; min: number; max: number; isBest: boolean }
   | { kind: "checkpoint"; step: number; path: string }
   | { kind: "video"; path: string; episode: number; ret: number }
+  /** Something the user should know that does not stop the run (low memory, a dropped replay, cleaned-up leftovers). */
+  | { kind: "warning"; message: string }
   | { kind: "done"; step: number; reason: "finished" | "goal" | "interrupted"; seconds: number };
 
 export interface TrainOptions {
@@ -39,6 +43,12 @@ export interface TrainOptions {
   resume?: boolean;
   /** With `resume`: a new step budget (to extend a finished run). */
   totalSteps?: number;
+  /**
+   * With `resume`: continue without the checkpoint's saved replay buffer when it is missing
+   * or does not belong to the checkpoint (the run then starts its memory afresh and no
+   * longer matches an uninterrupted one). Without it, such a resume is refused.
+   */
+  dropReplay?: boolean;
   onEvent?: (e: TrainEvent) => void;
   /** Aborting checkpoints and stops (the CLI wires SIGINT/SIGTERM to it). */
   signal?: AbortSignal;
@@ -52,7 +62,11 @@ export interface TrainResult {
   reason: "finished" | "goal" | "interrupted";
 }
 
-/** Raised when the loss or weights stop being finite; the run directory keeps the last good checkpoint. */
+/**
+ * Raised when training diverges: the loss, mean Q or weights stop being finite, or the TD
+ * error or |mean Q| grows beyond `divergenceFactor` × max|r| / (1 − γ). The run directory
+ * keeps the last good checkpoint.
+ */
 export class TrainingDivergedError extends Error {
   constructor(message: string) {
     super(message);
@@ -79,27 +93,36 @@ const crossed = (prev: number, cur: number, every: number) => Math.floor(prev / 
 export async function train(config: Partial<TrainConfig> & { env: string }, opts: TrainOptions): Promise<TrainResult> {
   const { runDir } = opts;
   const ckptDir = join(runDir, "checkpoints");
-  const ckptPath = join(ckptDir, "last.safetensors");
-  const replayPath = join(ckptDir, "replay.safetensors");
+  const ckptPath = join(ckptDir, CHECKPOINT_FILE);
+  const episodesPath = join(runDir, "episodes.csv");
+  const progressPath = join(runDir, "progress.csv");
   const emit = opts.onEvent ?? (() => {});
+  const warnings: string[] = [];
 
+  // Everything is read and checked before the run directory changes, so a refused start
+  // (a bad config, a damaged checkpoint, too little memory) leaves it as it was.
   let cfg: TrainConfig;
   let resumed: ReturnType<typeof readCheckpoint> | null = null;
   if (opts.resume) {
     if (!existsSync(ckptPath)) throw new Error(`--resume: no checkpoint at ${ckptPath}`);
     resumed = readCheckpoint(ckptPath);
-    cfg = resolveTrainConfig({ ...resumed.meta.train, ...(opts.totalSteps ? { totalSteps: opts.totalSteps } : {}) });
+    const at = resumed.meta.progress.step;
+    if (opts.totalSteps !== undefined && opts.totalSteps < at) {
+      throw new Error(`--steps ${opts.totalSteps} is below step ${at} of the checkpoint ${ckptPath}; pass at least ${at}`);
+    }
+    cfg = resolveTrainConfig({ ...resumed.meta.train, ...(opts.totalSteps !== undefined ? { totalSteps: opts.totalSteps } : {}) });
   } else {
     cfg = resolveTrainConfig(config);
     if (existsSync(ckptPath)) throw new Error(`${runDir} already holds a run; pass --resume to continue it or choose another --run-dir`);
+    const logged = [episodesPath, progressPath].filter((p) => CsvLog.rowCount(p) > 0);
+    if (logged.length > 0) {
+      throw new Error(`${runDir} holds the logs of a run that stopped before its first checkpoint (${logged.join(", ")}); nothing there can be resumed: delete them or choose another --run-dir`);
+    }
   }
   const agentCfg: DQNConfig = resolveDQNConfig(cfg.agent);
-  mkdirSync(ckptDir, { recursive: true });
-  writeFileAtomic(join(runDir, "config.json"), `${JSON.stringify({ ...cfg, agent: agentCfg }, null, 2)}\n`);
 
   const n = agentCfg.numEnvs;
   const envEpisodes = resumed ? [...resumed.meta.progress.envEpisodes] : new Array<number>(n).fill(0);
-  if (envEpisodes.length !== n) throw new Error(`checkpoint has ${envEpisodes.length} envs, config says numEnvs ${n}`);
   const video = cfg.video;
   const venv = new VectorEnv(n, (i) => makeTrainEnv(cfg, (raw) => (video && i === 0
     ? new RecordVideo(raw, { dir: join(runDir, "videos"), every: video.every, stride: video.stride, firstEpisode: envEpisodes[0],
@@ -110,35 +133,72 @@ export async function train(config: Partial<TrainConfig> & { env: string }, opts
   });
   const evalEnv = makeTrainEnv(cfg);
   const spec = agentSpec(venv.envs[0]!, cfg.env);
-  const agent = new DQNAgent(spec, agentCfg);
+  if (resumed) checkSpecFits(resumed.meta.agent.spec, venv.envs[0]!, cfg.env, `the checkpoint ${ckptPath}`);
+  let replayBytes: number;
+  try {
+    replayBytes = memoryBytesFor(spec, agentCfg);
+  } catch (e) {
+    throw new Error(`bufferSize ${agentCfg.bufferSize}: ${(e as Error).message}`);
+  }
+  const memoryWarning = checkReplayMemory(replayBytes, agentCfg.bufferSize);
+  if (memoryWarning !== null) warnings.push(memoryWarning);
+  let agent: DQNAgent;
+  try {
+    agent = new DQNAgent(spec, agentCfg);
+  } catch (e) {
+    // The engine's limits (WebAssembly memory, typed arrays) are RangeErrors; name the field behind them.
+    if (e instanceof RangeError) throw new Error(`network ${brief(agentCfg.network)}: the network cannot be allocated (${e.message}); use smaller layers`);
+    throw e;
+  }
   const obsSize = spec.observationShape.reduce((a, b) => a * b, 1);
   const replay = createMemory(spec, agentCfg, cfg.totalSteps);
 
   const progress: RunProgress = resumed
     ? { ...resumed.meta.progress, envEpisodes }
     : {
-      step: 0, episodes: 0, envEpisodes, bestEval: null, lastEval: null, elapsedSeconds: 0, replaySaved: false,
-      inFlightActions: Array.from({ length: n }, () => []), lossSum: 0, qSum: 0, lossCount: 0,
+      step: 0, episodes: 0, envEpisodes, bestEval: null, lastEval: null, elapsedSeconds: 0,
+      inFlightActions: Array.from({ length: n }, () => []), lossSum: 0, qSum: 0, lossCount: 0, maxAbsReward: 0,
     };
   const inFlight = progress.inFlightActions;
   let replayLoaded = false;
   if (resumed) {
-    agent.restore(resumed.tensors, resumed.meta.agent);
-    if (resumed.meta.progress.replaySaved) {
-      if (!existsSync(replayPath)) throw new Error(`--resume: the checkpoint says the replay buffer was saved, but ${replayPath} is missing`);
-      replayLoaded = true;
-      const f = readSafeTensorsFile(replayPath);
-      const header = JSON.parse(f.metadata.replay ?? "null") as ReplayState["header"] | null;
-      if (header === null) throw new Error(`${replayPath}: no replay header in its metadata`);
-      const arrays: ReplayState["arrays"] = {};
-      for (const [k, t] of f.tensors) arrays[k] = t.data as ReplayState["arrays"][string];
-      replay.load({ header, arrays });
+    const { meta } = resumed;
+    checkFiniteWeights(resumed.tensors, ckptPath);
+    try {
+      agent.restore(resumed.tensors, meta.agent);
+    } catch (e) {
+      throw new Error(`${ckptPath}: ${(e as Error).message}`);
     }
-    CsvLog.truncateAfter(join(runDir, "episodes.csv"), "step", progress.step);
-    CsvLog.truncateAfter(join(runDir, "progress.csv"), "step", progress.step);
+    if (meta.replay !== null && opts.dropReplay) {
+      warnings.push(`resuming without the saved replay buffer (--drop-replay): the memory starts afresh, so the run will differ from an uninterrupted one`);
+    } else if (meta.replay !== null) {
+      try {
+        const state = readCheckpointReplay(ckptDir, meta, replay.memoryBytes);
+        try {
+          replay.load(state);
+        } catch (e) {
+          throw new Error(`${join(ckptDir, meta.replay.file)}: ${(e as Error).message}`);
+        }
+      } catch (e) {
+        throw new Error(`cannot resume exactly: ${(e as Error).message}; pass --drop-replay to resume without the replay buffer (not exact)`);
+      }
+      replayLoaded = true;
+    }
   }
-  const episodesLog = new CsvLog(join(runDir, "episodes.csv"), EPISODE_COLUMNS);
-  const progressLog = new CsvLog(join(runDir, "progress.csv"), PROGRESS_COLUMNS);
+
+  // The run directory: leftovers of interrupted writes go, logs keep only what the checkpoint covers.
+  ensureDir(ckptDir);
+  const removed = [...cleanCheckpointDir(ckptDir, resumed?.meta ?? null), ...removeStaleTempFiles(runDir), ...removeStaleTempFiles(join(runDir, "videos"))];
+  if (removed.length > 0) warnings.push(`removed ${removed.length} leftover(s) of interrupted writes: ${briefList(removed, 4)}`);
+  if (resumed) {
+    for (const path of [episodesPath, progressPath]) {
+      const { torn } = CsvLog.keepThrough(path, "step", progress.step);
+      if (torn > 0) warnings.push(`${path}: dropped ${torn} torn row(s) left by an interrupted write`);
+    }
+  }
+  writeFileAtomic(join(runDir, "config.json"), `${JSON.stringify({ ...cfg, agent: agentCfg }, null, 2)}\n`);
+  const episodesLog = new CsvLog(episodesPath, EPISODE_COLUMNS);
+  const progressLog = new CsvLog(progressPath, PROGRESS_COLUMNS);
   const episodePoints: EpisodePoint[] = CsvLog.read(episodesLog.path).map((r) => ({ step: Number(r.step), ret: Number(r.return) }));
   const evalPoints: EvalPoint[] = CsvLog.read(progressLog.path).map((r) => ({ step: Number(r.step), mean: Number(r.eval_mean), std: Number(r.eval_std) }));
 
@@ -146,6 +206,7 @@ export async function train(config: Partial<TrainConfig> & { env: string }, opts
   const started = Date.now();
   const wall = () => progress.elapsedSeconds + (Date.now() - started) / 1000;
   emit({ kind: "start", runDir, config: cfg, resumedFromStep: resumed ? progress.step : null, replayBytes: replay.memoryBytes });
+  for (const message of warnings) emit({ kind: "warning", message });
 
   const ObsArray = spec.observationType === "uint8" ? Uint8Array : Float32Array;
   const prevObs = new ObsArray(n * obsSize);
@@ -156,24 +217,38 @@ export async function train(config: Partial<TrainConfig> & { env: string }, opts
 
   const modelInfo = () => ({ env: cfg.env, envOptions: cfg.envOptions, pipeline: cfg.pipeline, step: progress.step });
 
+  let lastCheckpointStep: number | null = resumed ? progress.step : null;
+  const lastGood = () => (lastCheckpointStep === null
+    ? "no checkpoint was written yet"
+    : `the last good checkpoint is ${ckptPath} (step ${lastCheckpointStep})`);
+
   const checkpoint = () => {
     for (const p of agent.online.parameters()) {
       const s = agent.arena.kernels.sumSquares(p.ptr, p.size);
-      if (!Number.isFinite(s)) {
-        throw new TrainingDivergedError(`weights are not finite at step ${progress.step}; the last good checkpoint is ${ckptPath}`);
-      }
+      if (!Number.isFinite(s)) throw new TrainingDivergedError(`weights are not finite at step ${progress.step}; ${lastGood()}`);
     }
-    if (cfg.saveReplay) {
-      const st = replay.state();
-      writeSafeTensorsFile(
-        replayPath,
-        Object.fromEntries(Object.entries(st.arrays).map(([k, a]: [string, ReplayArray]) => [k, { data: a, shape: [a.length] }])),
-        { replay: JSON.stringify(st.header) },
-      );
+    try {
+      writeCheckpoint(ckptDir, { agent, train: cfg, progress: { ...progress, elapsedSeconds: wall() }, replay: cfg.saveReplay ? replay.state() : null });
+    } catch (e) {
+      throw new Error(`${(e as Error).message}; ${lastCheckpointStep === null ? "no checkpoint was written yet" : `the checkpoint of step ${lastCheckpointStep} is intact (continue with --resume)`}`);
     }
-    progress.replaySaved = cfg.saveReplay;
-    saveCheckpoint(ckptPath, agent, cfg, { ...progress, elapsedSeconds: wall() });
+    lastCheckpointStep = progress.step;
     emit({ kind: "checkpoint", step: progress.step, path: ckptPath });
+  };
+
+  // The divergence guard's scale: no discounted return can exceed max|r| · horizon.
+  const horizon = agentCfg.gamma < 1 ? 1 / (1 - agentCfg.gamma) : cfg.totalSteps;
+  const checkUpdate = (res: TrainStepResult) => {
+    // Huber's loss grows like |δ| and MSE's like δ²/2: both give the size of the TD error δ.
+    const td = agentCfg.loss === "mse" ? Math.sqrt(2 * res.loss) : res.loss;
+    const factor = cfg.divergenceFactor;
+    const limit = factor === null ? Infinity : factor * Math.max(1, progress.maxAbsReward) * horizon;
+    if (Math.abs(res.meanQ) <= limit && td <= limit) return;
+    const why = !Number.isFinite(res.loss) || !Number.isFinite(res.meanQ)
+      ? `loss became ${res.loss} (mean Q ${res.meanQ}) at step ${progress.step}`
+      : `at step ${progress.step} ${td > limit ? `the TD error (about ${td.toExponential(2)}, loss ${res.loss.toExponential(2)})` : `|mean Q| ${Math.abs(res.meanQ).toExponential(2)}`} ` +
+        `exceeds the divergence threshold ${limit.toExponential(2)} = divergenceFactor ${factor} × max|r| ${Math.max(1, progress.maxAbsReward)} × horizon ${horizon.toFixed(0)}`;
+    throw new TrainingDivergedError(`${why}; ${lastGood()} (try a lower lr, now ${agentCfg.lr}, or maxGradNorm)`);
   };
 
   const runEval = (epsilon: number): boolean => {
@@ -241,6 +316,10 @@ export async function train(config: Partial<TrainConfig> & { env: string }, opts
       if (agentCfg.targetUpdateOnEpisodeEnd) agent.updateTarget();
     }
     obs = r.obs as Float32Array | Uint8Array;
+    for (let i = 0; i < n; i++) {
+      const a = Math.abs(r.rewards[i]!);
+      if (a > progress.maxAbsReward) progress.maxAbsReward = a;
+    }
     replay.add(prevObs, actions, r.rewards, nextObs, r.terminated, r.truncated, obs);
     const prev = progress.step;
     progress.step += n;
@@ -248,9 +327,7 @@ export async function train(config: Partial<TrainConfig> & { env: string }, opts
     if (progress.step > agentCfg.learningStarts && crossed(prev, progress.step, agentCfg.trainFreq) && replay.size >= agentCfg.batchSize) {
       for (let g = 0; g < agentCfg.gradientSteps; g++) {
         const res = agent.trainStep(replay.sample(progress.step));
-        if (!Number.isFinite(res.loss)) {
-          throw new TrainingDivergedError(`loss became ${res.loss} at step ${progress.step}; the last good checkpoint is ${ckptPath} (try a lower lr or maxGradNorm)`);
-        }
+        checkUpdate(res);
         replay.learned(agent.tdErrors);
         progress.lossSum += res.loss;
         progress.qSum += res.meanQ;

@@ -23,3 +23,15 @@ test("bad keys and values name the key, value and what is allowed", () => {
   assert.throws(() => resolveDQNConfig({ exploration: { kind: "exponential", start: 1, end: 0, decay: 0.99, per: "week" as never } }), /exploration/);
   assert.throws(() => resolveDQNConfig({ batchSize: 64, bufferSize: 32 }), /batchSize 64 exceeds bufferSize 32/);
 });
+
+test("inherited names are not config keys: constructor, __proto__, toString are refused", () => {
+  for (const key of ["constructor", "toString", "hasOwnProperty", "__proto__"]) {
+    const partial = Object.defineProperty({}, key, { value: 1, enumerable: true });
+    assert.throws(() => resolveDQNConfig(partial), new RegExp(`unknown key "${key}"; allowed: algorithm, `));
+  }
+  assert.throws(() => resolveDQNConfig({ network: { kind: "mlp", hidden: [4], constructor: 1 } as never }), /unknown field "constructor"/);
+  assert.throws(() => resolveDQNConfig({ exploration: { kind: "linear", start: 1, end: 0, fraction: 0.1, decay: 0.9 } as never }), /unknown field "decay"/);
+  assert.throws(() => resolveDQNConfig({ exploration: { kind: "linear", start: 1, end: 0, fraction: 0.1, steps: 10 } }), /give steps or fraction, not both/);
+  assert.throws(() => resolveDQNConfig(null as never), /expected an object of hyperparameters, got null/);
+  assert.equal(({} as Record<string, unknown>).dueling, undefined, "nothing leaked onto Object.prototype");
+});

@@ -191,7 +191,7 @@ test("IQN: fractions come from the run's seed and resume exactly from a checkpoi
         agent = new DQNAgent(spec, small);
         agent.restore(tensors, JSON.parse(JSON.stringify(state)) as typeof state);
       }
-      agent.actBatch(smallBatch(k).obs, 1, 0, out);
+      agent.actBatch(smallBatch(k).obs.subarray(0, spec.observationShape[0]), 1, 0, out);
       agent.trainStep(smallBatch(k));
     }
     return agent.online.stateDict();

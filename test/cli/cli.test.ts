@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { projectRoot } from "../helpers/fixtures.js";
+import { runMain } from "./run.js";
 
 function deepq(...args: string[]): { code: number; out: string; err: string } {
   const r = spawnSync(process.execPath, ["--import", "tsx", join(projectRoot, "src/cli/bin.ts"), ...args], {
@@ -27,27 +28,41 @@ test("--help works on every command", () => {
   }
 });
 
-test("bad flags and values get a one-line error naming them", () => {
-  const cases: [string[], RegExp][] = [
-    [["train", "Nope-v0"], /unknown env "Nope-v0"; available: .*CartPole-v1/],
-    [["train", "CartPole-v1", "--steps", "abc"], /--steps must be an integer ≥ 1, got "abc"/],
-    [["train", "CartPole-v1", "--set", "lr=-1", "--run-dir", join(tmpdir(), "deepq-never")], /lr = -1 is invalid/],
-    [["train", "CartPole-v1", "--set", "bogusKey=1", "--run-dir", join(tmpdir(), "deepq-never")], /unknown key "bogusKey"/],
-    [["train", "CartPole-v1", "--set", "lr"], /--set lr: expected key=value/],
-    [["train", "CartPole-v1", "--preset", "nope"], /--preset nope: no such preset; available: .*seed-cartpole/],
-    [["train", "CartPole-v1", "--preset", "seed-lunarlander-dqn"], /is for LunarLander-v3, not CartPole-v1/],
-    [["train", "--resume", join(tmpdir(), "deepq-no-such-run")], /no checkpoint at/],
-    [["eval", join(tmpdir(), "deepq-missing.safetensors")], /cannot read .*deepq-missing\.safetensors/],
-    [["eval", join(projectRoot, "package.json")], /package\.json/],
-    [["record", "x.safetensors", "--out", "x.avi"], /unknown video type "\.avi"; use \.gif or \.mp4/],
-    [["frobnicate"], /unknown command 'frobnicate'/],
-    [["record", join(projectRoot, "pretrained/CartPole-v1-dqn.safetensors"), "--out", join(tmpdir(), "deepq-x.mp4"), "--max-steps", "3"], /MP4 needs ffmpeg, and FFMPEG=".*deepq-no-ffmpeg" did not run/],
-    [["train", "CartPole-v1", "--bogus"], /unknown option '--bogus'/],
+test("bad flags and values get a one-line error naming them; usage errors exit 2, other errors 1", async () => {
+  const never = join(tmpdir(), "deepq-never");
+  const cases: [string[], number, RegExp][] = [
+    [["train", "Nope-v0"], 2, /unknown env "Nope-v0"; available: .*CartPole-v1/],
+    [["train", "CartPole-v1", "--steps", "abc"], 2, /--steps must be an integer ≥ 1, got "abc"/],
+    [["train", "CartPole-v1", "--set", "lr=-1", "--run-dir", never], 2, /lr = -1 is invalid/],
+    [["train", "CartPole-v1", "--set", "bogusKey=1", "--run-dir", never], 2, /unknown key "bogusKey"/],
+    [["train", "CartPole-v1", "--set", "lr"], 2, /--set lr: expected key=value/],
+    [["train", "CartPole-v1", "--preset", "nope"], 2, /--preset nope: no such preset; available: .*seed-cartpole/],
+    [["train", "CartPole-v1", "--preset", "seed-lunarlander-dqn"], 2, /is for LunarLander-v3, not CartPole-v1/],
+    [["train", "CartPole-v1", "--drop-replay"], 2, /--drop-replay goes with --resume/],
+    [["train", "--resume", never, "--set", "lr=1"], 2, /--resume continues a run with its saved config/],
+    [["train", "--resume", join(tmpdir(), "deepq-no-such-run")], 1, /no checkpoint at/],
+    [["eval", join(tmpdir(), "deepq-missing.safetensors")], 1, /cannot read .*deepq-missing\.safetensors: no such file or directory \(ENOENT\)/],
+    [["eval", join(projectRoot, "package.json")], 1, /package\.json/],
+    [["eval", "x.safetensors", "--network", "mlp"], 2, /--network mlp: mlp needs hidden sizes, e\.g\. mlp:256,256/],
+    [["eval", "x.safetensors", "--network", "resnet"], 2, /--network resnet: expected mlp:<sizes>/],
+    [["record", "x.safetensors", "--out", "x.avi"], 2, /unknown video type "\.avi"; use \.gif or \.mp4/],
+    [["frobnicate"], 2, /unknown command 'frobnicate'/],
+    [["record", join(projectRoot, "pretrained/CartPole-v1-dqn.safetensors"), "--out", join(tmpdir(), "deepq-x.mp4"), "--max-steps", "3"], 1, /MP4 needs ffmpeg, and FFMPEG=".*deepq-no-ffmpeg" did not run/],
+    [["train", "CartPole-v1", "--bogus"], 2, /unknown option '--bogus'/],
+    [["play", "x.safetensors", "--port", "99999"], 2, /--port must be an integer in 0…65535, got "99999"/],
   ];
-  for (const [args, re] of cases) {
-    const r = deepq(...args);
-    assert.notEqual(r.code, 0, `${args.join(" ")} should fail`);
-    assert.match(r.err, re, `${args.join(" ")}: ${r.err}`);
+  const ffmpeg = process.env.FFMPEG;
+  process.env.FFMPEG = join(tmpdir(), "deepq-no-ffmpeg");
+  try {
+    for (const [args, code, re] of cases) {
+      const r = await runMain(...args);
+      assert.equal(r.code, code, `${args.join(" ")}: exit ${r.code}, ${r.err}`);
+      assert.match(r.err, re, `${args.join(" ")}: ${r.err}`);
+      assert.equal(r.err.trim().split("\n").filter((l) => !l.startsWith("(run with --help")).length, 1, `${args.join(" ")}: one line: ${r.err}`);
+    }
+  } finally {
+    if (ffmpeg === undefined) delete process.env.FFMPEG;
+    else process.env.FFMPEG = ffmpeg;
   }
 });
 

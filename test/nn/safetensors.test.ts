@@ -15,7 +15,7 @@ import { BatchNorm2d, Conv2d, Linear } from "../../src/nn/layers.js";
 import { Flatten, ReLU, Sequential, type Module } from "../../src/nn/module.js";
 import { duelingMlp, mlp, natureCnn, smallCnn } from "../../src/nn/nets.js";
 import {
-  parseSafeTensors, SafeTensorsError, serializeSafeTensors, toFloat32, type DType, type SafeTensor, type TensorInput,
+  MAX_HEADER_BYTES, MAX_TENSORS, parseSafeTensors, SafeTensorsError, serializeSafeTensors, toFloat32, type DType, type SafeTensor, type TensorInput,
 } from "../../src/nn/safetensors.js";
 import { loadModule, readSafeTensorsFile, saveModule, writeSafeTensorsFile } from "../../src/nn/safetensors-fs.js";
 import { group } from "./util.js";
@@ -132,6 +132,12 @@ describe("safetensors round trip", () => {
     assert.deepEqual(dtypes, { view: "F32", f64: "F64", i64: "I64", u64: "U64", i32: "I32", u32: "U32", i16: "I16", u16: "U16", i8: "I8", u8: "U8" });
   });
 
+  it("parses a Node Buffer (whose own slice is a view) into tensors of the right bytes", () => {
+    const tensors = everyDtype();
+    const f = parseSafeTensors(Buffer.from(serializeSafeTensors(tensors)));
+    assertSameTensors(f.tensors, tensors, "from a Buffer");
+  });
+
   it("parses from an unaligned view of a larger buffer, and the tensors do not alias the input", () => {
     const bytes = serializeSafeTensors(everyDtype(), { a: "b" });
     const host = new Uint8Array(bytes.byteLength + 3);
@@ -195,6 +201,30 @@ describe("safetensors rejects malformed files", () => {
     reject(huge, /exceeds the file size/);
     // Not a safetensors file at all: the first 8 bytes of a PNG read as a length.
     reject(Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0), /exceeds the file size/);
+  });
+
+  it("headers beyond the size and entry limits are refused in one short line, before they cost memory", () => {
+    const big = new Uint8Array(8 + MAX_HEADER_BYTES + 8);
+    new DataView(big.buffer).setBigUint64(0, BigInt(MAX_HEADER_BYTES + 8), true);
+    reject(big, new RegExp(`header of ${MAX_HEADER_BYTES + 8} bytes exceeds the ${MAX_HEADER_BYTES}-byte limit`));
+    const entries: string[] = [];
+    for (let i = 0; i <= MAX_TENSORS; i++) entries.push(`"t${i}":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}`);
+    const t0 = performance.now();
+    assert.throws(() => parseSafeTensors(rawFile(`{${entries.join(",")}}`), "many.safetensors"), (e: unknown) => {
+      assert.match((e as Error).message, new RegExp(`^many\\.safetensors: header lists ${MAX_TENSORS + 1} tensors, more than the ${MAX_TENSORS} allowed`));
+      return true;
+    });
+    assert.ok(performance.now() - t0 < 5000);
+  });
+
+  it("names, shapes and values in messages are cut short", () => {
+    const name = "n".repeat(10_000);
+    assert.throws(() => parseSafeTensors(rawFile(JSON.stringify({ [name]: { dtype: "F32", shape: new Array(5000).fill(1), data_offsets: [0, 8] } }), 8)), (e: unknown) => {
+      const m = (e as Error).message;
+      assert.match(m, /tensor "n+… \(F32 \[1,1,1.*…\) needs 4 bytes but data_offsets span 8/);
+      assert.ok(m.length < 300, `${m.length} chars`);
+      return true;
+    });
   });
 
   it("headers that are not UTF-8 JSON objects", () => {
@@ -368,6 +398,23 @@ describe("state dicts are PyTorch's", () => {
     const ints = new Map(before);
     ints.set("0.bias", { dtype: "I32", shape: [64], data: new Int32Array(64) });
     assert.throws(() => m.loadStateDict(ints), /"0\.bias" has dtype I32; expected a float dtype/);
+  });
+
+  it("non-strict loads return the missing and unexpected keys, as PyTorch; matching nothing is an error", () => {
+    const m = mlp([8, 64, 64, 4], { seed: 1 });
+    const sd = new Map(mlp([8, 64, 64, 4], { seed: 2 }).stateDict());
+    sd.delete("4.bias");
+    sd.set("extra.weight", { dtype: "F32", shape: [1], data: new Float32Array(1) });
+    assert.deepEqual(m.loadStateDict(sd, { strict: false }), { missingKeys: ["4.bias"], unexpectedKeys: ["extra.weight"] });
+    assert.deepEqual(m.stateDict().get("0.weight")!.data, sd.get("0.weight")!.data);
+    assert.deepEqual(m.loadStateDict(m.stateDict()), { missingKeys: [], unexpectedKeys: [] });
+    // PyTorch-style prefixes ("module." from DataParallel) match nothing: loading nothing silently would hide it.
+    const prefixed = new Map([...m.stateDict()].map(([k, v]) => [`module.${k}`, v]));
+    assert.throws(() => m.loadStateDict(prefixed, { strict: false }), /none of the 6 keys matched \(expected names like "0\.weight", "0\.bias", "2\.weight", … and 3 more; got "module\.0\.weight"/);
+    // Long key lists are cut short.
+    const many = new Map(m.stateDict());
+    for (let i = 0; i < 10_000; i++) many.set(`junk.${i}`, { dtype: "F32", shape: [1], data: new Float32Array(1) });
+    assert.throws(() => m.loadStateDict(many), (e: unknown) => /unexpected keys: "junk\.0", .* … and 9992 more$/.test((e as Error).message) && (e as Error).message.length < 500);
   });
 
   it("BatchNorm buffers: running stats F32, num_batches_tracked an I64 scalar, as PyTorch", () => {

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import "../../src/envs/index.js";
@@ -42,9 +42,12 @@ test("a short CartPole run writes logs, plots, models and a checkpoint", async (
     const res = await train(quick, { runDir: dir, onEvent: (e) => events.push(e) });
     assert.equal(res.step, 3000);
     assert.equal(res.reason, "finished");
-    for (const f of ["config.json", "episodes.csv", "progress.csv", "returns.svg", "returns.png", "best.safetensors", "model.safetensors", "checkpoints/last.safetensors", "checkpoints/replay.safetensors"]) {
+    for (const f of ["config.json", "episodes.csv", "progress.csv", "returns.svg", "returns.png", "best.safetensors", "model.safetensors", "checkpoints/last.safetensors"]) {
       assert.ok(existsSync(join(dir, f)), `${f} missing`);
     }
+    // The checkpoint unit: the manifest and the one replay file it names, with the same id.
+    const { meta } = readCheckpoint(join(dir, "checkpoints/last.safetensors"));
+    assert.deepEqual(readdirSync(join(dir, "checkpoints")).sort(), ["last.safetensors", `replay-${meta.id}.safetensors`]);
     const progress = CsvLog.read(join(dir, "progress.csv"));
     assert.deepEqual(progress.map((r) => Number(r.step)), [500, 1000, 1500, 2000, 2500, 3000]);
     const episodes = CsvLog.read(join(dir, "episodes.csv"));

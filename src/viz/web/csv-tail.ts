@@ -124,7 +124,7 @@ export class CsvTail {
       return [];
     }
     if (this.opts.watch !== false && this.timer) this.tryWatch();
-    // Shrunk, or replaced by an atomic rename (CsvLog.truncateAfter): start over.
+    // Shrunk, or replaced by an atomic rename (CsvLog.keepThrough): start over.
     if (st.size < this.offset || (this.ino !== -1 && st.ino !== this.ino)) this.restart();
     this.ino = st.ino;
     if (st.size === this.offset) return [];

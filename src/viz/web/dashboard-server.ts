@@ -24,6 +24,8 @@ export interface DashboardOptions {
   port?: number;
   /** How often the files are checked, in ms (default 1000; fs.watch events also trigger checks). */
   intervalMs?: number;
+  /** Pages that may be connected at once; more get 503. Default 32. */
+  maxClients?: number;
 }
 
 export interface Dashboard extends WebServer {
@@ -106,6 +108,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       case "/index.html":
         return sendText(res, 200, html, "text/html; charset=utf-8");
       case "/events": {
+        if (clients.size >= (opts.maxClients ?? 32)) return sendText(res, 503, "too many pages are connected; close one and reload\n");
         // Catch up on anything appended since the last tick, so history and stream join exactly.
         episodes.poll();
         progress.poll();

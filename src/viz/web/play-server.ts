@@ -7,7 +7,8 @@
  * its pressed arrow keys (`POST /input`, only when they change) and each step maps them to a
  * discrete action, as Gymnasium's `play` utility does with `keys_to_action`.
  *
- * Every connected page gets its own env and episode loop, stopped when the page goes away.
+ * Every connected page gets its own env and episode loop, stopped when the page goes away;
+ * at most `maxSessions` at once, so a flood of pages cannot exhaust the machine.
  */
 import { randomUUID } from "node:crypto";
 import type { Action, Env, Observation } from "../../envs/core.js";
@@ -79,6 +80,8 @@ export interface PlayOptions {
   port?: number;
   /** Reports finished episodes (the CLI prints them). */
   onEpisode?: (ret: number, length: number) => void;
+  /** Pages that may play at once (each steps its own env); more get 503. Default 4. */
+  maxSessions?: number;
 }
 
 export interface PlayServer extends WebServer {
@@ -200,10 +203,15 @@ class Session {
 
 export async function startPlay(opts: PlayOptions): Promise<PlayServer> {
   if (!opts.human && !opts.policy) throw new Error("play: pass a policy, or human: true");
-  // Fail before listening if the env cannot be built or driven.
+  // Fail before listening if the env cannot be built or driven, or the policy cannot act on it.
   const probe = opts.makeEnv();
-  if (opts.human) humanControls(opts.envId ?? opts.title, probe);
-  probe.close();
+  try {
+    if (opts.human) humanControls(opts.envId ?? opts.title, probe);
+    else opts.policy!(probe.reset({ seed: opts.seed }).obs);
+  } finally {
+    probe.close();
+  }
+  const maxSessions = opts.maxSessions ?? 4;
   const sessions = new Map<string, Session>();
   const html = playHtml(opts.title, !!opts.human);
   const web = await listen(async (req, res, url) => {
@@ -227,6 +235,7 @@ export async function startPlay(opts: PlayOptions): Promise<PlayServer> {
       case "/index.html":
         return sendText(res, 200, html, "text/html; charset=utf-8");
       case "/frames": {
+        if (sessions.size >= maxSessions) return sendText(res, 503, `${maxSessions} pages are already playing; close one and reload\n`);
         const stream = openSse(req, res);
         const s = new Session(opts, stream);
         sessions.set(s.id, s);

@@ -96,7 +96,7 @@ test("CsvTail reads only new complete rows, and restarts when the file shrinks o
   assert.equal(got.length, 2);
   assert.equal(tail.history.length, 3);
   // Resume truncation rewrites the file atomically (a new inode): start over.
-  CsvLog.truncateAfter(path, "step", 10);
+  CsvLog.keepThrough(path, "step", 10);
   assert.deepEqual(tail.poll(), [{ step: 10, return: 10 }]);
   assert.equal(resets, 1);
   assert.deepEqual(tail.history, [{ step: 10, return: 10 }]);

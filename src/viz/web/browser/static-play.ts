@@ -15,7 +15,7 @@ import { loadWasmKernels } from "../../../nn/kernels/wasm.js";
 import { Arena, setDefaultArena } from "../../../nn/tensor.js";
 import type { DQNAgent } from "../../../agents/dqn.js";
 import type { ModelInfo } from "../../../train/model-format.js";
-import { makeTrainEnv } from "../../../train/env.js";
+import { checkSpecFits, makeTrainEnv } from "../../../train/env.js";
 import { modelFromBytes } from "../../../train/model-format.js";
 
 registerBuiltins();
@@ -77,6 +77,7 @@ class Runner {
 
   constructor(private readonly agent: DQNAgent, info: ModelInfo) {
     this.env = makeTrainEnv(info);
+    checkSpecFits(agent.spec, this.env, info.env, "the model");
     this.ctx = $<HTMLCanvasElement>("screen").getContext("2d")!;
     const sp = params.get("speed");
     this.stepsPerTick = sp === "max" ? "max" : Math.max(0.1, Number(sp ?? $<HTMLSelectElement>("speed").value) || 1);
