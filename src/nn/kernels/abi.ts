@@ -1,13 +1,14 @@
 /**
- * The compute-kernel ABI shared by the WebAssembly kernels and the plain-TypeScript
- * fallback. All tensors live in one `WebAssembly.Memory`; every pointer argument is
+ * The compute-kernel ABI shared by the native (C), WebAssembly and plain-TypeScript kernels.
+ * All tensors live in one `WebAssembly.Memory`; every pointer argument is
  * a byte offset into it (4-byte aligned for f32, 16-byte aligned for best speed).
  * Matrices are row-major; `ld*` are row strides in elements.
  *
  * Kernels never allocate and never read an output they are told to overwrite
  * (`beta = 0` means C's old contents, even NaN, are ignored).
  */
-export type KernelBackend = "wasm-relaxed-simd" | "wasm-simd" | "js";
+/** Which implementation runs: native with its CPU path (./native.ts), WebAssembly with or without relaxed SIMD, or TypeScript. */
+export type KernelBackend = "native-avx512" | "native-avx2" | "native-generic" | "wasm-relaxed-simd" | "wasm-simd" | "js";
 
 export interface Kernels {
   readonly backend: KernelBackend;
