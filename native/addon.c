@@ -114,16 +114,20 @@ static int arg_f64(call *cl, int i, double *out) {
  */
 static int region(call *cl, double off, long rows, long cols, long ld, int elem, const char *what, void **out) {
   if (elem == 4 && fmod(off, 4) != 0) return fail_range(cl, what, off);
+  if (rows == 0 || cols == 0) {
+    *out = cl->st->base; /* never dereferenced */
+    return 1;
+  }
   *out = cl->st->base + (size_t)off;
-  if (rows == 0 || cols == 0) return 1;
   const double end = off + ((double)(rows - 1) * (double)ld + (double)cols) * elem;
   if (end > cl->st->len) return fail_range(cl, what, off);
   return 1;
 }
 
+/* A byte offset: a non-negative integer (whether its region fits is region()'s check, made only if it is touched). */
 static int arg_ptr(call *cl, int i, const char *what, double *off) {
   double v;
-  if (napi_get_value_double(cl->env, cl->argv[i], &v) != napi_ok || !(v >= 0) || v != floor(v) || v > cl->st->len) {
+  if (napi_get_value_double(cl->env, cl->argv[i], &v) != napi_ok || !(v >= 0) || v != floor(v) || v > 9007199254740992.0) {
     return fail_range(cl, what, v);
   }
   *off = v;

@@ -45,9 +45,10 @@ function writeStatus(status) {
   writeFileSync(statusFile, `${JSON.stringify({ ...status, node: process.version, arch: process.arch }, null, 2)}\n`);
 }
 
-/** Gives up on the native build: one line, a status file, exit 0. */
+/** Gives up on the native build: one line, a status file, exit 0. A library left from an older build goes too (it may not match the sources). */
 function skip(reason, log) {
   try {
+    for (const f of [output, `${output}.inputs`]) rmSync(f, { force: true });
     writeStatus({ built: false, reason });
     if (log) writeFileSync(logFile, log);
   } catch {
