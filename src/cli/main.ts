@@ -14,6 +14,7 @@ import { makeTrainEnv } from "../train/env.js";
 import { train, TrainingDivergedError, type TrainEvent } from "../train/trainer.js";
 import { applySet, defaultPresetFor, listPresets, loadPreset, type PresetConfig } from "./presets.js";
 import { addWebCommands, startWatch } from "./web-commands.js";
+import { addInfoCommand, kernelsSummary } from "./info.js";
 
 interface TrainFlags {
   preset?: string;
@@ -64,7 +65,7 @@ async function trainCommand(envArg: string | undefined, flags: TrainFlags): Prom
       case "start": {
         total = e.config.totalSteps;
         const from = e.resumedFromStep;
-        say(`${from === null ? "training" : `resuming at step ${from}:`} ${e.config.env} → ${e.runDir} (replay ${(e.replayBytes / 2 ** 20).toFixed(0)} MiB)`);
+        say(`${from === null ? "training" : `resuming at step ${from}:`} ${e.config.env} → ${e.runDir} (replay ${(e.replayBytes / 2 ** 20).toFixed(0)} MiB; ${kernelsSummary()})`);
         if (!flags.quiet) display = new ProgressDisplay({ total, start: from ?? 0 });
         break;
       }
@@ -179,6 +180,7 @@ export function buildProgram(): Command {
 
   program.command("list").description("list environments and presets").action(listCommand);
   addWebCommands(program);
+  addInfoCommand(program);
   return program;
 }
 

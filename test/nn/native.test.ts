@@ -11,6 +11,7 @@ import type { Kernels } from "../../src/nn/kernels/abi.js";
 import {
   createJsKernels, createNativeKernels, defaultBackend, kernelBackendInfo, nativeInfo, type NativeCpuPath,
 } from "../../src/nn/kernels/index.js";
+import { infoLines, kernelsSummary } from "../../src/cli/info.js";
 import { QLoss, tdTargets } from "../../src/nn/loss.js";
 import { natureCnn } from "../../src/nn/nets.js";
 import { RMSprop } from "../../src/nn/optim.js";
@@ -94,6 +95,15 @@ describe("native kernels: library", () => {
       assert.ok(info.threads >= 1);
       assert.deepEqual(info.cpuFeatures, nativeInfo().cpuFeatures);
     }
+  });
+
+  it("deepq info reports the backend, threads and the native build (or why there is none)", () => {
+    const info = kernelBackendInfo();
+    const lines = infoLines().join("\n");
+    assert.match(lines, new RegExp(`kernels: +${info.backend}\n`));
+    assert.match(lines, new RegExp(`threads: +${info.threads}\n`));
+    assert.match(lines, skip ? /native build: none — / : /native build: .*deepq_native\.node/);
+    assert.match(kernelsSummary(), new RegExp(`^kernels ${info.backend}, ${info.threads} threads?$`));
   });
 
   it("DEEPQ_CPU forces a path; an unsupported or unknown one is an error", { skip }, () => {
