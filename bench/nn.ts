@@ -135,7 +135,7 @@ type KernelName = Exclude<keyof Kernels, "backend" | "memory">;
 
 /**
  * Kernels that forward to `inner` and tally per kernel name: calls, seconds (when `clock`), and the
- * GEMM's 2·m·n·k. Used for the FLOP count of an update and for --profile.
+ * GEMMs' 2·m·n·k (times the batch for gemmBatched). Used for the FLOP count of an update and for --profile.
  */
 function instrumented(inner: Kernels, clock: boolean): { kernels: Kernels; stats: Map<string, { calls: number; s: number }>; flops: { n: number } } {
   const stats = new Map<string, { calls: number; s: number }>();
@@ -150,6 +150,7 @@ function instrumented(inner: Kernels, clock: boolean): { kernels: Kernels; stats
     out[name] = (...a: number[]) => {
       st.calls++;
       if (name === "gemm") flops.n += 2 * a[2]! * a[3]! * a[4]!;
+      if (name === "gemmBatched") flops.n += 2 * a[2]! * a[3]! * a[4]! * a[16]!;
       if (!clock) return fn(...a);
       const t = performance.now();
       const r = fn(...a);
@@ -294,8 +295,10 @@ async function main(): Promise<void> {
         const total = (performance.now() - t0) / 1000 / reps;
         const parts = [...inst.stats.entries()].filter(([, s]) => s.calls > 0).sort((x, y) => y[1].s - x[1].s);
         const inKernels = parts.reduce((s, [, st]) => s + st.s, 0) / reps;
+        const inGemm = ((inst.stats.get("gemm")?.s ?? 0) + (inst.stats.get("gemmBatched")?.s ?? 0)) / reps;
         profiles.push(`${c.name} on ${cfg.label}: ${(total * 1e3).toFixed(2)} ms per update (instrumented), kernels ${(inKernels * 1e3).toFixed(2)} ms, JS and calls ${((total - inKernels) * 1e3).toFixed(2)} ms; `
-          + parts.map(([name, st]) => `${name} ${((st.s / reps) * 1e3).toFixed(2)} ms/${st.calls / reps}${name === "gemm" ? ` (${(flops / (st.s / reps) / 1e9).toFixed(0)} GFLOP/s)` : ""}`).join(", "));
+          + `GEMMs at ${(flops / inGemm / 1e9).toFixed(0)} GFLOP/s; `
+          + parts.map(([name, st]) => `${name} ${((st.s / reps) * 1e3).toFixed(2)} ms/${st.calls / reps}`).join(", "));
       }
     }
   }

@@ -21,7 +21,7 @@
 
 #include "deepq.h"
 
-#define MAX_ARGS 16
+#define MAX_ARGS 20
 
 typedef struct {
   uint8_t *base;
@@ -242,6 +242,41 @@ static napi_value k_gemm(napi_env env, napi_callback_info info) {
       || !region(&cl, co, m, n, ldc, 4, "c", &c))
     return NULL;
   cl.st->k->gemm(&cl.st->ctx, (int)ta, (int)tb, m, n, k, (float)alpha, a, lda, b, ldb, (float)beta, c, ldc);
+  return NULL;
+}
+
+static napi_value k_gemmBatched(napi_env env, napi_callback_info info) {
+  call cl;
+  if (!begin(env, info, 17, "gemmBatched", &cl)) return NULL;
+  long ta, tb, m, n, k, lda, ldb, ldc, sa, sb, sc, batch;
+  double alpha, beta, ao, bo, co;
+  void *a, *b, *c, *last;
+  if (!arg_count(&cl, 0, "transA", &ta) || !arg_count(&cl, 1, "transB", &tb) || !arg_count(&cl, 2, "m", &m)
+      || !arg_count(&cl, 3, "n", &n) || !arg_count(&cl, 4, "k", &k) || !arg_f64(&cl, 5, &alpha)
+      || !arg_ptr(&cl, 6, "a", &ao) || !arg_count(&cl, 7, "lda", &lda) || !arg_count(&cl, 8, "strideA", &sa)
+      || !arg_ptr(&cl, 9, "b", &bo) || !arg_count(&cl, 10, "ldb", &ldb) || !arg_count(&cl, 11, "strideB", &sb)
+      || !arg_f64(&cl, 12, &beta) || !arg_ptr(&cl, 13, "c", &co) || !arg_count(&cl, 14, "ldc", &ldc)
+      || !arg_count(&cl, 15, "strideC", &sc) || !arg_count(&cl, 16, "batch", &batch))
+    return NULL;
+  if (ta > 1 || tb > 1) {
+    napi_throw_range_error(env, NULL, "deepq native gemmBatched: transA and transB must be 0 or 1");
+    return NULL;
+  }
+  if (batch == 0) return NULL;
+  if (sc != 0 && sc < (m > 0 ? (m - 1) * ldc + n : 0)) {
+    napi_throw_range_error(env, NULL, "deepq native gemmBatched: the C matrices overlap (strideC must be 0 or ≥ (m−1)·ldc + n)");
+    return NULL;
+  }
+  /* Strides are non-negative, so the first and the last product bound every region. */
+  const int reads = m > 0 && n > 0 && k > 0 && alpha != 0;
+  const long ar = reads ? (ta ? k : m) : 0, ac = ta ? m : k, br = reads ? (tb ? n : k) : 0, bc = tb ? k : n;
+  const double lastA = ao + (double)(batch - 1) * sa * 4, lastB = bo + (double)(batch - 1) * sb * 4;
+  const double lastC = co + (double)(batch - 1) * sc * 4;
+  if (!region(&cl, ao, ar, ac, lda, 4, "a", &a) || !region(&cl, lastA, ar, ac, lda, 4, "a (last product)", &last)
+      || !region(&cl, bo, br, bc, ldb, 4, "b", &b) || !region(&cl, lastB, br, bc, ldb, 4, "b (last product)", &last)
+      || !region(&cl, co, m, n, ldc, 4, "c", &c) || !region(&cl, lastC, m, n, ldc, 4, "c (last product)", &last))
+    return NULL;
+  cl.st->k->gemmBatched(&cl.st->ctx, (int)ta, (int)tb, m, n, k, (float)alpha, a, lda, sa, b, ldb, sb, (float)beta, c, ldc, sc, batch);
   return NULL;
 }
 
@@ -467,6 +502,7 @@ NAPI_MODULE_INIT() {
       {"bind", NULL, bind, NULL, NULL, NULL, napi_default, NULL},
       {"cpuInfo", NULL, cpu_info, NULL, NULL, NULL, napi_default, NULL},
       {"gemm", NULL, k_gemm, NULL, NULL, NULL, napi_default, NULL},
+      {"gemmBatched", NULL, k_gemmBatched, NULL, NULL, NULL, napi_default, NULL},
       {"im2col", NULL, k_im2col, NULL, NULL, NULL, napi_default, NULL},
       {"col2im", NULL, k_col2im, NULL, NULL, NULL, napi_default, NULL},
       {"addBiasRows", NULL, k_addBiasRows, NULL, NULL, NULL, napi_default, NULL},

@@ -46,6 +46,10 @@ typedef struct dq_kernels {
   const char *name; /* "avx512", "avx2", "generic" */
   void (*gemm)(const dq_ctx *ctx, int transA, int transB, long m, long n, long k, float alpha,
                const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc);
+  /* `batch` GEMMs, operand s at a + s·strideA (elements) and so on, in order; strideC = 0 accumulates into one C. */
+  void (*gemmBatched)(const dq_ctx *ctx, int transA, int transB, long m, long n, long k, float alpha, const float *a,
+                      long lda, long strideA, const float *b, long ldb, long strideB, float beta, float *c, long ldc,
+                      long strideC, long batch);
   void (*im2col)(const dq_ctx *ctx, const float *x, long c, long h, long w, long kh, long kw, long sh, long sw,
                  long ph, long pw, long outH, long outW, float *col, long ldcol);
   void (*col2im)(const dq_ctx *ctx, const float *col, long ldcol, long c, long h, long w, long kh, long kw,

@@ -35,7 +35,7 @@
 #define VL 4
 #define MR 4
 #endif
-#if defined(__AVX__)
+#if defined(__SSE2__)
 #include <immintrin.h>
 #endif
 
@@ -206,29 +206,42 @@ typedef struct {
   const float *a, *b;
   float *c;
   long lda, ldb, ldc;
-  long mcb, ncb, mtasks, ntasks; /* task grid: ≤ mcb rows × ≤ ncb columns each */
+  long mcb, ncb, mtasks, ntasks; /* task grid of one product: ≤ mcb rows × ≤ ncb columns each */
+  long strideA, strideB, strideC, batch;
+  long perTask; /* products per task: `batch` when they all accumulate into one C (strideC = 0), else 1 */
   dq_pool *pool;
 } gemm_job;
 
-static void gemm_task(void *ctx, long t, int tid) {
-  const gemm_job *j = ctx;
-  const long i0 = (t / j->ntasks) * j->mcb, j0 = (t % j->ntasks) * j->ncb;
+/* One C block of product s. Every k-block of every product is a pass over the block, in order. */
+static void gemm_block(const gemm_job *j, long s, long i0, long j0, float *ap, float *bp) {
   const long mc = min_l(j->mcb, j->m - i0), nc = min_l(j->ncb, j->n - j0);
-  float *ap = dq_pool_scratch(j->pool, tid);
-  float *bp = ap + PACK_A_FLOATS;
+  const float *a = j->a + s * j->strideA, *b = j->b + s * j->strideB;
+  float *c = j->c + s * j->strideC;
   for (long p0 = 0; p0 < j->k; p0 += j->kcb) {
     const long kc = min_l(j->kcb, j->k - p0);
     const float beta = p0 == 0 ? j->beta : 1.0f;
-    pack_b(j->transB, j->b, j->ldb, p0, kc, j0, nc, bp);
-    pack_a(j->transA, j->a, j->lda, i0, mc, p0, kc, ap);
+    pack_b(j->transB, b, j->ldb, p0, kc, j0, nc, bp);
+    pack_a(j->transA, a, j->lda, i0, mc, p0, kc, ap);
     for (long jr = 0; jr < nc; jr += NR) {
       const float *bpanel = bp + jr * kc;
       for (long ir = 0; ir < mc; ir += MR) {
-        micro_kernel(kc, ap + ir * kc, bpanel, j->c + (i0 + ir) * j->ldc + j0 + jr, j->ldc, j->alpha, beta,
+        micro_kernel(kc, ap + ir * kc, bpanel, c + (i0 + ir) * j->ldc + j0 + jr, j->ldc, j->alpha, beta,
                      min_l(MR, mc - ir), min_l(NR, nc - jr));
       }
     }
   }
+}
+
+/* Task t: block (t mod blocks) of product t / blocks, or of every product in turn when they share C. */
+static void gemm_task(void *ctx, long t, int tid) {
+  const gemm_job *j = ctx;
+  const long blocks = j->mtasks * j->ntasks, b = t % blocks;
+  const long i0 = (b / j->ntasks) * j->mcb, j0 = (b % j->ntasks) * j->ncb;
+  float *ap = dq_pool_scratch(j->pool, tid);
+  float *bp = ap + PACK_A_FLOATS;
+  if (j->perTask == 1) gemm_block(j, t / blocks, i0, j0, ap, bp);
+  else
+    for (long s = 0; s < j->batch; s++) gemm_block(j, s, i0, j0, ap, bp);
 }
 
 /* The smallest block ≥ `total / parts`, rounded up to `unit`, and how many blocks that makes. */
@@ -246,22 +259,33 @@ typedef struct {
   const float *a, *b;
   float *c;
   long lda, ldb, ldc, cols; /* columns per task */
+  long strideA, strideB, strideC, batch, chunks; /* chunks: column tasks per product */
   dq_pool *pool;
 } rows_job;
 
 #define ROW_VECS 4
 
+static void rows_product(const rows_job *j, long s, long chunk, float *arow);
+
 static void rows_task(void *ctx, long t, int tid) {
   const rows_job *j = ctx;
-  const long j0 = t * j->cols, j1 = min_l(j->n, j0 + j->cols);
   float *arow = dq_pool_scratch(j->pool, tid);
+  if (j->strideC != 0) rows_product(j, t / j->chunks, t % j->chunks, arow);
+  else
+    for (long s = 0; s < j->batch; s++) rows_product(j, s, t, arow);
+}
+
+static void rows_product(const rows_job *j, long s, long chunk, float *arow) {
+  const long j0 = chunk * j->cols, j1 = min_l(j->n, j0 + j->cols);
+  const float *a = j->a + s * j->strideA, *b = j->b + s * j->strideB;
+  float *c = j->c + s * j->strideC;
   for (long i = 0; i < j->m; i++) {
-    const float *ai = j->a + i * j->lda;
+    const float *ai = a + i * j->lda;
     if (j->transA) { /* gather row i of op(A) once */
-      for (long p = 0; p < j->k; p++) arow[p] = j->a[p * j->lda + i];
+      for (long p = 0; p < j->k; p++) arow[p] = a[p * j->lda + i];
       ai = arow;
     }
-    float *ci = j->c + i * j->ldc;
+    float *ci = c + i * j->ldc;
     long jj = j0;
     if (!j->transB) {
       /* C[i][jj..] = Σ_p op(A)[i][p] · B[p][jj..]: ROW_VECS vectors of columns at a time. */
@@ -269,7 +293,7 @@ static void rows_task(void *ctx, long t, int tid) {
         vf acc[ROW_VECS] = {0};
         for (long p = 0; p < j->k; p++) {
           const float av = ai[p];
-          const float *bp = j->b + p * j->ldb + jj;
+          const float *bp = b + p * j->ldb + jj;
           for (int v = 0; v < ROW_VECS; v++) acc[v] += av * *(const vfu *)(bp + v * VL);
         }
         for (int v = 0; v < ROW_VECS; v++) {
@@ -279,13 +303,13 @@ static void rows_task(void *ctx, long t, int tid) {
       }
       for (; jj < j1; jj++) {
         float s = 0;
-        for (long p = 0; p < j->k; p++) s += ai[p] * j->b[p * j->ldb + jj];
+        for (long p = 0; p < j->k; p++) s += ai[p] * b[p * j->ldb + jj];
         ci[jj] = j->beta == 0.0f ? j->alpha * s : j->alpha * s + j->beta * ci[jj];
       }
     } else {
       /* C[i][jj] = op(A)[i]·B[jj]: a dot product of two contiguous rows, VL·2 lanes then summed in a fixed order. */
       for (; jj < j1; jj++) {
-        const float *bj = j->b + jj * j->ldb;
+        const float *bj = b + jj * j->ldb;
         vf acc0 = {0}, acc1 = {0};
         long p = 0;
         for (; p + 2 * VL <= j->k; p += 2 * VL) {
@@ -312,53 +336,67 @@ static void scale_c(long m, long n, float beta, float *c, long ldc) {
   }
 }
 
-static void gemm(const dq_ctx *ctx, int transA, int transB, long m, long n, long k, float alpha, const float *a,
-                 long lda, const float *b, long ldb, float beta, float *c, long ldc) {
-  if (m <= 0 || n <= 0) return;
+/* Splits `parts` more ways along N or M, whichever re-packs less (cutting N re-packs op(A) per extra task). */
+static void refine_grid(gemm_job *j, long want) {
+  while (j->mtasks * j->ntasks < want) {
+    const int canN = j->ncb > NR, canM = j->mcb > MR;
+    if (canN && (!canM || j->m <= j->n)) {
+      long parts = j->ntasks + 1, got;
+      long size = split(j->n, parts, NR, &got);
+      while (got <= j->ntasks && size > NR) size = split(j->n, ++parts, NR, &got);
+      if (got <= j->ntasks) return;
+      j->ncb = size;
+      j->ntasks = got;
+    } else if (canM) {
+      long parts = j->mtasks + 1, got;
+      long size = split(j->m, parts, MR, &got);
+      while (got <= j->mtasks && size > MR) size = split(j->m, ++parts, MR, &got);
+      if (got <= j->mtasks) return;
+      j->mcb = size;
+      j->mtasks = got;
+    } else {
+      return;
+    }
+  }
+}
+
+static void gemm_batched(const dq_ctx *ctx, int transA, int transB, long m, long n, long k, float alpha, const float *a,
+                         long lda, long strideA, const float *b, long ldb, long strideB, float beta, float *c, long ldc,
+                         long strideC, long batch) {
+  if (m <= 0 || n <= 0 || batch <= 0) return;
   if (k <= 0 || alpha == 0.0f) {
-    scale_c(m, n, beta, c, ldc);
+    /* C_s = beta·C_s in order: with a shared C (strideC = 0) that is beta^batch. */
+    for (long s = 0; s < (strideC ? batch : 1); s++) scale_c(m, n, beta, c + s * strideC, ldc);
+    for (long s = 1; s < batch && !strideC; s++) scale_c(m, n, beta, c, ldc);
     return;
   }
-  const int threads = (double)m * n * k >= PAR_MIN_MACS ? ctx->threads : 1;
+  const double macs = (double)m * n * k * batch;
+  const int threads = macs >= PAR_MIN_MACS ? ctx->threads : 1;
   /* m < MR: a packed MR-row panel would be mostly padding, and op(B) would be packed for one use. */
   if (m < MR && (!transA || (size_t)k * sizeof(float) <= DQ_SCRATCH_BYTES)) {
-    rows_job j = {transA, transB, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc, n, ctx->pool};
+    rows_job j = {transA, transB, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc, n, strideA, strideB, strideC, batch, 1, ctx->pool};
     long tasks = 1;
-    if (threads > 1) j.cols = split(n, threads * 2, 64, &tasks);
-    dq_pool_run(ctx->pool, threads, tasks, rows_task, &j);
+    if (threads > 1 && (strideC == 0 || batch < threads * 2)) j.cols = split(n, threads * 2, 64, &tasks);
+    j.chunks = tasks;
+    dq_pool_run(ctx->pool, threads, strideC ? tasks * batch : tasks, rows_task, &j);
     return;
   }
-  gemm_job j = {transA, transB, m, n, k, 0, alpha, beta, a, b, c, lda, ldb, ldc, 0, 0, 0, 0, ctx->pool};
+  gemm_job j = {transA, transB, m, n, k, 0, alpha, beta, a, b, c, lda, ldb, ldc, 0, 0, 0, 0,
+                strideA, strideB, strideC, batch, strideC ? 1 : batch, ctx->pool};
   long kblocks = ceil_div(k, KC);
   j.kcb = ceil_div(k, kblocks); /* equal k-blocks: a function of k only */
   j.mcb = split(m, ceil_div(m, MC), MR, &j.mtasks);
   j.ncb = split(n, ceil_div(n, NC), NR, &j.ntasks);
-  if (threads > 1) {
-    /* At least 3 tasks per thread so a late or busy thread does not hold the others up; cut the
-       dimension whose cut costs less re-packing (cutting N re-packs op(A) once per extra task). */
-    const long want = threads * 3;
-    while (j.mtasks * j.ntasks < want) {
-      const int canN = j.ncb > NR, canM = j.mcb > MR;
-      if (canN && (!canM || m <= n)) {
-        long parts = j.ntasks + 1, got;
-        long size = split(n, parts, NR, &got);
-        while (got <= j.ntasks && size > NR) size = split(n, ++parts, NR, &got);
-        if (got <= j.ntasks) break;
-        j.ncb = size;
-        j.ntasks = got;
-      } else if (canM) {
-        long parts = j.mtasks + 1, got;
-        long size = split(m, parts, MR, &got);
-        while (got <= j.mtasks && size > MR) size = split(m, ++parts, MR, &got);
-        if (got <= j.mtasks) break;
-        j.mcb = size;
-        j.mtasks = got;
-      } else {
-        break;
-      }
-    }
-  }
-  dq_pool_run(ctx->pool, threads, j.mtasks * j.ntasks, gemm_task, &j);
+  /* At least 3 tasks per thread so a late or busy thread does not hold the others up. Products
+     with their own C are tasks of their own; products sharing one C split only that C. */
+  if (threads > 1) refine_grid(&j, ceil_div(threads * 3, strideC ? batch : 1));
+  const long tasks = j.mtasks * j.ntasks * (strideC ? batch : 1);
+  dq_pool_run(ctx->pool, threads, tasks, gemm_task, &j);
+}
+
+static void gemm(const dq_ctx *ctx, int transA, int transB, long m, long n, long k, float alpha, const float *a,
+                 long lda, const float *b, long ldb, float beta, float *c, long ldc) {
+  gemm_batched(ctx, transA, transB, m, n, k, alpha, a, lda, 0, b, ldb, 0, beta, c, ldc, 0, 1);
 }
 
 /* ---------------------------------------------------------------- parallel elementwise helper */
@@ -405,27 +443,97 @@ static void ox_range(const conv_args *q, long j, long *lo, long *hi) {
   *hi = max_l(*lo, min_l(q->outW, floor_div(q->w - 1 + q->pw - j, q->sw) + 1));
 }
 
+#if defined(__SSE2__)
+/* dst[c·ldd + r] = src[r·lds + c] for a 4×4 block. */
+static inline void transpose4(const float *src, long lds, float *dst, long ldd) {
+  __m128 r0 = _mm_loadu_ps(src), r1 = _mm_loadu_ps(src + lds), r2 = _mm_loadu_ps(src + 2 * lds), r3 = _mm_loadu_ps(src + 3 * lds);
+  _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+  _mm_storeu_ps(dst, r0);
+  _mm_storeu_ps(dst + ldd, r1);
+  _mm_storeu_ps(dst + 2 * ldd, r2);
+  _mm_storeu_ps(dst + 3 * ldd, r3);
+}
+#endif
+
+/* Kernel columns whose valid output range [lo, hi) is precomputed (beyond it, computed per use). */
+#define MAX_KW_CACHED 64
+
+/* The valid output range of kernel column j, from the cache when it has it. */
+static inline void ox_range_cached(const conv_args *q, const long *lo, const long *hi, long j, long *l, long *h) {
+  if (j < MAX_KW_CACHED) {
+    *l = lo[j];
+    *h = hi[j];
+  } else {
+    ox_range(q, j, l, h);
+  }
+}
+
+/*
+ * Column rows j0 .. j0+width of one output row, when every one of them reads inside the image for
+ * every ox (no horizontal padding reached): d[jj][ox] = s[ox·sw + jj] is the transpose of the
+ * width-column matrix whose rows start sw floats apart, done in width × width register blocks.
+ */
+static void im2col_block(const conv_args *q, long j0, int width, const float *srow, float *d) {
+  const float *s = srow + (j0 - q->pw);
+  long ox = 0;
+#if defined(__AVX__)
+  if (width == 8)
+    for (; ox + 8 <= q->outW; ox += 8) transpose8(s + ox * q->sw, q->sw, d + ox, q->ldcol);
+#endif
+#if defined(__SSE2__)
+  if (width == 4)
+    for (; ox + 4 <= q->outW; ox += 4) transpose4(s + ox * q->sw, q->sw, d + ox, q->ldcol);
+#endif
+  for (; ox < q->outW; ox++)
+    for (int jj = 0; jj < width; jj++) d[jj * q->ldcol + ox] = s[ox * q->sw + jj];
+}
+
 static void im2col_channels(void *args, long c0, long c1) {
   const conv_args *q = args;
+  long lo[MAX_KW_CACHED], hi[MAX_KW_CACHED];
+  for (long j = 0; j < q->kw && j < MAX_KW_CACHED; j++) ox_range(q, j, &lo[j], &hi[j]);
+  /* Kernel columns [0, blocked) go in transposed blocks (the strided 8×8/4 first layer: 8 wide);
+     a block qualifies when none of its columns reaches horizontal padding. */
+  long blocked = 0;
+  int width = 0;
+#if defined(__SSE2__)
+  if (q->sw > 1) {
+    for (width = 8; width >= 4; width -= 4) {
+#if !defined(__AVX__)
+      if (width == 8) continue;
+#endif
+      blocked = 0;
+      while (blocked + width <= q->kw && blocked + width <= MAX_KW_CACHED && lo[blocked] == 0 && hi[blocked + width - 1] == q->outW)
+        blocked += width;
+      if (blocked > 0) break;
+    }
+  }
+#endif
   for (long ci = c0; ci < c1; ci++) {
     const float *plane = q->x + ci * q->h * q->w;
     for (long i = 0; i < q->kh; i++) {
-      for (long j = 0; j < q->kw; j++) {
-        long lo, hi;
-        ox_range(q, j, &lo, &hi);
-        float *dst = q->col + ((ci * q->kh + i) * q->kw + j) * q->ldcol;
-        for (long oy = 0; oy < q->outH; oy++, dst += q->outW) {
-          const long iy = oy * q->sh - q->ph + i;
-          if (iy < 0 || iy >= q->h) {
-            memset(dst, 0, sizeof(float) * (size_t)q->outW);
-            continue;
-          }
-          for (long ox = 0; ox < lo; ox++) dst[ox] = 0;
-          const float *src = plane + iy * q->w + (lo * q->sw - q->pw + j);
-          if (q->sw == 1) memcpy(dst + lo, src, sizeof(float) * (size_t)(hi - lo));
+      float *rows = q->col + (ci * q->kh + i) * q->kw * q->ldcol; /* column row (ci, i, 0) */
+      for (long oy = 0; oy < q->outH; oy++) {
+        const long iy = oy * q->sh - q->ph + i;
+        float *seg = rows + oy * q->outW;
+        if (iy < 0 || iy >= q->h) {
+          for (long j = 0; j < q->kw; j++) memset(seg + j * q->ldcol, 0, sizeof(float) * (size_t)q->outW);
+          continue;
+        }
+        const float *srow = plane + iy * q->w;
+        for (long j = 0; j < blocked; j += width) im2col_block(q, j, width, srow, seg + j * q->ldcol);
+        for (long j = blocked; j < q->kw; j++) {
+          long l, h;
+          ox_range_cached(q, lo, hi, j, &l, &h);
+          float *dst = seg + j * q->ldcol;
+          const float *src = srow + (j - q->pw);
+          for (long ox = 0; ox < l; ox++) dst[ox] = 0;
+          /* Plain loops: the segments are short (7-20 floats in the DQN nets), shorter than a memcpy call is worth. */
+          if (q->sw == 1)
+            for (long ox = l; ox < h; ox++) dst[ox] = src[ox];
           else
-            for (long ox = lo; ox < hi; ox++) dst[ox] = src[(ox - lo) * q->sw];
-          for (long ox = hi; ox < q->outW; ox++) dst[ox] = 0;
+            for (long ox = l; ox < h; ox++) dst[ox] = src[ox * q->sw];
+          for (long ox = h; ox < q->outW; ox++) dst[ox] = 0;
         }
       }
     }
@@ -435,12 +543,14 @@ static void im2col_channels(void *args, long c0, long c1) {
 static void col2im_channels(void *args, long c0, long c1) {
   const conv_args *q = args;
   float *dx = (float *)q->x;
+  long los[MAX_KW_CACHED], his[MAX_KW_CACHED];
+  for (long j = 0; j < q->kw && j < MAX_KW_CACHED; j++) ox_range(q, j, &los[j], &his[j]);
   for (long ci = c0; ci < c1; ci++) {
     float *plane = dx + ci * q->h * q->w;
     for (long i = 0; i < q->kh; i++) {
       for (long j = 0; j < q->kw; j++) {
         long lo, hi;
-        ox_range(q, j, &lo, &hi);
+        ox_range_cached(q, los, his, j, &lo, &hi);
         const float *src = q->col + ((ci * q->kh + i) * q->kw + j) * q->ldcol;
         for (long oy = 0; oy < q->outH; oy++) {
           const long iy = oy * q->sh - q->ph + i;
@@ -770,6 +880,6 @@ static void sgdStep(const dq_ctx *ctx, float *p, const float *g, float *buf, lon
 }
 
 const dq_kernels TABLE = {
-    PATH_NAME, gemm, im2col, col2im, addBiasRows, addBiasChannels, biasGradRows, biasGradChannels, relu,
+    PATH_NAME, gemm, gemm_batched, im2col, col2im, addBiasRows, addBiasChannels, biasGradRows, biasGradChannels, relu,
     reluBackward, leakyRelu, leakyReluBackward, scale, sumSquares, u8ToF32, adamStep, rmspropStep, sgdStep,
 };

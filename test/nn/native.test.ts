@@ -223,6 +223,34 @@ for (const cpu of paths) {
       }
     });
 
+    it("gemmBatched: shared operands (stride 0), one accumulated C (strideC = 0), per-product C, all transposes", () => {
+      // [m, n, k, batch]: conv forward (A shared), weight gradient (C shared), input gradient, and small/odd ones.
+      const shapes: Array<[number, number, number, number]> = [[32, 400, 256, 4], [64, 49, 576, 3], [3, 17, 33, 5], [1, 40, 9, 4], [70, 9, 300, 2]];
+      for (const [m, n, kk, batch] of shapes) {
+        for (let ta = 0; ta < 2; ta++) {
+          for (let tb = 0; tb < 2; tb++) {
+            for (const [shareA, shareB, shareC] of [[1, 0, 0], [0, 0, 1], [0, 1, 0], [0, 0, 0]]) {
+              mem.reset();
+              const lda = (ta ? m : kk) + 1, ldb = (tb ? kk : n) + 2, ldc = n + 1;
+              const aSize = (ta ? kk : m) * lda, bSize = (tb ? n : kk) * ldb, cSize = m * ldc;
+              const strideA = shareA ? 0 : aSize + 3, strideB = shareB ? 0 : bSize + 1, strideC = shareC ? 0 : cSize + 2;
+              const a = mem.random(strideA * (batch - 1) + aSize), b = mem.random(strideB * (batch - 1) + bSize);
+              const cLen = strideC * (batch - 1) + cSize;
+              const c = mem.random(cLen), cRef = mem.copy(c, cLen);
+              const beta = shareC ? 1 : 0.5;
+              k.gemmBatched(ta as 0 | 1, tb as 0 | 1, m, n, kk, 0.75, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, batch);
+              ref.gemmBatched(ta as 0 | 1, tb as 0 | 1, m, n, kk, 0.75, a, lda, strideA, b, ldb, strideB, beta, cRef, ldc, strideC, batch);
+              const want = mem.read(cRef, cLen);
+              const scale = want.reduce((mx, v) => Math.max(mx, Math.abs(v)), 0);
+              close(mem.read(c, cLen), want, 2 * (kk * batch + 2) * U * (kk + 1) * (scale + 1), `gemmBatched ta=${ta} tb=${tb} ${m}×${n}×${kk}×${batch} share ${[shareA, shareB, shareC]}`);
+            }
+          }
+        }
+      }
+      // Overlapping C matrices are refused.
+      assert.throws(() => k.gemmBatched(0, 0, 2, 2, 2, 1, 0, 2, 4, 0, 2, 4, 0, 64, 2, 2, 2), /overlap/);
+    });
+
     it("gemm: k = 0 and alpha = 0 scale C by beta without reading A or B", () => {
       mem.reset();
       const c = mem.fill(6, NaN);
@@ -235,7 +263,7 @@ for (const cpu of paths) {
 
     const convCases = [
       [3, 7, 9, 3, 3, 1, 1, 1, 1], [2, 8, 8, 8, 8, 4, 4, 0, 0], [1, 5, 6, 2, 3, 2, 2, 0, 1], [2, 9, 11, 3, 2, 2, 3, 1, 2],
-      [1, 4, 4, 5, 5, 1, 1, 2, 2], [4, 84, 84, 8, 8, 4, 4, 0, 0], [32, 20, 20, 4, 4, 2, 2, 0, 0], [64, 9, 9, 3, 3, 1, 1, 0, 0],
+      [1, 4, 4, 5, 5, 1, 1, 2, 2], [4, 84, 84, 8, 8, 4, 4, 0, 0], [2, 12, 13, 4, 4, 2, 2, 1, 1], [3, 30, 29, 8, 8, 2, 3, 3, 0], [32, 20, 20, 4, 4, 2, 2, 0, 0], [64, 9, 9, 3, 3, 1, 1, 0, 0],
     ] as const;
     const out = (h: number, kh: number, s: number, p: number) => Math.floor((h + 2 * p - kh) / s) + 1;
 
@@ -375,7 +403,16 @@ for (const cpu of paths) {
               kernels.gemm(ta as 0 | 1, tb as 0 | 1, m, n, kk, 0.5, a, lda, b, ldb, 0.25, c, ldc);
               return c;
             });
+            // The batched form of a conv weight gradient (one C for all products) too.
+            const shared = kt.map((kernels) => {
+              const c = mem.copy(c0, m * ldc);
+              kernels.gemmBatched(ta as 0 | 1, tb as 0 | 1, m, n, kk, 0.5, a, lda, 0, b, ldb, 0, 1, c, ldc, 0, 3);
+              return c;
+            });
             const f = mem.f;
+            for (let t = 1; t < shared.length; t++) {
+              bitsEqual(f.subarray(shared[t]! / 4, shared[t]! / 4 + m * ldc), f.subarray(shared[0]! / 4, shared[0]! / 4 + m * ldc), `gemmBatched(${ta},${tb}) ${m}×${n}×${kk}×3, ${t + 1} threads vs 1`);
+            }
             for (let t = 1; t < outs.length; t++) {
               bitsEqual(f.subarray(outs[t]! / 4, outs[t]! / 4 + m * ldc), f.subarray(outs[0]! / 4, outs[0]! / 4 + m * ldc), `gemm(${ta},${tb}) ${m}×${n}×${kk}, ${t + 1} threads vs 1`);
             }

@@ -13,7 +13,7 @@
  * CPU path: the best the CPU supports (avx512 → avx2 → generic), or DEEPQ_CPU=avx512|avx2|generic
  * to force one (a path the CPU lacks is an error). Threads: DEEPQ_THREADS=n, else every online CPU.
  */
-import type { KernelBackend, Kernels } from "./abi.js";
+import { gemmBatchedByLoop, type KernelBackend, type Kernels } from "./abi.js";
 import { loadWasmKernelsSync } from "./wasm.js";
 
 export type NativeCpuPath = "avx512" | "avx2" | "generic";
@@ -186,11 +186,12 @@ export function createNativeKernels(memory: WebAssembly.Memory, opts: NativeKern
   ensure();
   const small = opts.wasmScratchPtr === undefined ? null : loadWasmKernelsSync(memory, opts.wasmScratchPtr);
   const n = (name: string): Fn => lib[name] as Fn;
-  const gemm = n("gemm"), im2col = n("im2col"), col2im = n("col2im"), addBiasRows = n("addBiasRows");
+  const gemm = n("gemm"), gemmBatched = n("gemmBatched"), im2col = n("im2col"), col2im = n("col2im"), addBiasRows = n("addBiasRows");
   const addBiasChannels = n("addBiasChannels"), biasGradRows = n("biasGradRows"), biasGradChannels = n("biasGradChannels");
   const relu = n("relu"), reluBackward = n("reluBackward"), leakyRelu = n("leakyRelu"), leakyReluBackward = n("leakyReluBackward");
   const scale = n("scale"), u8ToF32 = n("u8ToF32"), adamStep = n("adamStep"), rmspropStep = n("rmspropStep"), sgdStep = n("sgdStep");
   const backend = `native-${cpu}` as KernelBackend;
+  const smallBatched = small ? gemmBatchedByLoop(small.gemm) : null;
 
   const kernels: NativeKernels = {
     backend,
@@ -203,6 +204,13 @@ export function createNativeKernels(memory: WebAssembly.Memory, opts: NativeKern
       if (small && (m * nn * k < GEMM_WASM_MACS || (m === 1 && nn * k < GEMM_ROW_WASM_MACS))) return small.gemm(transA, transB, m, nn, k, alpha, a, lda, b, ldb, beta, c, ldc);
       ensure();
       gemm(transA, transB, m, nn, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    },
+    gemmBatched(transA, transB, m, nn, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, batch) {
+      if (smallBatched && (m * nn * k < GEMM_WASM_MACS || (m === 1 && nn * k < GEMM_ROW_WASM_MACS))) {
+        return smallBatched(transA, transB, m, nn, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, batch);
+      }
+      ensure();
+      gemmBatched(transA, transB, m, nn, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, batch);
     },
     im2col(x, c, h, w, kh, kw, sh, sw, ph, pw, outH, outW, col, ldcol) {
       if (small && c * kh * kw * outH * outW < EW_WASM_LEN) return small.im2col(x, c, h, w, kh, kw, sh, sw, ph, pw, outH, outW, col, ldcol);
