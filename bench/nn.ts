@@ -18,8 +18,10 @@
  * actions (tdTargets), gather + loss (QLoss), backward, optimizer step (with zeroGrad).
  * One action = forward on a batch of 1 and argmax. A repeat runs enough iterations to last
  * ≥ 100 ms. GFLOP/s counts the GEMMs' 2·m·n·k of one update; "of peak" divides it by the same
- * backend's rate on a 1024³ GEMM measured at the start. --profile prints, per backend, where an
- * update's time goes by kernel.
+ * backend's rate on a 1024³ GEMM measured at the start. "cpu ms" is the process's CPU time per
+ * update (all its threads): with other processes on the cores, wall time includes waiting for a
+ * core, CPU time does not, so a one-thread configuration's CPU time estimates its idle-machine time.
+ * --profile prints, per backend, where an update's time goes by kernel.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -105,7 +107,7 @@ function randomTensor(arena: Arena, shape: number[], rng: Rng): Tensor {
  * Seconds per call of each of `fns`: median and minimum over `repeats` timed repeats, each ≥ `minMs`,
  * after a warm-up of ~`warmMs`. The repeats of the functions alternate.
  */
-function timeAll(fns: Array<() => void>, repeats: number, minMs = 100, warmMs = 300): Array<{ median: number; min: number }> {
+function timeAll(fns: Array<() => void>, repeats: number, minMs = 100, warmMs = 300): Array<{ median: number; min: number; cpu: number }> {
   const iters = fns.map((fn) => {
     const warmEnd = performance.now() + warmMs;
     let calls = 0;
@@ -118,17 +120,19 @@ function timeAll(fns: Array<() => void>, repeats: number, minMs = 100, warmMs = 
     return Math.max(1, Math.ceil(minMs / Math.max(perCall, 1e-4)));
   });
   const samples: number[][] = fns.map(() => []);
+  const cpu: number[][] = fns.map(() => []);
   for (let r = 0; r < repeats; r++) {
     fns.forEach((fn, f) => {
+      const c0 = process.cpuUsage();
       const s = performance.now();
       for (let i = 0; i < iters[f]!; i++) fn();
       samples[f]!.push((performance.now() - s) / iters[f]!);
+      const c = process.cpuUsage(c0);
+      cpu[f]!.push((c.user + c.system) / 1000 / iters[f]!);
     });
   }
-  return samples.map((sm) => {
-    sm.sort((a, b) => a - b);
-    return { median: sm[Math.floor(sm.length / 2)]! / 1000, min: sm[0]! / 1000 };
-  });
+  const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+  return samples.map((sm, f) => ({ median: median(sm) / 1000, min: Math.min(...sm) / 1000, cpu: median(cpu[f]!) / 1000 }));
 }
 
 type KernelName = Exclude<keyof Kernels, "backend" | "memory">;
@@ -226,7 +230,11 @@ function torchFigures(only: string | undefined, repeats: number): Record<string,
   return null;
 }
 
-interface Figures { update_ms: number; act_us: number; update_ms_min: number; act_us_min: number; gflops: number; of_peak: number }
+interface Figures {
+  update_ms: number; act_us: number; update_ms_min: number; act_us_min: number; gflops: number; of_peak: number;
+  /** CPU time of one update (all threads): on a machine shared with other work, the one-thread figure is what an idle core would take. */
+  update_cpu_ms: number;
+}
 
 const r4 = (v: number) => +v.toPrecision(4);
 
@@ -269,13 +277,13 @@ async function main(): Promise<void> {
       const gflops = flops / u[i]!.median / 1e9;
       byBackend[cfg.label] = {
         update_ms: r4(updateMs), act_us: r4(actUs), update_ms_min: r4(u[i]!.min * 1e3), act_us_min: r4(a[i]!.min * 1e6),
-        gflops: r4(gflops), of_peak: r4(gflops / peaks.get(cfg.label)!),
+        gflops: r4(gflops), of_peak: r4(gflops / peaks.get(cfg.label)!), update_cpu_ms: r4(u[i]!.cpu * 1e3),
       };
       const dp = updateMs < 1 ? 3 : 1;
       rows.push([
         c.name, cfg.label, updateMs.toFixed(dp), (u[i]!.min * 1e3).toFixed(dp), String(c.target.update_ms),
         `${(updateMs / c.target.update_ms).toFixed(2)}×`, gflops.toFixed(1), `${((100 * gflops) / peaks.get(cfg.label)!).toFixed(0)}%`,
-        i === 0 ? "" : `${(u[0]!.median / u[i]!.median).toFixed(2)}×`,
+        (u[i]!.cpu * 1e3).toFixed(dp), i === 0 ? "" : `${(u[0]!.median / u[i]!.median).toFixed(2)}×`,
         actUs.toFixed(actUs < 100 ? 1 : 0), (a[i]!.min * 1e6).toFixed(actUs < 100 ? 1 : 0),
       ]);
     });
@@ -302,7 +310,7 @@ async function main(): Promise<void> {
       }
     }
   }
-  const header = ["case", "backend", "update ms", "(min)", "target", "of target", "GFLOP/s", "of peak", `vs ${cfgs[0]!.label}`, "act µs", "(min)"];
+  const header = ["case", "backend", "update ms", "(min)", "target", "of target", "GFLOP/s", "of peak", "cpu ms", `vs ${cfgs[0]!.label}`, "act µs", "(min)"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((v, i) => (i <= 1 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join("  ");
   console.log(line(header));
