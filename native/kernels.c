@@ -49,10 +49,17 @@
 #define MC (MR * 16)
 /* Columns of op(B) per task; the packed B block (KC·NC floats, 1 MiB) lives in L2/L3. */
 #define NC 1024
-/* Calls below this many multiply-adds run on the calling thread: waking the pool costs ~1-5 µs. */
-#define PAR_MIN_MACS 262144L
-/* Elementwise kernels split into chunks of this many elements, and only from 2 chunks up. */
+/*
+ * Calls below this many multiply-adds (~20 µs of one core) run on the calling thread. Handing work
+ * to the pool costs 1-5 µs on an idle machine and far more when the cores are oversubscribed: with
+ * 256 Ki the MLP updates' 0.5 M-MAC GEMMs went to two threads and the update ran 2× slower
+ * (bench/nn.ts, 0.20 vs 0.09 ms) on the shared 2-core development machine.
+ */
+#define PAR_MIN_MACS 2000000L
+/* Elementwise kernels split into chunks of this many elements, threaded from EW_PAR_MIN elements
+   (~30 µs of memory-bound work) up. */
 #define EW_CHUNK 32768L
+#define EW_PAR_MIN 262144L
 
 typedef float vf __attribute__((vector_size(VL * 4)));
 /* The same vector at 4-byte alignment, for loads and stores anywhere in C or the inputs. */
@@ -415,10 +422,10 @@ static void range_task(void *ctx, long t, int tid) {
   r->fn(r->args, lo, min_l(r->len, lo + r->chunk));
 }
 
-/* fn over [0, len) in chunks of `chunk` (a function of nothing but the call), threaded when it pays. */
-static void for_range(const dq_ctx *ctx, long len, long chunk, range_fn fn, void *args) {
+/* fn over [0, len) in chunks of `chunk` (a function of nothing but the call), threaded when `work` (elements touched) is large enough to pay. */
+static void for_range(const dq_ctx *ctx, long len, long chunk, long work, range_fn fn, void *args) {
   const long tasks = ceil_div(len, chunk);
-  if (tasks <= 1 || ctx->threads <= 1) {
+  if (tasks <= 1 || ctx->threads <= 1 || work < EW_PAR_MIN) {
     if (len > 0) fn(args, 0, len);
     return;
   }
@@ -576,13 +583,13 @@ static long conv_chunk(const conv_args *q) {
 static void im2col(const dq_ctx *ctx, const float *x, long c, long h, long w, long kh, long kw, long sh, long sw,
                    long ph, long pw, long outH, long outW, float *col, long ldcol) {
   conv_args q = {x, col, c, h, w, kh, kw, sh, sw, ph, pw, outH, outW, ldcol};
-  for_range(ctx, c, conv_chunk(&q), im2col_channels, &q);
+  for_range(ctx, c, conv_chunk(&q), c * kh * kw * outH * outW, im2col_channels, &q);
 }
 
 static void col2im(const dq_ctx *ctx, const float *col, long ldcol, long c, long h, long w, long kh, long kw,
                    long sh, long sw, long ph, long pw, long outH, long outW, float *dx) {
   conv_args q = {dx, (float *)col, c, h, w, kh, kw, sh, sw, ph, pw, outH, outW, ldcol};
-  for_range(ctx, c, conv_chunk(&q), col2im_channels, &q);
+  for_range(ctx, c, conv_chunk(&q), c * kh * kw * outH * outW, col2im_channels, &q);
 }
 
 /* ---------------------------------------------------------------- bias */
@@ -603,7 +610,7 @@ static void add_bias_rows_range(void *args, long r0, long r1) {
 
 static void addBiasRows(const dq_ctx *ctx, float *y, const float *bias, long rows, long cols) {
   bias_args q = {y, bias, rows, cols, 0};
-  for_range(ctx, rows, max_l(1, EW_CHUNK / max_l(1, cols)), add_bias_rows_range, &q);
+  for_range(ctx, rows, max_l(1, EW_CHUNK / max_l(1, cols)), rows * cols, add_bias_rows_range, &q);
 }
 
 /* Planes (sample, channel) p0 .. p1 of an NCHW tensor; `cols` holds the channel count. */
@@ -618,7 +625,7 @@ static void add_bias_planes(void *args, long p0, long p1) {
 
 static void addBiasChannels(const dq_ctx *ctx, float *y, const float *bias, long n, long channels, long hw) {
   bias_args q = {y, bias, n * channels, channels, hw};
-  for_range(ctx, n * channels, max_l(1, EW_CHUNK / max_l(1, hw)), add_bias_planes, &q);
+  for_range(ctx, n * channels, max_l(1, EW_CHUNK / max_l(1, hw)), n * channels * hw, add_bias_planes, &q);
 }
 
 typedef struct {
@@ -645,7 +652,7 @@ static void bias_grad_cols(void *args, long j0, long j1) {
 
 static void biasGradRows(const dq_ctx *ctx, const float *dy, float *db, long rows, long cols) {
   bias_grad_args q = {dy, db, rows, cols, 0};
-  for_range(ctx, cols, max_l(VL, round_up(max_l(1, EW_CHUNK / max_l(1, rows)), VL)), bias_grad_cols, &q);
+  for_range(ctx, cols, max_l(VL, round_up(max_l(1, EW_CHUNK / max_l(1, rows)), VL)), rows * cols, bias_grad_cols, &q);
 }
 
 /* Σ of `len` floats: VL lanes, then the lanes in order, then the tail. */
@@ -671,7 +678,7 @@ static void bias_grad_channels(void *args, long c0, long c1) {
 
 static void biasGradChannels(const dq_ctx *ctx, const float *dy, float *db, long n, long channels, long hw) {
   bias_grad_args q = {dy, db, n, channels, hw};
-  for_range(ctx, channels, max_l(1, EW_CHUNK / max_l(1, n * hw)), bias_grad_channels, &q);
+  for_range(ctx, channels, max_l(1, EW_CHUNK / max_l(1, n * hw)), n * channels * hw, bias_grad_channels, &q);
 }
 
 /* ---------------------------------------------------------------- activations, scale, conversions */
@@ -696,7 +703,7 @@ static void relu_range(void *args, long lo, long hi) {
 
 static void relu(const dq_ctx *ctx, const float *x, float *y, long len) {
   ew_args q = {x, NULL, y, NULL, 0};
-  for_range(ctx, len, EW_CHUNK, relu_range, &q);
+  for_range(ctx, len, EW_CHUNK, len, relu_range, &q);
 }
 
 static void relu_backward_range(void *args, long lo, long hi) {
@@ -708,7 +715,7 @@ static void relu_backward_range(void *args, long lo, long hi) {
 
 static void reluBackward(const dq_ctx *ctx, const float *y, const float *dy, float *dx, long len) {
   ew_args q = {y, dy, dx, NULL, 0};
-  for_range(ctx, len, EW_CHUNK, relu_backward_range, &q);
+  for_range(ctx, len, EW_CHUNK, len, relu_backward_range, &q);
 }
 
 static void leaky_range(void *args, long lo, long hi) {
@@ -724,7 +731,7 @@ static void leaky_range(void *args, long lo, long hi) {
 
 static void leakyRelu(const dq_ctx *ctx, const float *x, float *y, long len, float slope) {
   ew_args q = {x, NULL, y, NULL, slope};
-  for_range(ctx, len, EW_CHUNK, leaky_range, &q);
+  for_range(ctx, len, EW_CHUNK, len, leaky_range, &q);
 }
 
 static void leaky_backward_range(void *args, long lo, long hi) {
@@ -740,7 +747,7 @@ static void leaky_backward_range(void *args, long lo, long hi) {
 
 static void leakyReluBackward(const dq_ctx *ctx, const float *x, const float *dy, float *dx, long len, float slope) {
   ew_args q = {x, dy, dx, NULL, slope};
-  for_range(ctx, len, EW_CHUNK, leaky_backward_range, &q);
+  for_range(ctx, len, EW_CHUNK, len, leaky_backward_range, &q);
 }
 
 static void scale_range(void *args, long lo, long hi) {
@@ -752,7 +759,7 @@ static void scale_range(void *args, long lo, long hi) {
 
 static void scale(const dq_ctx *ctx, float *x, long len, float s) {
   ew_args q = {NULL, NULL, x, NULL, s};
-  for_range(ctx, len, EW_CHUNK, scale_range, &q);
+  for_range(ctx, len, EW_CHUNK, len, scale_range, &q);
 }
 
 /* One thread, 8 double partial sums (element i goes to sum i mod 8), added in order at the end. */
@@ -778,7 +785,7 @@ static void u8_range(void *args, long lo, long hi) {
 
 static void u8ToF32(const dq_ctx *ctx, const uint8_t *src, float *dst, long len, float s) {
   ew_args q = {NULL, NULL, dst, src, s};
-  for_range(ctx, len, EW_CHUNK, u8_range, &q);
+  for_range(ctx, len, EW_CHUNK, len, u8_range, &q);
 }
 
 /* ---------------------------------------------------------------- optimizers (f32 arithmetic, as the wasm kernels) */
@@ -813,7 +820,7 @@ static void adamStep(const dq_ctx *ctx, float *p, const float *g, float *m, floa
   opt_args q = {.p = p, .m = m, .v = v, .g = g, .b1 = (float)beta1, .c1 = (float)(1 - beta1), .b2 = (float)beta2,
                 .c2 = (float)(1 - beta2), .eps = (float)eps, .wd = (float)weightDecay, .step = (float)(-lr / bc1),
                 .sqrtBc2 = (float)sqrt(bc2), .hasWd = weightDecay != 0};
-  for_range(ctx, len, EW_CHUNK, adam_range, &q);
+  for_range(ctx, len, EW_CHUNK, len, adam_range, &q);
 }
 
 static void rmsprop_range(void *args, long lo, long hi) {
@@ -848,7 +855,7 @@ static void rmspropStep(const dq_ctx *ctx, float *p, const float *g, float *sq, 
   opt_args q = {.p = p, .m = sq, .buf = buf, .g = g, .b1 = (float)alpha, .c1 = (float)(1 - alpha), .eps = (float)eps,
                 .wd = (float)weightDecay, .nlr = (float)-lr, .mu = (float)momentum, .hasWd = weightDecay != 0,
                 .hasMomentum = momentum > 0};
-  for_range(ctx, len, EW_CHUNK, rmsprop_range, &q);
+  for_range(ctx, len, EW_CHUNK, len, rmsprop_range, &q);
 }
 
 static void sgd_range(void *args, long lo, long hi) {
@@ -876,7 +883,7 @@ static void sgdStep(const dq_ctx *ctx, float *p, const float *g, float *buf, lon
   opt_args q = {.p = p, .buf = buf, .g = g, .mu = (float)momentum, .damp = (float)(1 - dampening),
                 .wd = (float)weightDecay, .nlr = (float)-lr, .hasWd = weightDecay != 0, .hasMomentum = momentum > 0,
                 .nesterov = nesterov != 0, .first = first != 0};
-  for_range(ctx, len, EW_CHUNK, sgd_range, &q);
+  for_range(ctx, len, EW_CHUNK, len, sgd_range, &q);
 }
 
 const dq_kernels TABLE = {
