@@ -12,6 +12,7 @@
  * (medians, plus the fastest repeat; the top-level figures are the default backend's).
  *
  *   node --import tsx bench/nn.ts [--repeats 9] [--only nature] [--profile] [--no-torch]
+ *   node --import tsx bench/nn.ts --gemm          # GFLOP/s of single GEMMs of the conv/fc/MLP shapes only
  *   DEEPQ_KERNELS=js node --import tsx bench/nn.ts   # adds the TypeScript kernels
  *
  * One update = online forward on the batch, target forward on the next states, max over
@@ -238,8 +239,66 @@ interface Figures {
 
 const r4 = (v: number) => +v.toPrecision(4);
 
+/**
+ * The issue's GEMM shapes as single calls, M×N×K: the Nature CNN's layers over a batch of 32 as one
+ * GEMM each (forward, then the weight gradient with transposed A and the input gradient with
+ * transposed B), MLP-sized ones, and the conv layers as Conv2d issues them (one gemmBatched over 32
+ * images). Prints GFLOP/s per backend (fastest of the alternating repeats, and per CPU second).
+ */
+function gemmShapes(cfgs: Config[], repeats: number): void {
+  const shapes: Array<[string, 0 | 1, 0 | 1, number, number, number]> = [];
+  for (const [name, m, n, k] of [["conv1", 12800, 32, 256], ["conv2", 2592, 64, 512], ["conv3", 1568, 64, 576]] as const) {
+    shapes.push([`${name} fwd`, 0, 0, m, n, k], [`${name} dW (Aᵀ)`, 1, 0, n, k, m], [`${name} dX (Bᵀ)`, 0, 1, m, k, n]);
+  }
+  shapes.push(["fc1 fwd (Bᵀ)", 0, 1, 32, 512, 3136], ["fc1 dW (Aᵀ)", 1, 0, 512, 3136, 32], ["fc1 dX", 0, 0, 32, 3136, 512]);
+  shapes.push(["mlp 128×64×8 (Bᵀ)", 0, 1, 128, 64, 8], ["mlp 128×64×64 (Bᵀ)", 0, 1, 128, 64, 64], ["mlp dW 64×64×128 (Aᵀ)", 1, 0, 64, 64, 128]);
+  // And as Conv2d issues them: one gemmBatched per layer over the 32 images (weights shared, or one accumulated dW).
+  const batched: Array<[string, 0 | 1, 0 | 1, number, number, number, "a" | "c" | "none"]> = [];
+  for (const [name, o, p, ck] of [["conv1", 32, 400, 256], ["conv2", 64, 81, 512], ["conv3", 64, 49, 576]] as const) {
+    batched.push([`${name} fwd ×32`, 0, 0, o, p, ck, "a"], [`${name} dW ×32`, 0, 1, o, ck, p, "c"], [`${name} dX ×32`, 1, 0, ck, p, o, "a"]);
+  }
+  const arenas = cfgs.map((c) => new Arena({ backend: c.kind, threads: c.threads }));
+  const rows: string[][] = [];
+  const run = (name: string, dims: string, flops: number, make: (arena: Arena) => () => void) => {
+    const fns = arenas.map(make);
+    const t = timeAll(fns, repeats, 50, 100);
+    rows.push([name, dims, ...t.map((x) => (flops / x.min / 1e9).toFixed(0)),
+      ...cfgs.flatMap((c, i) => (c.threads === 1 ? [(flops / t[i]!.cpu / 1e9).toFixed(0)] : []))]);
+  };
+  const buffers = (arena: Arena, floats: number[]): number[] => {
+    const ptrs = floats.map((f) => arena.alloc(f * 4));
+    arena.f32().fill(0.25, ptrs[0]! / 4, ptrs.at(-1)! / 4 + floats.at(-1)!);
+    return ptrs;
+  };
+  for (const [name, ta, tb, m, n, k] of shapes) {
+    run(name, `${m}×${n}×${k}`, 2 * m * n * k, (arena) => {
+      const [a, b, c] = buffers(arena, [m * k, k * n, m * n]);
+      const kern = arena.kernels;
+      return () => kern.gemm(ta, tb, m, n, k, 1, a!, ta ? m : k, b!, tb ? k : n, 0, c!, n);
+    });
+  }
+  for (const [name, ta, tb, m, n, k, shared] of batched) {
+    const B = 32;
+    run(name, `${B}×(${m}×${n}×${k})`, 2 * B * m * n * k, (arena) => {
+      const sa = shared === "a" ? 0 : m * k, sc = shared === "c" ? 0 : m * n;
+      const [a, b, c] = buffers(arena, [sa * B || m * k, k * n * B, sc * B || m * n]);
+      const kern = arena.kernels;
+      return () => kern.gemmBatched(ta, tb, m, n, k, 1, a!, ta ? m : k, sa, b!, tb ? k : n, k * n, shared === "c" ? 1 : 0, c!, n, sc, B);
+    });
+  }
+  // Per CPU second too (one-thread backends): what an idle core would do, whatever else runs on the machine.
+  const header = ["GEMM", "M×N×K", ...cfgs.map((c) => `${c.label} GFLOP/s`), ...cfgs.filter((c) => c.threads === 1).map((c) => `${c.label} per CPU s`)];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  console.log(header.map((h, i) => h.padStart(widths[i]!)).join("  "));
+  for (const r of rows) console.log(r.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join("  "));
+}
+
 async function main(): Promise<void> {
   const repeats = Number(arg("--repeats") ?? 9);
+  if (process.argv.includes("--gemm")) {
+    gemmShapes(configs(), repeats);
+    return;
+  }
   const only = arg("--only");
   const profile = process.argv.includes("--profile");
   const cfgs = configs();
