@@ -210,7 +210,7 @@ function peakGflops(cfg: Config): number {
   return (2 * n ** 3) / t!.min / 1e9;
 }
 
-interface TorchFigures { update_ms: number; update_ms_min: number; act_us: number; act_us_min: number }
+interface TorchFigures { update_ms: number; update_ms_min: number; update_cpu_ms: number; act_us: number; act_us_min: number }
 
 /** PyTorch's figures from bench/torch_nn.py, or null (with the reason printed) when torch is not importable. */
 function torchFigures(only: string | undefined, repeats: number): Record<string, { threads: Record<string, TorchFigures> }> | null {
@@ -382,9 +382,14 @@ async function main(): Promise<void> {
       for (const [name, res] of Object.entries(results)) {
         const t = torch[name]?.threads;
         if (!t) continue;
-        res.torch = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, { update_ms: r4(v.update_ms), update_ms_min: r4(v.update_ms_min), act_us: r4(v.act_us), act_us_min: r4(v.act_us_min) }]));
+        res.torch = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, {
+          update_ms: r4(v.update_ms), update_ms_min: r4(v.update_ms_min), update_cpu_ms: r4(v.update_cpu_ms), act_us: r4(v.act_us), act_us_min: r4(v.act_us_min),
+        }]));
         const cells = Object.entries(t).map(([threads, v]) => `torch ${threads} thread${threads === "1" ? "" : "s"} ${v.update_ms.toFixed(v.update_ms < 1 ? 3 : 1)} ms (${(v.update_ms / res.update_ms).toFixed(2)}× ${defaultCfg.label}'s time), act ${v.act_us.toFixed(0)} µs`);
-        console.log(`${name}: ${cells.join("; ")}`);
+        // One thread each, CPU time: the comparison that holds when other processes load the machine.
+        const one = res.by_backend["native-1"];
+        const cpuRatio = one && t["1"] ? `; CPU time, 1 thread: torch ${t["1"].update_cpu_ms.toFixed(3)} ms, native ${one.update_cpu_ms} ms (torch ${(t["1"].update_cpu_ms / one.update_cpu_ms).toFixed(2)}×)` : "";
+        console.log(`${name}: ${cells.join("; ")}${cpuRatio}`);
       }
     }
   }

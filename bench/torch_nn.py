@@ -3,7 +3,8 @@
 Same networks (PyTorch layouts), batch, loss and optimizer as bench/nn.ts; one update = target
 forward on the next states without grad, max over actions, online forward, gather, loss, backward,
 optimizer step (with zero_grad); one action = forward on one observation and argmax, without grad.
-Prints one JSON object: {"<case>": {"threads": {"1": {"update_ms", "act_us"}, "<n>": {...}}}, "torch": version}.
+Prints one JSON object: {"<case>": {"threads": {"1": {"update_ms", "update_ms_min", "update_cpu_ms", "act_us",
+"act_us_min"}, "<n>": {...}}}, "torch": version}.
 
   python3 bench/torch_nn.py [--repeats 7] [--only nature]
 """
@@ -84,14 +85,18 @@ def time_fn(fn, repeats, min_s=0.1, warm_s=0.3):
         fn()
         calls += 1
     iters = max(1, int(min_s / ((time.perf_counter() - t0) / calls)))
-    samples = []
+    samples, cpu = [], []
     for _ in range(repeats):
-        s = time.perf_counter()
+        s, c = time.perf_counter(), time.process_time()
         for _ in range(iters):
             fn()
         samples.append((time.perf_counter() - s) / iters)
+        cpu.append((time.process_time() - c) / iters)
     samples.sort()
-    return samples[len(samples) // 2], samples[0]
+    cpu.sort()
+    # CPU time (all threads) per call: on a machine shared with other work, the one-thread figure is
+    # what an idle core would take.
+    return samples[len(samples) // 2], samples[0], cpu[len(cpu) // 2]
 
 
 def main():
@@ -108,9 +113,10 @@ def main():
         for threads in sorted({1, cpus}):
             torch.set_num_threads(threads)
             update, act = setup(case)
-            u, u_min = time_fn(update, args.repeats)
-            a, a_min = time_fn(act, args.repeats)
-            per[str(threads)] = {"update_ms": u * 1e3, "update_ms_min": u_min * 1e3, "act_us": a * 1e6, "act_us_min": a_min * 1e6}
+            u, u_min, u_cpu = time_fn(update, args.repeats)
+            a, a_min, _ = time_fn(act, args.repeats)
+            per[str(threads)] = {"update_ms": u * 1e3, "update_ms_min": u_min * 1e3, "update_cpu_ms": u_cpu * 1e3,
+                                 "act_us": a * 1e6, "act_us_min": a_min * 1e6}
         out[name] = {"threads": per}
     print(json.dumps(out))
 

@@ -13,7 +13,7 @@ export function infoLines(): string[] {
     `threads:      ${k.threads}`,
     `cpu features: ${k.cpuFeatures.length > 0 ? k.cpuFeatures.join(" ") : "unknown (reported by the native library)"}`,
     `native build: ${native.available ? `${native.file} (CPU paths: ${native.cpuPaths.join(", ")}; ${native.cpus} CPUs)` : `none — ${native.error}`}`,
-    ...(k.nativeError && native.available ? [`native:       not in use: ${k.nativeError}`] : []),
+    ...(k.nativeError && native.available ? [`native:       ${k.nativeError}`] : []),
     `node:         ${process.version} (${process.platform}-${process.arch})`,
     ...(overrides.length > 0 ? [`overrides:    ${overrides.join(" ")}`] : []),
   ];

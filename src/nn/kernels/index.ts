@@ -11,7 +11,7 @@
  */
 import type { KernelBackend, Kernels } from "./abi.js";
 import { createJsKernels } from "./js.js";
-import { createNativeKernels, nativeDefaultThreads, nativeInfo } from "./native.js";
+import { createNativeKernels, nativeDefaultThreads, nativeInfo, type NativeCpuPath } from "./native.js";
 import { THREAD_CTRL_BYTES, threadsSupported } from "./threads.js";
 import { detectWasmVariant, loadWasmKernelsSync, WASM_SCRATCH_BYTES } from "./wasm.js";
 
@@ -157,10 +157,14 @@ export function kernelBackendInfo(): KernelBackendInfo {
   const base = { cpuFeatures: native.cpuFeatures };
   if (kind === "native") {
     const env = envVar("DEEPQ_CPU");
-    const cpu = env ?? native.cpuPaths[0]!;
-    return { ...base, backend: `native-${cpu}` as KernelBackend, threads: nativeDefaultThreads() };
+    if (env !== undefined && !native.cpuPaths.includes(env as NativeCpuPath)) {
+      // createNativeKernels refuses this path; say so rather than name a backend that will not load.
+      return { ...base, backend: `native-${native.cpuPaths[0]!}` as KernelBackend, threads: nativeDefaultThreads(),
+        nativeError: `DEEPQ_CPU=${env}: this CPU runs ${native.cpuPaths.join(", ")}` };
+    }
+    return { ...base, backend: `native-${env ?? native.cpuPaths[0]!}` as KernelBackend, threads: nativeDefaultThreads() };
   }
-  const nativeError = native.available ? `DEEPQ_KERNELS=${envVar("DEEPQ_KERNELS")} selects another backend` : native.error;
+  const nativeError = native.available ? `not in use: DEEPQ_KERNELS=${envVar("DEEPQ_KERNELS")} selects another backend` : native.error;
   if (kind === "wasm") return { ...base, backend: detectWasmVariant() ?? "js", threads: defaultThreads(), nativeError };
   return { ...base, backend: "js", threads: 1, nativeError };
 }
