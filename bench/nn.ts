@@ -1,32 +1,43 @@
 /**
- * `npm run bench:nn`: the cost of one DQN update and of one greedy action for the nets
- * deepq ships, with the GEMM on one thread and (where shared memory and workers exist) on two,
- * timed side by side in this process (repeats alternate between the two). Writes
- * bench/results/nn.json as
- * `{ "<case>": { "update_ms": n, "act_us": n, "backend": "<kernels>", "threads": t, "update_ms_min": n, "act_us_min": n,
- *    "by_threads": { "1": {…}, "2": {…} } } }`
- * (medians, plus the fastest repeat; the top-level figures are those of the default thread count `threads`).
+ * `npm run bench:nn`: the cost of one DQN update and of one greedy action for the nets deepq
+ * ships, on every kernel backend side by side in this process — native on one thread, native on
+ * every core, WebAssembly on one thread — with repeats alternating between them, so a change in
+ * the machine's load hits all alike and their ratios hold. With PyTorch importable (python3, or
+ * Debian's /usr/bin/python3) the same updates run in PyTorch too (bench/torch_nn.py, 1 thread
+ * and every core) for the ratio.
  *
- *   node --import tsx bench/nn.ts [--repeats 9] [--only nature] [--threads 1|2|both]   # --only keeps the other cases' figures
- *   DEEPQ_KERNELS=simd node --import tsx bench/nn.ts                 # plain SIMD (no relaxed-SIMD FMA)
- *   DEEPQ_KERNELS=js node --import tsx bench/nn.ts                   # the TypeScript kernels
+ * Writes bench/results/nn.json as
+ * `{ "<case>": { "update_ms", "act_us", "update_ms_min", "act_us_min", "backend", "threads", "gflops",
+ *    "by_backend": { "native-1": {…}, "native-2": {…}, "wasm": {…} }, "torch"?: { "1": {…}, "2": {…} } } }`
+ * (medians, plus the fastest repeat; the top-level figures are the default backend's).
+ *
+ *   node --import tsx bench/nn.ts [--repeats 9] [--only nature] [--profile] [--no-torch]
+ *   node --import tsx bench/nn.ts --gemm          # GFLOP/s of single GEMMs of the conv/fc/MLP shapes only
+ *   DEEPQ_KERNELS=js node --import tsx bench/nn.ts   # adds the TypeScript kernels
  *
  * One update = online forward on the batch, target forward on the next states, max over
  * actions (tdTargets), gather + loss (QLoss), backward, optimizer step (with zeroGrad).
- * One action = forward on a batch of 1 and argmax. Each figure is the median of several
- * timed repeats after a warm-up; a repeat runs enough iterations to last ≥ 100 ms.
+ * One action = forward on a batch of 1 and argmax. A repeat runs enough iterations to last
+ * ≥ 100 ms. GFLOP/s counts the GEMMs' 2·m·n·k of one update; "of peak" divides it by the same
+ * backend's rate on a 1024³ GEMM measured at the start. "cpu ms" is the process's CPU time per
+ * update (all its threads): with other processes on the cores, wall time includes waiting for a
+ * core, CPU time does not, so a one-thread configuration's CPU time estimates its idle-machine time.
+ * --profile prints, per backend, where an update's time goes by kernel.
  */
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { QLoss, tdTargets, type QLossKind } from "../src/agents/td.js";
+import type { Kernels } from "../src/nn/kernels/abi.js";
+import { createKernelsOf, defaultBackend, nativeDefaultThreads, nativeInfo, type BackendKind } from "../src/nn/kernels/index.js";
+import { detectWasmVariant } from "../src/nn/kernels/wasm.js";
 import { argmaxAt } from "../src/nn/ops.js";
 import type { Module } from "../src/nn/module.js";
 import { mlp, natureCnn, smallCnn } from "../src/nn/nets.js";
 import { Adam, RMSprop, type Optimizer } from "../src/nn/optim.js";
 import { Rng } from "../src/nn/rng.js";
-import { defaultThreads, threadsAvailable } from "../src/nn/kernels/index.js";
 import { Arena, type Tensor } from "../src/nn/tensor.js";
 
 interface Case {
@@ -38,9 +49,8 @@ interface Case {
   batch: number;
   optimizer(params: Module): Optimizer;
   loss: QLossKind;
-  /** deepq targets and the PyTorch reference figures (issue), update in ms and act in µs. */
+  /** deepq's targets (issue "Engine 2"), update in ms and act in µs. */
   target: { update_ms: number; act_us?: number };
-  torch: { update_ms: number; act_us?: number };
 }
 
 const CNN_INPUT = [4, 84, 84];
@@ -48,29 +58,44 @@ const CNN_INPUT = [4, 84, 84];
 const CASES: Case[] = [
   {
     name: "mlp-8-64-64-4-b128-adam", build: (arena) => mlp([8, 64, 64, 4], { arena }), input: [8], actions: 4, batch: 128,
-    optimizer: (m) => new Adam(m.parameters(), { lr: 1e-3 }), loss: "huber",
-    target: { update_ms: 0.1, act_us: 10 }, torch: { update_ms: 1.25, act_us: 43 },
+    optimizer: (m) => new Adam(m.parameters(), { lr: 1e-3 }), loss: "huber", target: { update_ms: 0.07, act_us: 10 },
   },
   {
     name: "mlp-4-120-84-2-b128-adam", build: (arena) => mlp([4, 120, 84, 2], { arena }), input: [4], actions: 2, batch: 128,
-    optimizer: (m) => new Adam(m.parameters(), { lr: 2.5e-4 }), loss: "mse",
-    target: { update_ms: 0.1, act_us: 10 }, torch: { update_ms: 1.25, act_us: 43 },
+    optimizer: (m) => new Adam(m.parameters(), { lr: 2.5e-4 }), loss: "mse", target: { update_ms: 0.1, act_us: 10 },
   },
   {
     name: "small-cnn-b32-rmsprop", build: (arena) => smallCnn(4, 5, { arena }), input: CNN_INPUT, actions: 5, batch: 32,
-    optimizer: (m) => new RMSprop(m.parameters(), { lr: 2.5e-4, alpha: 0.95, eps: 0.01 }), loss: "huber",
-    target: { update_ms: 10 }, torch: { update_ms: 22 },
+    optimizer: (m) => new RMSprop(m.parameters(), { lr: 2.5e-4, alpha: 0.95, eps: 0.01 }), loss: "huber", target: { update_ms: 6.5 },
   },
   {
     name: "nature-cnn-b32-rmsprop", build: (arena) => natureCnn(4, 5, { arena }), input: CNN_INPUT, actions: 5, batch: 32,
-    optimizer: (m) => new RMSprop(m.parameters(), { lr: 2.5e-4, alpha: 0.95, eps: 0.01 }), loss: "huber",
-    target: { update_ms: 30, act_us: 1000 }, torch: { update_ms: 48, act_us: 1000 },
+    optimizer: (m) => new RMSprop(m.parameters(), { lr: 2.5e-4, alpha: 0.95, eps: 0.01 }), loss: "huber", target: { update_ms: 17, act_us: 1000 },
   },
 ];
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i < 0 ? undefined : process.argv[i + 1];
+}
+
+/** A backend configuration of the comparison. */
+interface Config {
+  label: string;
+  kind: BackendKind;
+  threads: number;
+}
+
+function configs(): Config[] {
+  const out: Config[] = [];
+  if (nativeInfo().available) {
+    out.push({ label: "native-1", kind: "native", threads: 1 });
+    const n = nativeDefaultThreads();
+    if (n > 1) out.push({ label: `native-${n}`, kind: "native", threads: n });
+  }
+  if (detectWasmVariant() !== null) out.push({ label: "wasm", kind: "wasm", threads: 1 });
+  if (process.env.DEEPQ_KERNELS === "js" || out.length === 0) out.push({ label: "js", kind: "js", threads: 1 });
+  return out;
 }
 
 function randomTensor(arena: Arena, shape: number[], rng: Rng): Tensor {
@@ -82,11 +107,9 @@ function randomTensor(arena: Arena, shape: number[], rng: Rng): Tensor {
 
 /**
  * Seconds per call of each of `fns`: median and minimum over `repeats` timed repeats, each ≥ `minMs`,
- * after a warm-up of ~`warmMs`. The repeats of the functions alternate, so a change in the
- * machine's load hits them alike and their ratio holds. The median is the figure reported; the
- * minimum shows what the code costs when nothing else competes for the cores.
+ * after a warm-up of ~`warmMs`. The repeats of the functions alternate.
  */
-function timeAll(fns: Array<() => void>, repeats: number, minMs = 100, warmMs = 300): Array<{ median: number; min: number }> {
+function timeAll(fns: Array<() => void>, repeats: number, minMs = 100, warmMs = 300): Array<{ median: number; min: number; cpu: number }> {
   const iters = fns.map((fn) => {
     const warmEnd = performance.now() + warmMs;
     let calls = 0;
@@ -99,24 +122,51 @@ function timeAll(fns: Array<() => void>, repeats: number, minMs = 100, warmMs = 
     return Math.max(1, Math.ceil(minMs / Math.max(perCall, 1e-4)));
   });
   const samples: number[][] = fns.map(() => []);
+  const cpu: number[][] = fns.map(() => []);
   for (let r = 0; r < repeats; r++) {
     fns.forEach((fn, f) => {
+      const c0 = process.cpuUsage();
       const s = performance.now();
       for (let i = 0; i < iters[f]!; i++) fn();
       samples[f]!.push((performance.now() - s) / iters[f]!);
+      const c = process.cpuUsage(c0);
+      cpu[f]!.push((c.user + c.system) / 1000 / iters[f]!);
     });
   }
-  return samples.map((sm) => {
-    sm.sort((a, b) => a - b);
-    return { median: sm[Math.floor(sm.length / 2)]! / 1000, min: sm[0]! / 1000 };
-  });
+  const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+  return samples.map((sm, f) => ({ median: median(sm) / 1000, min: Math.min(...sm) / 1000, cpu: median(cpu[f]!) / 1000 }));
 }
 
-function fmt(v: number, digits: number): string {
-  return v.toFixed(digits);
-}
+type KernelName = Exclude<keyof Kernels, "backend" | "memory">;
 
-interface Figures { update_ms: number; act_us: number; update_ms_min: number; act_us_min: number }
+/**
+ * Kernels that forward to `inner` and tally per kernel name: calls, seconds (when `clock`), and the
+ * GEMMs' 2·m·n·k (times the batch for gemmBatched). Used for the FLOP count of an update and for --profile.
+ */
+function instrumented(inner: Kernels, clock: boolean): { kernels: Kernels; stats: Map<string, { calls: number; s: number }>; flops: { n: number } } {
+  const stats = new Map<string, { calls: number; s: number }>();
+  const flops = { n: 0 };
+  const out: Record<string, unknown> = { backend: inner.backend, memory: inner.memory };
+  for (const key of Object.keys(inner) as Array<keyof Kernels>) {
+    if (key === "backend" || key === "memory" || typeof inner[key] !== "function") continue;
+    const name = key as KernelName;
+    const fn = (inner[name] as (...a: number[]) => number | void).bind(inner);
+    const st = { calls: 0, s: 0 };
+    stats.set(name, st);
+    out[name] = (...a: number[]) => {
+      st.calls++;
+      if (name === "gemm") flops.n += 2 * a[2]! * a[3]! * a[4]!;
+      if (name === "gemmBatched") flops.n += 2 * a[2]! * a[3]! * a[4]! * a[16]!;
+      if (!clock) return fn(...a);
+      const t = performance.now();
+      const r = fn(...a);
+      st.s += (performance.now() - t) / 1000;
+      return r;
+    };
+  }
+  Object.defineProperty(out, "threads", { get: () => (inner as { threads?: number }).threads ?? 1 });
+  return { kernels: out as unknown as Kernels, stats, flops };
+}
 
 /** One case on one arena: the update and act closures. */
 function setup(c: Case, arena: Arena): { update: () => void; act: () => void; sink: () => number } {
@@ -150,60 +200,200 @@ function setup(c: Case, arena: Arena): { update: () => void; act: () => void; si
   };
 }
 
+/** GFLOP/s of a 1024³ GEMM on a configuration: the peak the cases are compared with. */
+function peakGflops(cfg: Config): number {
+  const arena = new Arena({ backend: cfg.kind, threads: cfg.threads });
+  const n = cfg.kind === "js" ? 256 : 1024;
+  const a = arena.alloc(n * n * 4), b = arena.alloc(n * n * 4), c = arena.alloc(n * n * 4);
+  arena.f32().fill(0.5, a / 4, c / 4 + n * n);
+  const k = arena.kernels;
+  const [t] = timeAll([() => k.gemm(0, 0, n, n, n, 1, a, n, b, n, 0, c, n)], 5, 200, 200);
+  return (2 * n ** 3) / t!.min / 1e9;
+}
+
+interface TorchFigures { update_ms: number; update_ms_min: number; update_cpu_ms: number; act_us: number; act_us_min: number }
+
+/** PyTorch's figures from bench/torch_nn.py, or null (with the reason printed) when torch is not importable. */
+function torchFigures(only: string | undefined, repeats: number): Record<string, { threads: Record<string, TorchFigures> }> | null {
+  const script = join(dirname(fileURLToPath(import.meta.url)), "torch_nn.py");
+  for (const python of ["python3", "/usr/bin/python3"]) {
+    const probe = spawnSync(python, ["-c", "import torch"], { encoding: "utf8" });
+    if (probe.status !== 0) continue;
+    const r = spawnSync(python, [script, "--repeats", String(repeats), ...(only ? ["--only", only] : [])], { encoding: "utf8", maxBuffer: 1 << 24 });
+    if (r.status !== 0) {
+      console.log(`PyTorch comparison failed (${python} bench/torch_nn.py): ${r.stderr.trim().split("\n").at(-1)}`);
+      return null;
+    }
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    console.log(`PyTorch ${out.torch as string} (${python}): the same cases on 1 thread and ${availableParallelism()}`);
+    return out as Record<string, { threads: Record<string, TorchFigures> }>;
+  }
+  console.log("PyTorch comparison skipped: no python3 with torch (Debian: apt-get install python3-torch libopenblas0-pthread)");
+  return null;
+}
+
+interface Figures {
+  update_ms: number; act_us: number; update_ms_min: number; act_us_min: number; gflops: number; of_peak: number;
+  /** CPU time of one update (all threads): on a machine shared with other work, the one-thread figure is what an idle core would take. */
+  update_cpu_ms: number;
+}
+
+const r4 = (v: number) => +v.toPrecision(4);
+
+/**
+ * The issue's GEMM shapes as single calls, M×N×K: the Nature CNN's layers over a batch of 32 as one
+ * GEMM each (forward, then the weight gradient with transposed A and the input gradient with
+ * transposed B), MLP-sized ones, and the conv layers as Conv2d issues them (one gemmBatched over 32
+ * images). Prints GFLOP/s per backend (fastest of the alternating repeats, and per CPU second).
+ */
+function gemmShapes(cfgs: Config[], repeats: number): void {
+  const shapes: Array<[string, 0 | 1, 0 | 1, number, number, number]> = [];
+  for (const [name, m, n, k] of [["conv1", 12800, 32, 256], ["conv2", 2592, 64, 512], ["conv3", 1568, 64, 576]] as const) {
+    shapes.push([`${name} fwd`, 0, 0, m, n, k], [`${name} dW (Aᵀ)`, 1, 0, n, k, m], [`${name} dX (Bᵀ)`, 0, 1, m, k, n]);
+  }
+  shapes.push(["fc1 fwd (Bᵀ)", 0, 1, 32, 512, 3136], ["fc1 dW (Aᵀ)", 1, 0, 512, 3136, 32], ["fc1 dX", 0, 0, 32, 3136, 512]);
+  shapes.push(["mlp 128×64×8 (Bᵀ)", 0, 1, 128, 64, 8], ["mlp 128×64×64 (Bᵀ)", 0, 1, 128, 64, 64], ["mlp dW 64×64×128 (Aᵀ)", 1, 0, 64, 64, 128]);
+  // And as Conv2d issues them: one gemmBatched per layer over the 32 images (weights shared, or one accumulated dW).
+  const batched: Array<[string, 0 | 1, 0 | 1, number, number, number, "a" | "c" | "none"]> = [];
+  for (const [name, o, p, ck] of [["conv1", 32, 400, 256], ["conv2", 64, 81, 512], ["conv3", 64, 49, 576]] as const) {
+    batched.push([`${name} fwd ×32`, 0, 0, o, p, ck, "a"], [`${name} dW ×32`, 0, 1, o, ck, p, "c"], [`${name} dX ×32`, 1, 0, ck, p, o, "a"]);
+  }
+  const arenas = cfgs.map((c) => new Arena({ backend: c.kind, threads: c.threads }));
+  const rows: string[][] = [];
+  const run = (name: string, dims: string, flops: number, make: (arena: Arena) => () => void) => {
+    const fns = arenas.map(make);
+    const t = timeAll(fns, repeats, 50, 100);
+    rows.push([name, dims, ...t.map((x) => (flops / x.min / 1e9).toFixed(0)),
+      ...cfgs.flatMap((c, i) => (c.threads === 1 ? [(flops / t[i]!.cpu / 1e9).toFixed(0)] : []))]);
+  };
+  const buffers = (arena: Arena, floats: number[]): number[] => {
+    const ptrs = floats.map((f) => arena.alloc(f * 4));
+    arena.f32().fill(0.25, ptrs[0]! / 4, ptrs.at(-1)! / 4 + floats.at(-1)!);
+    return ptrs;
+  };
+  for (const [name, ta, tb, m, n, k] of shapes) {
+    run(name, `${m}×${n}×${k}`, 2 * m * n * k, (arena) => {
+      const [a, b, c] = buffers(arena, [m * k, k * n, m * n]);
+      const kern = arena.kernels;
+      return () => kern.gemm(ta, tb, m, n, k, 1, a!, ta ? m : k, b!, tb ? k : n, 0, c!, n);
+    });
+  }
+  for (const [name, ta, tb, m, n, k, shared] of batched) {
+    const B = 32;
+    run(name, `${B}×(${m}×${n}×${k})`, 2 * B * m * n * k, (arena) => {
+      const sa = shared === "a" ? 0 : m * k, sc = shared === "c" ? 0 : m * n;
+      const [a, b, c] = buffers(arena, [sa * B || m * k, k * n * B, sc * B || m * n]);
+      const kern = arena.kernels;
+      return () => kern.gemmBatched(ta, tb, m, n, k, 1, a!, ta ? m : k, sa, b!, tb ? k : n, k * n, shared === "c" ? 1 : 0, c!, n, sc, B);
+    });
+  }
+  // Per CPU second too (one-thread backends): what an idle core would do, whatever else runs on the machine.
+  const header = ["GEMM", "M×N×K", ...cfgs.map((c) => `${c.label} GFLOP/s`), ...cfgs.filter((c) => c.threads === 1).map((c) => `${c.label} per CPU s`)];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  console.log(header.map((h, i) => h.padStart(widths[i]!)).join("  "));
+  for (const r of rows) console.log(r.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join("  "));
+}
+
 async function main(): Promise<void> {
   const repeats = Number(arg("--repeats") ?? 9);
-  const only = arg("--only");
-  const threadsArg = arg("--threads") ?? "both";
-  const threadCounts: Array<1 | 2> = threadsArg === "1" ? [1] : threadsArg === "2" ? [2] : threadsAvailable() ? [1, 2] : [1];
-  const arenas = new Map<number, Arena>();
-  for (const t of threadCounts) {
-    const arena = new Arena({ threads: t });
-    if (arena.threads !== t) throw new Error(`bench: ${t} threads requested, the arena runs ${arena.threads}`);
-    // Start the GEMM worker before timing (it would otherwise start on the first large call).
-    await (arena.kernels as { ready?(): Promise<boolean> }).ready?.();
-    arenas.set(t, arena);
+  if (process.argv.includes("--gemm")) {
+    gemmShapes(configs(), repeats);
+    return;
   }
-  const defaultT = threadCounts.includes(defaultThreads()) ? defaultThreads() : threadCounts[0]!;
-  const backend = arenas.get(threadCounts[0]!)!.kernels.backend;
-  const results: Record<string, Figures & { backend: string; threads: number; by_threads: Record<string, Figures> }> = {};
+  const only = arg("--only");
+  const profile = process.argv.includes("--profile");
+  const cfgs = configs();
+  const defaultKind = defaultBackend();
+  const defaultCfg = cfgs.find((c) => c.kind === defaultKind && (c.kind !== "native" || c.threads === nativeDefaultThreads())) ?? cfgs[0]!;
+  const arenas = new Map(cfgs.map((c) => [c.label, new Arena({ backend: c.kind, threads: c.threads })]));
+  const peaks = new Map(cfgs.map((c) => [c.label, peakGflops(c)]));
+  const load = loadavg()[0]!;
+  console.log(`backends: ${cfgs.map((c) => `${c.label} (${arenas.get(c.label)!.kernels.backend}, ${c.threads} thread${c.threads > 1 ? "s" : ""}; 1024³ GEMM ${peaks.get(c.label)!.toFixed(0)} GFLOP/s)`).join(", ")}`);
+  console.log(`default: ${defaultCfg.label}; median (and min) of ${repeats} alternating repeats; load average ${load.toFixed(1)} on ${availableParallelism()} cores`);
+  if (load > 1.5) console.log("note: other processes compete for the cores — figures are inflated, and extra threads may find no free core");
+
+  const results: Record<string, Figures & { backend: string; threads: number; by_backend: Record<string, Figures>; torch?: Record<string, TorchFigures> }> = {};
   const rows: string[][] = [];
+  const profiles: string[] = [];
   for (const c of CASES) {
     if (only && !c.name.includes(only)) continue;
-    const runs = threadCounts.map((t) => setup(c, arenas.get(t)!));
+    // GEMM FLOPs of one update, counted once on the first backend.
+    const countMemory = new WebAssembly.Memory({ initial: 64 });
+    const counter = instrumented(createKernelsOf(cfgs[0]!.kind, countMemory, cfgs[0]!.threads), false);
+    const countArena = new Arena({ memory: countMemory, kernels: counter.kernels });
+    const countRun = setup(c, countArena);
+    countRun.update();
+    counter.flops.n = 0;
+    countRun.update();
+    const flops = counter.flops.n;
+
+    const runs = cfgs.map((cfg) => setup(c, arenas.get(cfg.label)!));
     const u = timeAll(runs.map((r) => r.update), repeats);
     const a = timeAll(runs.map((r) => r.act), repeats);
-    const byThreads: Record<string, Figures> = {};
-    threadCounts.forEach((t, i) => {
+    const byBackend: Record<string, Figures> = {};
+    cfgs.forEach((cfg, i) => {
       if (!Number.isFinite(runs[i]!.sink())) console.log("non-finite loss", runs[i]!.sink());
-      const updateMs = u[i]!.median * 1e3;
-      const actUs = a[i]!.median * 1e6;
-      byThreads[t] = {
-        update_ms: +updateMs.toPrecision(4), act_us: +actUs.toPrecision(4),
-        update_ms_min: +(u[i]!.min * 1e3).toPrecision(4), act_us_min: +(a[i]!.min * 1e6).toPrecision(4),
+      const updateMs = u[i]!.median * 1e3, actUs = a[i]!.median * 1e6;
+      const gflops = flops / u[i]!.median / 1e9;
+      byBackend[cfg.label] = {
+        update_ms: r4(updateMs), act_us: r4(actUs), update_ms_min: r4(u[i]!.min * 1e3), act_us_min: r4(a[i]!.min * 1e6),
+        gflops: r4(gflops), of_peak: r4(gflops / peaks.get(cfg.label)!), update_cpu_ms: r4(u[i]!.cpu * 1e3),
       };
+      const dp = updateMs < 1 ? 3 : 1;
       rows.push([
-        c.name, String(t),
-        fmt(updateMs, updateMs < 1 ? 3 : 1), fmt(u[i]!.min * 1e3, updateMs < 1 ? 3 : 1), String(c.target.update_ms), `${(updateMs / c.target.update_ms).toFixed(2)}×`,
-        `${(c.torch.update_ms / updateMs).toFixed(1)}×`,
-        i === 0 ? "" : `${(u[0]!.median / u[i]!.median).toFixed(2)}×`,
-        fmt(actUs, actUs < 100 ? 1 : 0), fmt(a[i]!.min * 1e6, actUs < 100 ? 1 : 0),
-        c.target.act_us === undefined ? "—" : String(c.target.act_us),
-        c.target.act_us === undefined ? "—" : `${(actUs / c.target.act_us).toFixed(2)}×`,
-        c.torch.act_us === undefined ? "—" : `${(c.torch.act_us / actUs).toFixed(1)}×`,
+        c.name, cfg.label, updateMs.toFixed(dp), (u[i]!.min * 1e3).toFixed(dp), String(c.target.update_ms),
+        `${(updateMs / c.target.update_ms).toFixed(2)}×`, gflops.toFixed(1), `${((100 * gflops) / peaks.get(cfg.label)!).toFixed(0)}%`,
+        (u[i]!.cpu * 1e3).toFixed(dp), i === 0 ? "" : `${(u[0]!.median / u[i]!.median).toFixed(2)}×`,
+        actUs.toFixed(actUs < 100 ? 1 : 0), (a[i]!.min * 1e6).toFixed(actUs < 100 ? 1 : 0),
       ]);
     });
-    results[c.name] = { ...byThreads[defaultT]!, backend, threads: defaultT, by_threads: byThreads };
+    const top = byBackend[defaultCfg.label]!;
+    results[c.name] = { ...top, backend: arenas.get(defaultCfg.label)!.kernels.backend, threads: defaultCfg.threads, by_backend: byBackend };
+
+    if (profile) {
+      for (const cfg of cfgs) {
+        const memory = new WebAssembly.Memory({ initial: 64 });
+        const inst = instrumented(createKernelsOf(cfg.kind, memory, cfg.threads), true);
+        const run = setup(c, new Arena({ memory, kernels: inst.kernels }));
+        for (let i = 0; i < 3; i++) run.update();
+        for (const st of inst.stats.values()) st.calls = st.s = 0;
+        const reps = Math.max(3, Math.ceil(0.5 / (u[cfgs.indexOf(cfg)]!.median)));
+        const t0 = performance.now();
+        for (let i = 0; i < reps; i++) run.update();
+        const total = (performance.now() - t0) / 1000 / reps;
+        const parts = [...inst.stats.entries()].filter(([, s]) => s.calls > 0).sort((x, y) => y[1].s - x[1].s);
+        const inKernels = parts.reduce((s, [, st]) => s + st.s, 0) / reps;
+        const inGemm = ((inst.stats.get("gemm")?.s ?? 0) + (inst.stats.get("gemmBatched")?.s ?? 0)) / reps;
+        profiles.push(`${c.name} on ${cfg.label}: ${(total * 1e3).toFixed(2)} ms per update (instrumented), kernels ${(inKernels * 1e3).toFixed(2)} ms, JS and calls ${((total - inKernels) * 1e3).toFixed(2)} ms; `
+          + `GEMMs at ${(flops / inGemm / 1e9).toFixed(0)} GFLOP/s; `
+          + parts.map(([name, st]) => `${name} ${((st.s / reps) * 1e3).toFixed(2)} ms/${st.calls / reps}`).join(", "));
+      }
+    }
   }
-  const header = ["case", "threads", "update ms", "(min)", "target", "of target", "vs torch", "vs 1 thread", "act µs", "(min)", "target", "of target", "vs torch"];
+  const header = ["case", "backend", "update ms", "(min)", "target", "of target", "GFLOP/s", "of peak", "cpu ms", `vs ${cfgs[0]!.label}`, "act µs", "(min)"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join("  ");
-  const load = loadavg()[0]!;
-  console.log(`kernels: ${backend}; GEMM threads: ${threadCounts.join(" and ")} (default ${defaultThreads()}); median (and min) of ${repeats} alternating repeats;`
-    + ` "of target" < 1 meets the target, "vs torch" > 1 is faster than PyTorch, "vs 1 thread" > 1 is faster than one thread`);
-  if (load > 1.5) console.log(`note: 1-min load average ${load.toFixed(1)} on ${availableParallelism()} cores — other processes compete, figures are inflated (and a second thread has no free core)`);
+  const line = (r: string[]) => r.map((v, i) => (i <= 1 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join("  ");
   console.log(line(header));
   for (const r of rows) console.log(line(r));
-  console.log("PyTorch reference (issue): Nature-CNN update 48 ms, small CNN 22 ms, MLP 1.25 ms, Nature-CNN act 1.0 ms, MLP act 43 µs");
+  for (const p of profiles) console.log(p);
+
+  if (!process.argv.includes("--no-torch")) {
+    const torch = torchFigures(only, Math.min(repeats, 7));
+    if (torch) {
+      for (const [name, res] of Object.entries(results)) {
+        const t = torch[name]?.threads;
+        if (!t) continue;
+        res.torch = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, {
+          update_ms: r4(v.update_ms), update_ms_min: r4(v.update_ms_min), update_cpu_ms: r4(v.update_cpu_ms), act_us: r4(v.act_us), act_us_min: r4(v.act_us_min),
+        }]));
+        const cells = Object.entries(t).map(([threads, v]) => `torch ${threads} thread${threads === "1" ? "" : "s"} ${v.update_ms.toFixed(v.update_ms < 1 ? 3 : 1)} ms (${(v.update_ms / res.update_ms).toFixed(2)}× ${defaultCfg.label}'s time), act ${v.act_us.toFixed(0)} µs`);
+        // One thread each, CPU time: the comparison that holds when other processes load the machine.
+        const one = res.by_backend["native-1"];
+        const cpuRatio = one && t["1"] ? `; CPU time, 1 thread: torch ${t["1"].update_cpu_ms.toFixed(3)} ms, native ${one.update_cpu_ms} ms (torch ${(t["1"].update_cpu_ms / one.update_cpu_ms).toFixed(2)}×)` : "";
+        console.log(`${name}: ${cells.join("; ")}${cpuRatio}`);
+      }
+    }
+  }
 
   const out = join(dirname(fileURLToPath(import.meta.url)), "results", "nn.json");
   mkdirSync(dirname(out), { recursive: true });
@@ -211,7 +401,6 @@ async function main(): Promise<void> {
   const previous = only && existsSync(out) ? (JSON.parse(readFileSync(out, "utf8")) as Record<string, unknown>) : {};
   writeFileSync(out, JSON.stringify({ ...previous, ...results }, null, 2) + "\n");
   console.log(`wrote ${out}`);
-  for (const arena of arenas.values()) (arena.kernels as { close?(): void }).close?.();
 }
 
 await main();

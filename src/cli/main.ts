@@ -16,6 +16,7 @@ import { ALGORITHM_NAMES, ALGORITHMS } from "../agents/algorithms/index.js";
 import { loadModelForEnv } from "./model-args.js";
 import { applySet, defaultPresetFor, listPresets, loadPreset, type PresetConfig } from "./presets.js";
 import { addWebCommands, startWatch } from "./web-commands.js";
+import { addInfoCommand, kernelsSummary } from "./info.js";
 
 interface TrainFlags {
   preset?: string;
@@ -76,7 +77,7 @@ async function trainCommand(envArg: string | undefined, flags: TrainFlags): Prom
       case "start": {
         total = e.config.totalSteps;
         const from = e.resumedFromStep;
-        say(`${from === null ? "training" : `resuming at step ${from}:`} ${e.config.env} → ${e.runDir} (replay ${(e.replayBytes / 2 ** 20).toFixed(0)} MiB)`);
+        say(`${from === null ? "training" : `resuming at step ${from}:`} ${e.config.env} → ${e.runDir} (replay ${(e.replayBytes / 2 ** 20).toFixed(0)} MiB; ${kernelsSummary()})`);
         if (!flags.quiet) display = new ProgressDisplay({ total, start: from ?? 0 });
         break;
       }
@@ -214,6 +215,7 @@ export function buildProgram(): Command {
 
   program.command("list").description("list environments and presets").action(listCommand);
   addWebCommands(program);
+  addInfoCommand(program);
   return program;
 }
 

@@ -102,7 +102,8 @@ function pair(v: number | [number, number] | undefined, dflt: number): [number, 
 /**
  * 2-D convolution on NCHW tensors (cross-correlation, as PyTorch), weight [out, in, kh, kw].
  * Each image is unfolded with im2col into a [in·kh·kw, outH·outW] matrix kept for the
- * backward pass, then one GEMM per image: Y_n = W · col_n.
+ * backward pass, then one GEMM per image, Y_n = W · col_n, issued as one batched call (so a
+ * backend can pack W once and spread the images over its threads).
  */
 export class Conv2d extends Module {
   readonly weight: Parameter;
@@ -168,11 +169,8 @@ export class Conv2d extends Module {
     const col = this.cols.get(n, [ck, p]);
     const y = this.outs.get(n, [o, oh, ow]);
     const k = this.arena.kernels;
-    for (let s = 0; s < n; s++) {
-      const colS = col.ptr + s * ck * p * 4;
-      k.im2col(x.ptr + s * c * h * w * 4, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, colS, p);
-      k.gemm(0, 0, o, p, ck, 1, this.weight.ptr, ck, colS, p, 0, y.ptr + s * o * p * 4, p);
-    }
+    for (let s = 0; s < n; s++) k.im2col(x.ptr + s * c * h * w * 4, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, col.ptr + s * ck * p * 4, p);
+    k.gemmBatched(0, 0, o, p, ck, 1, this.weight.ptr, ck, 0, col.ptr, p, ck * p, 0, y.ptr, p, o * p, n);
     if (this.bias) k.addBiasChannels(y.ptr, this.bias.ptr, n, o, p);
     this.x = x;
     this.col = col;
@@ -192,17 +190,14 @@ export class Conv2d extends Module {
     const p = oh * ow;
     const k = this.arena.kernels;
     if (this.bias) k.biasGradChannels(dOut.ptr, this.bias.grad.ptr, n, o, p);
-    for (let s = 0; s < n; s++) {
-      k.gemm(0, 1, o, ck, p, 1, dOut.ptr + s * o * p * 4, p, col.ptr + s * ck * p * 4, p, 1, this.weight.grad.ptr, ck);
-    }
+    // dW += Σ_n dY_n · col_nᵀ: every image's product accumulates into the one weight gradient.
+    k.gemmBatched(0, 1, o, ck, p, 1, dOut.ptr, p, o * p, col.ptr, p, ck * p, 1, this.weight.grad.ptr, ck, 0, n);
     if (!this.inputGrad) return null;
     const dx = this.grads.get(n, [c, h, w]);
     dx.data.fill(0);
-    const dcol = this.dcols.get(1, [ck, p]);
-    for (let s = 0; s < n; s++) {
-      k.gemm(1, 0, ck, p, o, 1, this.weight.ptr, ck, dOut.ptr + s * o * p * 4, p, 0, dcol.ptr, p);
-      k.col2im(dcol.ptr, p, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, dx.ptr + s * c * h * w * 4);
-    }
+    const dcol = this.dcols.get(n, [ck, p]);
+    k.gemmBatched(1, 0, ck, p, o, 1, this.weight.ptr, ck, 0, dOut.ptr, p, o * p, 0, dcol.ptr, p, ck * p, n);
+    for (let s = 0; s < n; s++) k.col2im(dcol.ptr + s * ck * p * 4, p, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, dx.ptr + s * c * h * w * 4);
     return dx;
   }
 

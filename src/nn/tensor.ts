@@ -1,13 +1,14 @@
 /**
  * Tensors on one WebAssembly memory. An `Arena` owns the memory and the kernels that
  * compute on it and hands out 16-byte-aligned regions; a `Tensor` is a region plus a
- * shape. Kernels see only byte offsets, so the same tensors work with the TypeScript
- * and the WebAssembly kernels.
+ * shape. Kernels see only byte offsets, so the same tensors work with the native, the
+ * WebAssembly and the TypeScript kernels.
  */
 import type { Kernels } from "./kernels/abi.js";
 import {
-  createKernels, createThreadedKernels, defaultThreads, KERNEL_RESERVED_BYTES, KERNEL_RESERVED_BYTES_THREADED,
-  KERNEL_SCRATCH_PTR, KERNEL_THREAD_CTRL_PTR, SHARED_MEMORY_MAX_PAGES, threadsAvailable, type KernelsFactory,
+  createKernels, createKernelsOf, createThreadedKernels, defaultBackend, defaultThreads, KERNEL_RESERVED_BYTES,
+  KERNEL_RESERVED_BYTES_THREADED, KERNEL_SCRATCH_PTR, KERNEL_THREAD_CTRL_PTR, SHARED_MEMORY_MAX_PAGES, threadsAvailable,
+  usingBuiltinKernels, type BackendKind, type KernelsFactory,
 } from "./kernels/index.js";
 
 const PAGE = 65536;
@@ -25,12 +26,18 @@ export interface ArenaOptions {
    */
   reservedBytes?: number;
   /**
-   * Threads for the large GEMMs (default `defaultThreads()`: DEEPQ_THREADS, else the measured
-   * default). 2 puts the tensors in a shared memory and splits big GEMMs with a worker thread
-   * (kernels/threads.ts); it quietly becomes 1 where shared memory, workers or the WebAssembly
-   * kernels are unavailable, or when `memory`/`kernels` are given.
+   * Backend of the kernels the arena builds (default `defaultBackend()`: DEEPQ_KERNELS, else
+   * native when built, else WebAssembly). Ignored when `kernels` is given.
    */
-  threads?: 1 | 2;
+  backend?: BackendKind;
+  /**
+   * Threads for the kernels. Native: any count (default DEEPQ_THREADS, else every online CPU);
+   * calls too small to gain run on one. WebAssembly: 1 or 2 (default `defaultThreads()`); 2 puts
+   * the tensors in a shared memory and splits big GEMMs with a worker thread (kernels/threads.ts),
+   * and quietly becomes 1 where shared memory or workers are unavailable, or when
+   * `memory`/`kernels` are given.
+   */
+  threads?: number;
 }
 
 export function shapeSize(shape: readonly number[]): number {
@@ -57,7 +64,10 @@ export class Arena {
   private f32View = new Float32Array(0);
 
   constructor(opts: ArenaOptions = {}) {
-    const threaded = opts.memory === undefined && opts.kernels === undefined
+    const k = opts.kernels;
+    // An explicit backend, or the default one unless a custom factory was registered (createKernels honours it).
+    const kind = k === undefined ? (opts.backend ?? (usingBuiltinKernels() ? defaultBackend() : undefined)) : undefined;
+    const threaded = opts.memory === undefined && kind === "wasm"
       && (opts.threads ?? defaultThreads()) === 2 && threadsAvailable();
     const reserved = opts.reservedBytes ?? (threaded ? KERNEL_RESERVED_BYTES_THREADED : KERNEL_RESERVED_BYTES);
     if (!Number.isInteger(reserved) || reserved < 0) {
@@ -71,14 +81,15 @@ export class Arena {
       this.kernels = tk ?? createKernels(this.memory);
     } else {
       this.memory = opts.memory ?? new WebAssembly.Memory({ initial });
-      const k = opts.kernels;
-      this.kernels = k === undefined ? createKernels(this.memory) : typeof k === "function" ? (k(this.memory) ?? createKernels(this.memory)) : k;
+      if (k !== undefined) this.kernels = typeof k === "function" ? (k(this.memory) ?? createKernels(this.memory)) : k;
+      else if (opts.backend !== undefined || kind === "native") this.kernels = createKernelsOf(kind!, this.memory, opts.threads);
+      else this.kernels = createKernels(this.memory);
     }
     if (this.kernels.memory !== this.memory) throw new Error("Arena: the kernels were built for a different WebAssembly.Memory");
     this.top = Math.ceil(reserved / ALIGN) * ALIGN;
   }
 
-  /** Threads the GEMM uses (2 only with the threaded kernels). */
+  /** Threads the kernels use (native: the pool's size; WebAssembly: 2 only with the threaded kernels). */
   get threads(): number {
     return (this.kernels as { threads?: number }).threads ?? 1;
   }

@@ -1,7 +1,7 @@
 /**
  * Finite-difference gradient checks for every module, the Q losses and whole nets, on
- * the selected kernel backend (WebAssembly unless DEEPQ_KERNELS=js) and on the
- * TypeScript kernels (an Arena built with `createJsKernels`).
+ * every kernel backend available (native when built, WebAssembly; only the one DEEPQ_KERNELS
+ * names when set) and on the TypeScript kernels (an Arena built with `createJsKernels`).
  *
  * Method. Each module's output y is reduced to L = Σ cᵢ·yᵢ in float64 with fixed random
  * coefficients c (float32 values, so dOut = c exactly); backward(c) gives the analytic
@@ -49,6 +49,7 @@ import { Flatten, LeakyReLU, Module, ReLU, Sequential } from "../../src/nn/modul
 import { duelingMlp, mlp, natureCnn, smallCnn } from "../../src/nn/nets.js";
 import { Rng } from "../../src/nn/rng.js";
 import { Arena, type Tensor } from "../../src/nn/tensor.js";
+import { testBackends } from "./util.js";
 
 const DEBUG = process.env.DEEPQ_GRADCHECK_DEBUG === "1";
 
@@ -309,18 +310,21 @@ interface Backend {
   make(): Arena;
 }
 
-const defaultBackend = new Arena().kernels.backend;
+// Every backend available here (native, WebAssembly, TypeScript; DEEPQ_KERNELS narrows it), and always
+// the TypeScript kernels built directly with createJsKernels.
 const backends: Backend[] = [
-  { label: `${defaultBackend} (selected backend)`, make: () => new Arena() },
-  ...(defaultBackend === "js" ? [] : [{ label: "js (createJsKernels)", make: () => new Arena({ kernels: createJsKernels }) }]),
+  ...testBackends().filter((kind) => kind !== "js").map((kind) => {
+    const backend = new Arena({ backend: kind }).kernels.backend;
+    return { label: `${backend} (${kind} backend)`, make: () => new Arena({ backend: kind }) };
+  }),
+  { label: "js (createJsKernels)", make: () => new Arena({ kernels: createJsKernels }) },
 ];
 
 for (const backend of backends) {
   describe(`gradcheck on ${backend.label} kernels`, () => {
     it("runs on the backend it names", () => {
       const arena = backend.make();
-      if (backend.label.startsWith("js")) assert.equal(arena.kernels.backend, "js");
-      else if (process.env.DEEPQ_KERNELS !== "js") assert.notEqual(arena.kernels.backend, "js");
+      assert.ok(backend.label.startsWith(arena.kernels.backend), `${backend.label}: runs ${arena.kernels.backend}`);
     });
 
     it("Linear (with and without bias, batch 1 and 5)", () => {

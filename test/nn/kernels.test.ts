@@ -158,6 +158,16 @@ for (const variant of variants) {
       }
     });
 
+    it("gemmBatched equals its gemm calls in order (shared A, one accumulated C)", () => {
+      ar.reset();
+      const [m, n, kk, batch] = [5, 7, 9, 3];
+      const a = ar.random(m * kk), b = ar.random(batch * kk * n), c = ar.random(m * n), c2 = ar.alloc(m * n);
+      ar.f.copyWithin(c2 / 4, c / 4, c / 4 + m * n);
+      k.gemmBatched(0, 0, m, n, kk, 0.5, a, kk, 0, b, n, kk * n, 1, c, n, 0, batch);
+      for (let s = 0; s < batch; s++) k.gemm(0, 0, m, n, kk, 0.5, a, kk, b + 4 * s * kk * n, n, 1, c2, n);
+      assert.deepEqual(ar.read(c, m * n), ar.read(c2, m * n));
+    });
+
     it("gemm: k = 0 and alpha = 0 scale C by beta without reading A or B", () => {
       ar.reset();
       const c = ar.fill(6, NaN);

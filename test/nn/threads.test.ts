@@ -116,9 +116,9 @@ describe("two-thread GEMM", { skip }, () => {
   });
 });
 
-describe("two-thread Arena", { skip }, () => {
+describe("two-thread Arena (WebAssembly)", { skip }, () => {
   it("runs a Nature-CNN update bit-identical to one thread", async () => {
-    const arenas = [new Arena({ threads: 1 }), new Arena({ threads: 2 })];
+    const arenas = [new Arena({ backend: "wasm", threads: 1 }), new Arena({ backend: "wasm", threads: 2 })];
     assert.equal(arenas[0]!.threads, 1);
     assert.equal(arenas[1]!.threads, 2);
     assert.ok(arenas[1]!.memory.buffer instanceof SharedArrayBuffer);
@@ -157,7 +157,7 @@ describe("two-thread Arena", { skip }, () => {
   });
 
   it("keeps MLP-sized GEMMs on one thread", () => {
-    const arena = new Arena({ threads: 2 });
+    const arena = new Arena({ backend: "wasm", threads: 2 });
     const tk = arena.kernels as ThreadedKernels;
     const x = arena.tensor([128, 120]), w = arena.tensor([84, 120]), y = arena.tensor([128, 84]);
     tk.gemm(0, 1, 128, 84, 120, 1, x.ptr, 120, w.ptr, 120, 0, y.ptr, 84);
@@ -166,8 +166,8 @@ describe("two-thread Arena", { skip }, () => {
   });
 
   it("falls back to one thread where it must", () => {
-    assert.equal(new Arena({ threads: 1 }).threads, 1);
+    assert.equal(new Arena({ backend: "wasm", threads: 1 }).threads, 1);
     // Given memory or kernels, the Arena does not make its own shared memory.
-    assert.equal(new Arena({ threads: 2, memory: new WebAssembly.Memory({ initial: 16 }) }).threads, 1);
+    assert.equal(new Arena({ backend: "wasm", threads: 2, memory: new WebAssembly.Memory({ initial: 16 }) }).threads, 1);
   });
 });

@@ -1,6 +1,8 @@
 /**
  * Every PyTorch fixture: load the initial weights, then check Q values, both TD
- * targets, the loss, the gradients and the weights after 1 (2) and 3 optimizer steps.
+ * targets, the loss, the gradients and the weights after 1 (2) and 3 optimizer steps —
+ * on every kernel backend available (native, WebAssembly, TypeScript; DEEPQ_KERNELS narrows
+ * it to one), with the same tolerances.
  */
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -11,8 +13,8 @@ import { doubleTdTargets, QLoss, tdTargets } from "../../src/agents/td.js";
 import type { Module } from "../../src/nn/module.js";
 import { duelingMlp, mlp, natureCnn, smallCnn } from "../../src/nn/nets.js";
 import { Adam, RMSprop, type Optimizer } from "../../src/nn/optim.js";
-import { defaultArena, kernels } from "../../src/nn/tensor.js";
-import { assertClose, f32, get, group, tensorFrom } from "./util.js";
+import { Arena, setDefaultArena } from "../../src/nn/tensor.js";
+import { assertClose, f32, get, group, tensorFrom, testBackends } from "./util.js";
 
 interface Meta {
   net: "mlp" | "dueling-mlp" | "small-cnn" | "nature-cnn";
@@ -79,15 +81,17 @@ function countWithin(a: Float32Array, b: Float32Array, tol: number, floorFrac: n
   return n;
 }
 
-// DEEPQ_THREADS=2 runs these on the two-thread GEMM: start its worker first, so the large GEMMs are split.
+// One arena per backend, made the default arena while its tests run (the nets and losses below use it).
+// DEEPQ_THREADS=2 runs the WebAssembly ones on the two-thread GEMM: its worker starts first, so the large GEMMs are split.
+const arenas = testBackends().map((kind) => new Arena({ backend: kind }));
 before(async () => {
-  await (kernels() as { ready?(): Promise<boolean> }).ready?.();
+  for (const arena of arenas) await (arena.kernels as { ready?(): Promise<boolean> }).ready?.();
 });
 
-const threads = defaultArena().threads;
-
-for (const file of files) {
-  test(`${file} (${kernels().backend} kernels${threads > 1 ? `, ${threads} threads` : ""})`, () => {
+for (const arena of arenas) for (const file of files) {
+  const threads = arena.threads;
+  test(`${file} (${arena.kernels.backend} kernels${threads > 1 ? `, ${threads} threads` : ""})`, () => {
+    setDefaultArena(arena);
     const fx = loadFixture(join("torch", file));
     const meta = fixtureMeta<Meta>(fx);
     const T = fx.tensors;

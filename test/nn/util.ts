@@ -2,7 +2,30 @@
 import assert from "node:assert/strict";
 import type { SafeTensor } from "../../src/nn/safetensors.js";
 import { toFloat32 } from "../../src/nn/safetensors.js";
+import { nativeInfo, requestedBackend, type BackendKind } from "../../src/nn/kernels/index.js";
+import { detectWasmVariant } from "../../src/nn/kernels/wasm.js";
 import { defaultArena, type Tensor } from "../../src/nn/tensor.js";
+
+/**
+ * The kernel backends the nn tests run on: the one DEEPQ_KERNELS names if set (npm test runs the
+ * nn tests a second time with DEEPQ_KERNELS=wasm), else every one available here — native when it
+ * is built, WebAssembly, TypeScript.
+ */
+export function testBackends(): BackendKind[] {
+  const forced = requestedBackend();
+  if (forced !== undefined) return [forced];
+  const out: BackendKind[] = [];
+  if (nativeInfo().available) out.push("native");
+  if (detectWasmVariant() !== null) out.push("wasm");
+  out.push("js");
+  return out;
+}
+
+/** Why the native kernels are not among `testBackends()`, for skip messages (undefined when they are available). */
+export function nativeSkipReason(): string | undefined {
+  const info = nativeInfo();
+  return info.available ? undefined : `native kernels unavailable (${info.error}); native-specific tests skipped`;
+}
 
 /** The tensors under `prefix/` with the prefix removed (fixture groups such as `init/`). */
 export function group(tensors: ReadonlyMap<string, SafeTensor>, prefix: string): Map<string, SafeTensor> {

@@ -1,13 +1,14 @@
 /**
- * The compute-kernel ABI shared by the WebAssembly kernels and the plain-TypeScript
- * fallback. All tensors live in one `WebAssembly.Memory`; every pointer argument is
+ * The compute-kernel ABI shared by the native (C), WebAssembly and plain-TypeScript kernels.
+ * All tensors live in one `WebAssembly.Memory`; every pointer argument is
  * a byte offset into it (4-byte aligned for f32, 16-byte aligned for best speed).
  * Matrices are row-major; `ld*` are row strides in elements.
  *
  * Kernels never allocate and never read an output they are told to overwrite
  * (`beta = 0` means C's old contents, even NaN, are ignored).
  */
-export type KernelBackend = "wasm-relaxed-simd" | "wasm-simd" | "js";
+/** Which implementation runs: native with its CPU path (./native.ts), WebAssembly with or without relaxed SIMD, or TypeScript. */
+export type KernelBackend = "native-avx512" | "native-avx2" | "native-generic" | "wasm-relaxed-simd" | "wasm-simd" | "js";
 
 export interface Kernels {
   readonly backend: KernelBackend;
@@ -17,6 +18,17 @@ export interface Kernels {
   /** C[m×n] = alpha · op(A) · op(B) + beta · C, op(X) = X or Xᵀ; op(A) is m×k, op(B) is k×n. */
   gemm(transA: 0 | 1, transB: 0 | 1, m: number, n: number, k: number, alpha: number,
     a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): void;
+
+  /**
+   * `batch` GEMMs in order, s = 0 … batch−1: C_s = alpha · op(A_s) · op(B_s) + beta · C_s with
+   * A_s = a + s·strideA (strides in elements; byte offsets as everywhere) and likewise B_s, C_s.
+   * A stride of 0 shares an operand (a conv's weights across the images of a batch); strideC = 0
+   * accumulates every product into one C (a conv's weight gradient, beta = 1). Otherwise the C_s
+   * must not overlap. Results equal those of the `gemm` calls in that order.
+   */
+  gemmBatched(transA: 0 | 1, transB: 0 | 1, m: number, n: number, k: number, alpha: number,
+    a: number, lda: number, strideA: number, b: number, ldb: number, strideB: number,
+    beta: number, c: number, ldc: number, strideC: number, batch: number): void;
 
   /**
    * One CHW image to columns: col[(ci·kh + i)·kw + j][oy·outW + ox] = x[ci][oy·sh − ph + i][ox·sw − pw + j]
@@ -74,4 +86,13 @@ export interface Kernels {
    */
   sgdStep(p: number, g: number, buf: number, len: number, lr: number, momentum: number, dampening: number,
     weightDecay: number, nesterov: 0 | 1, first: 0 | 1): void;
+}
+
+/** `gemmBatched` as the loop of `gemm` calls it is defined to equal (for backends without a batched kernel). */
+export function gemmBatchedByLoop(gemm: Kernels["gemm"]): Kernels["gemmBatched"] {
+  return (transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, batch) => {
+    for (let s = 0; s < batch; s++) {
+      gemm(transA, transB, m, n, k, alpha, a + 4 * s * strideA, lda, b + 4 * s * strideB, ldb, beta, c + 4 * s * strideC, ldc);
+    }
+  };
 }

@@ -4,7 +4,7 @@
  * Loops are ordered so the innermost one walks contiguous memory; sums that feed a
  * single output accumulate in doubles.
  */
-import type { Kernels } from "./abi.js";
+import { gemmBatchedByLoop, type Kernels } from "./abi.js";
 
 export function createJsKernels(memory: WebAssembly.Memory): Kernels {
   let buffer = memory.buffer;
@@ -29,9 +29,13 @@ export function createJsKernels(memory: WebAssembly.Memory): Kernels {
     }
   };
 
-  return {
+  const kernels: Kernels = {
     backend: "js",
     memory,
+
+    gemmBatched(...args) {
+      gemmBatchedByLoop(kernels.gemm)(...args);
+    },
 
     gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
       refresh();
@@ -262,4 +266,5 @@ export function createJsKernels(memory: WebAssembly.Memory): Kernels {
       }
     },
   };
+  return kernels;
 }

@@ -20,7 +20,7 @@
  * Memory layout (see ./index.ts): the calling thread's GEMM scratch at KERNEL_SCRATCH_PTR,
  * then the control block (THREAD_CTRL_BYTES), then the worker's scratch.
  */
-import type { Kernels } from "./abi.js";
+import { gemmBatchedByLoop, type Kernels } from "./abi.js";
 import { detectWasmVariant, isSharedMemory, loadWasmKernelsSync, WASM_SCRATCH_BYTES, wasmModuleSync } from "./wasm.js";
 
 /** Bytes of the control block between the two scratch areas. */
@@ -296,7 +296,7 @@ export function createThreadedKernels(memory: WebAssembly.Memory, opts: Threaded
     if (trapped !== undefined) throw trapped;
   };
 
-  const kernels = { ...base, gemm, threads: 2 as const } as { -readonly [K in keyof ThreadedKernels]: ThreadedKernels[K] };
+  const kernels = { ...base, gemm, gemmBatched: gemmBatchedByLoop(gemm), threads: 2 as const } as { -readonly [K in keyof ThreadedKernels]: ThreadedKernels[K] };
   kernels.stats = () => ({ splitCalls, workerChunks: Atomics.load(i32, WORKER_CHUNKS) });
   kernels.ready = async () => {
     start();

@@ -14,7 +14,7 @@
  * a shared memory gets the build of the same variant that imports a shared memory (maximum ≤ 65536
  * pages), which is what the two-thread GEMM (./threads.ts) runs on.
  */
-import type { Kernels } from "./abi.js";
+import { gemmBatchedByLoop, type Kernels } from "./abi.js";
 import { RELAXED_SIMD_WASM_BASE64 } from "./generated/kernels-relaxed-simd.js";
 import { RELAXED_SIMD_SHARED_WASM_BASE64 } from "./generated/kernels-relaxed-simd-shared.js";
 import { SIMD_WASM_BASE64 } from "./generated/kernels-simd.js";
@@ -25,7 +25,8 @@ export type WasmVariant = "wasm-relaxed-simd" | "wasm-simd";
 /** Scratch bytes the kernels need: packed A block (256×256 f32) + packed B panel (256×8) + one 4×8 edge tile. */
 export const WASM_SCRATCH_BYTES = 4 * (256 * 256 + 256 * 8 + 4 * 8);
 
-type KernelFunctions = Omit<Kernels, "backend" | "memory">;
+/** The kernels the modules export (gemmBatched is a loop over their gemm, added by the loader). */
+type KernelFunctions = Omit<Kernels, "backend" | "memory" | "gemmBatched">;
 
 interface KernelExports extends KernelFunctions {
   init(scratchPtr: number): void;
@@ -135,6 +136,7 @@ function wrap(instance: WebAssembly.Instance, variant: WasmVariant, memory: WebA
     // Direct references to the wasm exports: no JS wrapper between caller and kernel.
     (kernels as Record<string, unknown>)[name] = exports[name];
   }
+  kernels.gemmBatched = gemmBatchedByLoop(exports.gemm);
   let perMemory = instances.get(memory);
   if (!perMemory) instances.set(memory, (perMemory = new Map()));
   perMemory.set(key, kernels);

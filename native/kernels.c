@@ -1,0 +1,892 @@
+/*
+ * The kernels of one CPU path. scripts/build-native.mjs compiles this file three times:
+ *   -DDQ_PATH_AVX512 -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx2 -mfma   (16-lane vectors)
+ *   -DDQ_PATH_AVX2 -mavx2 -mfma                                                (8 lanes)
+ *   (no flags)                                                                 (4 lanes: SSE2 on x86-64, NEON on arm64)
+ * The code is written once with GCC/Clang vector extensions of VL floats; the compiler maps them
+ * onto the path's registers and fuses a·b + c into FMA where the path has it (-ffp-contract=fast).
+ *
+ * GEMM (BLIS/GotoBLAS scheme): C is cut into tasks of ≤ MC rows × ≤ NC columns. A task walks
+ * the k-blocks of ≤ KC: it packs its rows of op(A) into MR-row panels and its columns of op(B) into
+ * NR-column panels (contiguous, zero-padded, whatever the transposes), then runs an MR × NR
+ * register-blocked micro-kernel over them, the B panel staying in L1 while the A panels stream
+ * from L2. Every element of C is summed in the same order — k-blocks of a size fixed by k alone,
+ * the same micro-kernel for edge tiles — so the result does not depend on how C is cut into
+ * tasks, nor on which thread runs which task, nor on the thread count.
+ */
+#include "deepq.h"
+
+#include <math.h>
+#include <string.h>
+
+#if defined(DQ_PATH_AVX512)
+#define PATH_NAME "avx512"
+#define TABLE dq_kernels_avx512
+#define VL 16
+#define MR 8
+#elif defined(DQ_PATH_AVX2)
+#define PATH_NAME "avx2"
+#define TABLE dq_kernels_avx2
+#define VL 8
+#define MR 6
+#else
+#define PATH_NAME "generic"
+#define TABLE dq_kernels_generic
+#define VL 4
+#define MR 4
+#endif
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
+
+/* Micro-tile: MR rows × NV vectors of VL columns. AVX-512: 8×32 = 16 zmm accumulators, per k step
+   2 vector loads and 8 broadcasts for 16 FMAs; AVX2: 6×16 = 12 of the 16 ymm; generic 4×8. */
+#define NV 2
+#define NR (VL * NV)
+/* k-block: the B micro-panel (KC·NR floats, 32 KiB on AVX-512) stays in a 48 KiB L1. */
+#define KC 256
+/* Rows of op(A) per task: the packed A block (MC·KC floats, ≤ 128 KiB) lives in L2. */
+#define MC (MR * 16)
+/* Columns of op(B) per task; the packed B block (KC·NC floats, 1 MiB) lives in L2/L3. */
+#define NC 1024
+/*
+ * Calls below this many multiply-adds (~20 µs of one core) run on the calling thread. Handing work
+ * to the pool costs 1-5 µs on an idle machine and far more when the cores are oversubscribed: with
+ * 256 Ki the MLP updates' 0.5 M-MAC GEMMs went to two threads and the update ran 2× slower
+ * (bench/nn.ts, 0.20 vs 0.09 ms) on the shared 2-core development machine.
+ */
+#define PAR_MIN_MACS 2000000L
+/* Elementwise kernels split into chunks of this many elements, threaded from EW_PAR_MIN elements
+   (~30 µs of memory-bound work) up. */
+#define EW_CHUNK 32768L
+#define EW_PAR_MIN 262144L
+
+typedef float vf __attribute__((vector_size(VL * 4)));
+/* The same vector at 4-byte alignment, for loads and stores anywhere in C or the inputs. */
+typedef float vfu __attribute__((vector_size(VL * 4), aligned(4), may_alias));
+
+static inline long min_l(long a, long b) { return a < b ? a : b; }
+static inline long max_l(long a, long b) { return a > b ? a : b; }
+static inline long ceil_div(long a, long b) { return (a + b - 1) / b; }
+static inline long round_up(long a, long b) { return ceil_div(a, b) * b; }
+
+/* Scratch layout per thread: packed A block, then packed B block. */
+#define PACK_A_FLOATS ((long)MC * KC)
+#define PACK_B_FLOATS ((long)KC * NC)
+_Static_assert((PACK_A_FLOATS + PACK_B_FLOATS) * 4 + 4096 <= DQ_SCRATCH_BYTES, "GEMM scratch does not fit");
+
+/* ---------------------------------------------------------------- packing */
+
+#if defined(__AVX__)
+/* dst[c·ldd + r] = src[r·lds + c] for an 8×8 block. */
+static inline void transpose8(const float *src, long lds, float *dst, long ldd) {
+  __m256 r0 = _mm256_loadu_ps(src), r1 = _mm256_loadu_ps(src + lds), r2 = _mm256_loadu_ps(src + 2 * lds),
+         r3 = _mm256_loadu_ps(src + 3 * lds), r4 = _mm256_loadu_ps(src + 4 * lds), r5 = _mm256_loadu_ps(src + 5 * lds),
+         r6 = _mm256_loadu_ps(src + 6 * lds), r7 = _mm256_loadu_ps(src + 7 * lds);
+  __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
+         t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
+         t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+  __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xee), u2 = _mm256_shuffle_ps(t1, t3, 0x44),
+         u3 = _mm256_shuffle_ps(t1, t3, 0xee), u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xee),
+         u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xee);
+  _mm256_storeu_ps(dst, _mm256_permute2f128_ps(u0, u4, 0x20));
+  _mm256_storeu_ps(dst + ldd, _mm256_permute2f128_ps(u1, u5, 0x20));
+  _mm256_storeu_ps(dst + 2 * ldd, _mm256_permute2f128_ps(u2, u6, 0x20));
+  _mm256_storeu_ps(dst + 3 * ldd, _mm256_permute2f128_ps(u3, u7, 0x20));
+  _mm256_storeu_ps(dst + 4 * ldd, _mm256_permute2f128_ps(u0, u4, 0x31));
+  _mm256_storeu_ps(dst + 5 * ldd, _mm256_permute2f128_ps(u1, u5, 0x31));
+  _mm256_storeu_ps(dst + 6 * ldd, _mm256_permute2f128_ps(u2, u6, 0x31));
+  _mm256_storeu_ps(dst + 7 * ldd, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+#endif
+
+/*
+ * One panel of `width` lanes from `rows` source vectors that run along k:
+ * dst[p·width + r] = src[r·lds + p] for r < rows, p < kc; lanes r ≥ rows are zero.
+ * This is the transposing case (op(A) rows with transA = 0, op(B) columns with transB = 1).
+ */
+static void pack_transposed(const float *src, long lds, long rows, long kc, float *dst, int width) {
+  long r0 = 0;
+#if defined(__AVX__)
+  for (; r0 + 8 <= rows; r0 += 8) {
+    long p = 0;
+    for (; p + 8 <= kc; p += 8) transpose8(src + r0 * lds + p, lds, dst + p * width + r0, width);
+    for (; p < kc; p++)
+      for (long r = r0; r < r0 + 8; r++) dst[p * width + r] = src[r * lds + p];
+  }
+#endif
+  for (long p = 0; p < kc; p++) {
+    float *d = dst + p * width;
+    for (long r = r0; r < rows; r++) d[r] = src[r * lds + p];
+    for (long r = rows; r < width; r++) d[r] = 0;
+  }
+}
+
+/* One panel whose lanes are contiguous in the source: dst[p·width + r] = src[p·lds + r]. */
+static void pack_direct(const float *src, long lds, long rows, long kc, float *dst, int width) {
+  if (rows == width) {
+    for (long p = 0; p < kc; p++) memcpy(dst + p * width, src + p * lds, sizeof(float) * (size_t)width);
+    return;
+  }
+  for (long p = 0; p < kc; p++) {
+    float *d = dst + p * width;
+    const float *s = src + p * lds;
+    long r = 0;
+    for (; r < rows; r++) d[r] = s[r];
+    for (; r < width; r++) d[r] = 0;
+  }
+}
+
+/* op(A)[i0 .. i0+mc) × [p0 .. p0+kc) into MR-row panels, panel q at dst + q·kc·MR. */
+static void pack_a(int transA, const float *a, long lda, long i0, long mc, long p0, long kc, float *dst) {
+  for (long ip = 0; ip < mc; ip += MR) {
+    const long rows = min_l(MR, mc - ip);
+    if (transA) pack_direct(a + p0 * lda + i0 + ip, lda, rows, kc, dst, MR);
+    else pack_transposed(a + (i0 + ip) * lda + p0, lda, rows, kc, dst, MR);
+    dst += kc * MR;
+  }
+}
+
+/* op(B)[p0 .. p0+kc) × [j0 .. j0+nc) into NR-column panels, panel q at dst + q·kc·NR. */
+static void pack_b(int transB, const float *b, long ldb, long p0, long kc, long j0, long nc, float *dst) {
+  for (long jp = 0; jp < nc; jp += NR) {
+    const long cols = min_l(NR, nc - jp);
+    if (transB) pack_transposed(b + (j0 + jp) * ldb + p0, ldb, cols, kc, dst, NR);
+    else pack_direct(b + p0 * ldb + j0 + jp, ldb, cols, kc, dst, NR);
+    dst += kc * NR;
+  }
+}
+
+/* ---------------------------------------------------------------- micro-kernel */
+
+/* C ← alpha·acc + beta·C on one row of NV vectors; beta = 0 never reads C (it may hold NaN). */
+static inline void store_row(float *c, const vf *acc, float alpha, float beta) {
+  for (int v = 0; v < NV; v++) {
+    vfu *cp = (vfu *)(c + v * VL);
+    if (beta == 0.0f) *cp = alpha * acc[v];
+    else *cp = alpha * acc[v] + beta * *cp;
+  }
+}
+
+/*
+ * acc = Σ_p Ap[p][0..MR) ⊗ Bp[p][0..NR) over one k-block, then C[0..mr)×[0..nr) ← alpha·acc + beta·C.
+ * Edge tiles (mr < MR or nr < NR) go through a full-size buffer, so they use the same arithmetic.
+ */
+static void micro_kernel(long kc, const float *restrict ap, const float *restrict bp, float *c, long ldc,
+                         float alpha, float beta, long mr, long nr) {
+  vf acc[MR][NV];
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; r++)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) acc[r][v] = (vf){0};
+  for (long p = 0; p < kc; p++) {
+    vf bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) bv[v] = *(const vf *)(bp + v * VL);
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; r++) {
+      const float av = ap[r];
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) acc[r][v] += av * bv[v];
+    }
+    ap += MR;
+    bp += NR;
+  }
+  if (mr == MR && nr == NR) {
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; r++) store_row(c + r * ldc, acc[r], alpha, beta);
+    return;
+  }
+  float tile[MR * NR] __attribute__((aligned(64)));
+  if (beta != 0.0f)
+    for (long r = 0; r < mr; r++) memcpy(tile + r * NR, c + r * ldc, sizeof(float) * (size_t)nr);
+  for (int r = 0; r < MR; r++) store_row(tile + r * NR, acc[r], alpha, beta);
+  for (long r = 0; r < mr; r++) memcpy(c + r * ldc, tile + r * NR, sizeof(float) * (size_t)nr);
+}
+
+/* ---------------------------------------------------------------- GEMM driver */
+
+typedef struct {
+  int transA, transB;
+  long m, n, k, kcb;
+  float alpha, beta;
+  const float *a, *b;
+  float *c;
+  long lda, ldb, ldc;
+  long mcb, ncb, mtasks, ntasks; /* task grid of one product: ≤ mcb rows × ≤ ncb columns each */
+  long strideA, strideB, strideC, batch;
+  long perTask; /* products per task: `batch` when they all accumulate into one C (strideC = 0), else 1 */
+  dq_pool *pool;
+} gemm_job;
+
+/* One C block of product s. Every k-block of every product is a pass over the block, in order. */
+static void gemm_block(const gemm_job *j, long s, long i0, long j0, float *ap, float *bp) {
+  const long mc = min_l(j->mcb, j->m - i0), nc = min_l(j->ncb, j->n - j0);
+  const float *a = j->a + s * j->strideA, *b = j->b + s * j->strideB;
+  float *c = j->c + s * j->strideC;
+  for (long p0 = 0; p0 < j->k; p0 += j->kcb) {
+    const long kc = min_l(j->kcb, j->k - p0);
+    const float beta = p0 == 0 ? j->beta : 1.0f;
+    pack_b(j->transB, b, j->ldb, p0, kc, j0, nc, bp);
+    pack_a(j->transA, a, j->lda, i0, mc, p0, kc, ap);
+    for (long jr = 0; jr < nc; jr += NR) {
+      const float *bpanel = bp + jr * kc;
+      for (long ir = 0; ir < mc; ir += MR) {
+        micro_kernel(kc, ap + ir * kc, bpanel, c + (i0 + ir) * j->ldc + j0 + jr, j->ldc, j->alpha, beta,
+                     min_l(MR, mc - ir), min_l(NR, nc - jr));
+      }
+    }
+  }
+}
+
+/* Task t: block (t mod blocks) of product t / blocks, or of every product in turn when they share C. */
+static void gemm_task(void *ctx, long t, int tid) {
+  const gemm_job *j = ctx;
+  const long blocks = j->mtasks * j->ntasks, b = t % blocks;
+  const long i0 = (b / j->ntasks) * j->mcb, j0 = (b % j->ntasks) * j->ncb;
+  float *ap = dq_pool_scratch(j->pool, tid);
+  float *bp = ap + PACK_A_FLOATS;
+  if (j->perTask == 1) gemm_block(j, t / blocks, i0, j0, ap, bp);
+  else
+    for (long s = 0; s < j->batch; s++) gemm_block(j, s, i0, j0, ap, bp);
+}
+
+/* The smallest block ≥ `total / parts`, rounded up to `unit`, and how many blocks that makes. */
+static long split(long total, long parts, long unit, long *blocks) {
+  const long size = round_up(ceil_div(total, parts), unit);
+  *blocks = ceil_div(total, size);
+  return size;
+}
+
+/* Rows of C when m < MR (one action, tiny heads): no packing, one row at a time. */
+typedef struct {
+  int transA, transB;
+  long m, n, k;
+  float alpha, beta;
+  const float *a, *b;
+  float *c;
+  long lda, ldb, ldc, cols; /* columns per task */
+  long strideA, strideB, strideC, batch, chunks; /* chunks: column tasks per product */
+  dq_pool *pool;
+} rows_job;
+
+#define ROW_VECS 4
+
+static void rows_product(const rows_job *j, long s, long chunk, float *arow);
+
+static void rows_task(void *ctx, long t, int tid) {
+  const rows_job *j = ctx;
+  float *arow = dq_pool_scratch(j->pool, tid);
+  if (j->strideC != 0) rows_product(j, t / j->chunks, t % j->chunks, arow);
+  else
+    for (long s = 0; s < j->batch; s++) rows_product(j, s, t, arow);
+}
+
+static void rows_product(const rows_job *j, long s, long chunk, float *arow) {
+  const long j0 = chunk * j->cols, j1 = min_l(j->n, j0 + j->cols);
+  const float *a = j->a + s * j->strideA, *b = j->b + s * j->strideB;
+  float *c = j->c + s * j->strideC;
+  for (long i = 0; i < j->m; i++) {
+    const float *ai = a + i * j->lda;
+    if (j->transA) { /* gather row i of op(A) once */
+      for (long p = 0; p < j->k; p++) arow[p] = a[p * j->lda + i];
+      ai = arow;
+    }
+    float *ci = c + i * j->ldc;
+    long jj = j0;
+    if (!j->transB) {
+      /* C[i][jj..] = Σ_p op(A)[i][p] · B[p][jj..]: ROW_VECS vectors of columns at a time. */
+      for (; jj + ROW_VECS * VL <= j1; jj += ROW_VECS * VL) {
+        vf acc[ROW_VECS] = {0};
+        for (long p = 0; p < j->k; p++) {
+          const float av = ai[p];
+          const float *bp = b + p * j->ldb + jj;
+          for (int v = 0; v < ROW_VECS; v++) acc[v] += av * *(const vfu *)(bp + v * VL);
+        }
+        for (int v = 0; v < ROW_VECS; v++) {
+          vfu *cp = (vfu *)(ci + jj + v * VL);
+          *cp = j->beta == 0.0f ? j->alpha * acc[v] : j->alpha * acc[v] + j->beta * *cp;
+        }
+      }
+      for (; jj < j1; jj++) {
+        float s = 0;
+        for (long p = 0; p < j->k; p++) s += ai[p] * b[p * j->ldb + jj];
+        ci[jj] = j->beta == 0.0f ? j->alpha * s : j->alpha * s + j->beta * ci[jj];
+      }
+    } else {
+      /* C[i][jj] = op(A)[i]·B[jj]: a dot product of two contiguous rows, VL·2 lanes then summed in a fixed order. */
+      for (; jj < j1; jj++) {
+        const float *bj = b + jj * j->ldb;
+        vf acc0 = {0}, acc1 = {0};
+        long p = 0;
+        for (; p + 2 * VL <= j->k; p += 2 * VL) {
+          acc0 += *(const vfu *)(ai + p) * *(const vfu *)(bj + p);
+          acc1 += *(const vfu *)(ai + p + VL) * *(const vfu *)(bj + p + VL);
+        }
+        acc0 += acc1;
+        float s = 0;
+        for (int l = 0; l < VL; l++) s += acc0[l];
+        for (; p < j->k; p++) s += ai[p] * bj[p];
+        ci[jj] = j->beta == 0.0f ? j->alpha * s : j->alpha * s + j->beta * ci[jj];
+      }
+    }
+  }
+}
+
+static void scale_c(long m, long n, float beta, float *c, long ldc) {
+  if (beta == 1.0f) return;
+  for (long i = 0; i < m; i++) {
+    float *row = c + i * ldc;
+    if (beta == 0.0f) memset(row, 0, sizeof(float) * (size_t)n);
+    else
+      for (long j = 0; j < n; j++) row[j] *= beta;
+  }
+}
+
+/* Splits `parts` more ways along N or M, whichever re-packs less (cutting N re-packs op(A) per extra task). */
+static void refine_grid(gemm_job *j, long want) {
+  while (j->mtasks * j->ntasks < want) {
+    const int canN = j->ncb > NR, canM = j->mcb > MR;
+    if (canN && (!canM || j->m <= j->n)) {
+      long parts = j->ntasks + 1, got;
+      long size = split(j->n, parts, NR, &got);
+      while (got <= j->ntasks && size > NR) size = split(j->n, ++parts, NR, &got);
+      if (got <= j->ntasks) return;
+      j->ncb = size;
+      j->ntasks = got;
+    } else if (canM) {
+      long parts = j->mtasks + 1, got;
+      long size = split(j->m, parts, MR, &got);
+      while (got <= j->mtasks && size > MR) size = split(j->m, ++parts, MR, &got);
+      if (got <= j->mtasks) return;
+      j->mcb = size;
+      j->mtasks = got;
+    } else {
+      return;
+    }
+  }
+}
+
+static void gemm_batched(const dq_ctx *ctx, int transA, int transB, long m, long n, long k, float alpha, const float *a,
+                         long lda, long strideA, const float *b, long ldb, long strideB, float beta, float *c, long ldc,
+                         long strideC, long batch) {
+  if (m <= 0 || n <= 0 || batch <= 0) return;
+  if (k <= 0 || alpha == 0.0f) {
+    /* C_s = beta·C_s in order: with a shared C (strideC = 0) that is beta^batch. */
+    for (long s = 0; s < (strideC ? batch : 1); s++) scale_c(m, n, beta, c + s * strideC, ldc);
+    for (long s = 1; s < batch && !strideC; s++) scale_c(m, n, beta, c, ldc);
+    return;
+  }
+  const double macs = (double)m * n * k * batch;
+  const int threads = macs >= PAR_MIN_MACS ? ctx->threads : 1;
+  /* m < MR: a packed MR-row panel would be mostly padding, and op(B) would be packed for one use. */
+  if (m < MR && (!transA || (size_t)k * sizeof(float) <= DQ_SCRATCH_BYTES)) {
+    rows_job j = {transA, transB, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc, n, strideA, strideB, strideC, batch, 1, ctx->pool};
+    long tasks = 1;
+    if (threads > 1 && (strideC == 0 || batch < threads * 2)) j.cols = split(n, threads * 2, 64, &tasks);
+    j.chunks = tasks;
+    dq_pool_run(ctx->pool, threads, strideC ? tasks * batch : tasks, rows_task, &j);
+    return;
+  }
+  gemm_job j = {transA, transB, m, n, k, 0, alpha, beta, a, b, c, lda, ldb, ldc, 0, 0, 0, 0,
+                strideA, strideB, strideC, batch, strideC ? 1 : batch, ctx->pool};
+  long kblocks = ceil_div(k, KC);
+  j.kcb = ceil_div(k, kblocks); /* equal k-blocks: a function of k only */
+  j.mcb = split(m, ceil_div(m, MC), MR, &j.mtasks);
+  j.ncb = split(n, ceil_div(n, NC), NR, &j.ntasks);
+  /* At least 3 tasks per thread so a late or busy thread does not hold the others up. Products
+     with their own C are tasks of their own; products sharing one C split only that C. */
+  if (threads > 1) refine_grid(&j, ceil_div(threads * 3, strideC ? batch : 1));
+  const long tasks = j.mtasks * j.ntasks * (strideC ? batch : 1);
+  dq_pool_run(ctx->pool, threads, tasks, gemm_task, &j);
+}
+
+static void gemm(const dq_ctx *ctx, int transA, int transB, long m, long n, long k, float alpha, const float *a,
+                 long lda, const float *b, long ldb, float beta, float *c, long ldc) {
+  gemm_batched(ctx, transA, transB, m, n, k, alpha, a, lda, 0, b, ldb, 0, beta, c, ldc, 0, 1);
+}
+
+/* ---------------------------------------------------------------- parallel elementwise helper */
+
+typedef void (*range_fn)(void *args, long lo, long hi);
+typedef struct {
+  range_fn fn;
+  void *args;
+  long len, chunk;
+} range_job;
+
+static void range_task(void *ctx, long t, int tid) {
+  (void)tid;
+  const range_job *r = ctx;
+  const long lo = t * r->chunk;
+  r->fn(r->args, lo, min_l(r->len, lo + r->chunk));
+}
+
+/* fn over [0, len) in chunks of `chunk` (a function of nothing but the call), threaded when `work` (elements touched) is large enough to pay. */
+static void for_range(const dq_ctx *ctx, long len, long chunk, long work, range_fn fn, void *args) {
+  const long tasks = ceil_div(len, chunk);
+  if (tasks <= 1 || ctx->threads <= 1 || work < EW_PAR_MIN) {
+    if (len > 0) fn(args, 0, len);
+    return;
+  }
+  range_job r = {fn, args, len, chunk};
+  dq_pool_run(ctx->pool, ctx->threads, tasks, range_task, &r);
+}
+
+/* ---------------------------------------------------------------- im2col / col2im */
+
+typedef struct {
+  const float *x;
+  float *col;
+  long c, h, w, kh, kw, sh, sw, ph, pw, outH, outW, ldcol;
+} conv_args;
+
+static long floor_div(long a, long b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+static long ceil_div_signed(long a, long b) { return a >= 0 ? (a + b - 1) / b : -(-a / b); }
+
+/* Output columns ox whose input column ox·sw − pw + j lies inside [0, w). */
+static void ox_range(const conv_args *q, long j, long *lo, long *hi) {
+  *lo = min_l(q->outW, max_l(0, ceil_div_signed(q->pw - j, q->sw)));
+  *hi = max_l(*lo, min_l(q->outW, floor_div(q->w - 1 + q->pw - j, q->sw) + 1));
+}
+
+#if defined(__SSE2__)
+/* dst[c·ldd + r] = src[r·lds + c] for a 4×4 block. */
+static inline void transpose4(const float *src, long lds, float *dst, long ldd) {
+  __m128 r0 = _mm_loadu_ps(src), r1 = _mm_loadu_ps(src + lds), r2 = _mm_loadu_ps(src + 2 * lds), r3 = _mm_loadu_ps(src + 3 * lds);
+  _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+  _mm_storeu_ps(dst, r0);
+  _mm_storeu_ps(dst + ldd, r1);
+  _mm_storeu_ps(dst + 2 * ldd, r2);
+  _mm_storeu_ps(dst + 3 * ldd, r3);
+}
+#endif
+
+/* Kernel columns whose valid output range [lo, hi) is precomputed (beyond it, computed per use). */
+#define MAX_KW_CACHED 64
+
+/* The valid output range of kernel column j, from the cache when it has it. */
+static inline void ox_range_cached(const conv_args *q, const long *lo, const long *hi, long j, long *l, long *h) {
+  if (j < MAX_KW_CACHED) {
+    *l = lo[j];
+    *h = hi[j];
+  } else {
+    ox_range(q, j, l, h);
+  }
+}
+
+/*
+ * Column rows j0 .. j0+width of one output row, when every one of them reads inside the image for
+ * every ox (no horizontal padding reached): d[jj][ox] = s[ox·sw + jj] is the transpose of the
+ * width-column matrix whose rows start sw floats apart, done in width × width register blocks.
+ */
+static void im2col_block(const conv_args *q, long j0, int width, const float *srow, float *d) {
+  const float *s = srow + (j0 - q->pw);
+  long ox = 0;
+#if defined(__AVX__)
+  if (width == 8)
+    for (; ox + 8 <= q->outW; ox += 8) transpose8(s + ox * q->sw, q->sw, d + ox, q->ldcol);
+#endif
+#if defined(__SSE2__)
+  if (width == 4)
+    for (; ox + 4 <= q->outW; ox += 4) transpose4(s + ox * q->sw, q->sw, d + ox, q->ldcol);
+#endif
+  for (; ox < q->outW; ox++)
+    for (int jj = 0; jj < width; jj++) d[jj * q->ldcol + ox] = s[ox * q->sw + jj];
+}
+
+static void im2col_channels(void *args, long c0, long c1) {
+  const conv_args *q = args;
+  long lo[MAX_KW_CACHED], hi[MAX_KW_CACHED];
+  for (long j = 0; j < q->kw && j < MAX_KW_CACHED; j++) ox_range(q, j, &lo[j], &hi[j]);
+  /* Kernel columns [0, blocked) go in transposed blocks (the strided 8×8/4 first layer: 8 wide);
+     a block qualifies when none of its columns reaches horizontal padding. */
+  long blocked = 0;
+  int width = 0;
+#if defined(__SSE2__)
+  if (q->sw > 1) {
+    for (width = 8; width >= 4; width -= 4) {
+#if !defined(__AVX__)
+      if (width == 8) continue;
+#endif
+      blocked = 0;
+      while (blocked + width <= q->kw && blocked + width <= MAX_KW_CACHED && lo[blocked] == 0 && hi[blocked + width - 1] == q->outW)
+        blocked += width;
+      if (blocked > 0) break;
+    }
+  }
+#endif
+  for (long ci = c0; ci < c1; ci++) {
+    const float *plane = q->x + ci * q->h * q->w;
+    for (long i = 0; i < q->kh; i++) {
+      float *rows = q->col + (ci * q->kh + i) * q->kw * q->ldcol; /* column row (ci, i, 0) */
+      for (long oy = 0; oy < q->outH; oy++) {
+        const long iy = oy * q->sh - q->ph + i;
+        float *seg = rows + oy * q->outW;
+        if (iy < 0 || iy >= q->h) {
+          for (long j = 0; j < q->kw; j++) memset(seg + j * q->ldcol, 0, sizeof(float) * (size_t)q->outW);
+          continue;
+        }
+        const float *srow = plane + iy * q->w;
+        for (long j = 0; j < blocked; j += width) im2col_block(q, j, width, srow, seg + j * q->ldcol);
+        for (long j = blocked; j < q->kw; j++) {
+          long l, h;
+          ox_range_cached(q, lo, hi, j, &l, &h);
+          float *dst = seg + j * q->ldcol;
+          const float *src = srow + (j - q->pw);
+          for (long ox = 0; ox < l; ox++) dst[ox] = 0;
+          /* Plain loops: the segments are short (7-20 floats in the DQN nets), shorter than a memcpy call is worth. */
+          if (q->sw == 1)
+            for (long ox = l; ox < h; ox++) dst[ox] = src[ox];
+          else
+            for (long ox = l; ox < h; ox++) dst[ox] = src[ox * q->sw];
+          for (long ox = h; ox < q->outW; ox++) dst[ox] = 0;
+        }
+      }
+    }
+  }
+}
+
+static void col2im_channels(void *args, long c0, long c1) {
+  const conv_args *q = args;
+  float *dx = (float *)q->x;
+  long los[MAX_KW_CACHED], his[MAX_KW_CACHED];
+  for (long j = 0; j < q->kw && j < MAX_KW_CACHED; j++) ox_range(q, j, &los[j], &his[j]);
+  for (long ci = c0; ci < c1; ci++) {
+    float *plane = dx + ci * q->h * q->w;
+    for (long i = 0; i < q->kh; i++) {
+      for (long j = 0; j < q->kw; j++) {
+        long lo, hi;
+        ox_range_cached(q, los, his, j, &lo, &hi);
+        const float *src = q->col + ((ci * q->kh + i) * q->kw + j) * q->ldcol;
+        for (long oy = 0; oy < q->outH; oy++) {
+          const long iy = oy * q->sh - q->ph + i;
+          if (iy < 0 || iy >= q->h) continue;
+          const float *s = src + oy * q->outW + lo;
+          float *d = plane + iy * q->w + (lo * q->sw - q->pw + j);
+          if (q->sw == 1)
+            for (long t = 0; t < hi - lo; t++) d[t] += s[t];
+          else
+            for (long t = 0; t < hi - lo; t++) d[t * q->sw] += s[t];
+        }
+      }
+    }
+  }
+}
+
+/* Channels per task so a task holds ≥ ~EW_CHUNK column entries. */
+static long conv_chunk(const conv_args *q) {
+  const long perChannel = max_l(1, q->kh * q->kw * q->outH * q->outW);
+  return max_l(1, EW_CHUNK / perChannel);
+}
+
+static void im2col(const dq_ctx *ctx, const float *x, long c, long h, long w, long kh, long kw, long sh, long sw,
+                   long ph, long pw, long outH, long outW, float *col, long ldcol) {
+  conv_args q = {x, col, c, h, w, kh, kw, sh, sw, ph, pw, outH, outW, ldcol};
+  for_range(ctx, c, conv_chunk(&q), c * kh * kw * outH * outW, im2col_channels, &q);
+}
+
+static void col2im(const dq_ctx *ctx, const float *col, long ldcol, long c, long h, long w, long kh, long kw,
+                   long sh, long sw, long ph, long pw, long outH, long outW, float *dx) {
+  conv_args q = {dx, (float *)col, c, h, w, kh, kw, sh, sw, ph, pw, outH, outW, ldcol};
+  for_range(ctx, c, conv_chunk(&q), c * kh * kw * outH * outW, col2im_channels, &q);
+}
+
+/* ---------------------------------------------------------------- bias */
+
+typedef struct {
+  float *y;
+  const float *bias;
+  long rows, cols, hw;
+} bias_args;
+
+static void add_bias_rows_range(void *args, long r0, long r1) {
+  const bias_args *q = args;
+  for (long r = r0; r < r1; r++) {
+    float *row = q->y + r * q->cols;
+    for (long j = 0; j < q->cols; j++) row[j] += q->bias[j];
+  }
+}
+
+static void addBiasRows(const dq_ctx *ctx, float *y, const float *bias, long rows, long cols) {
+  bias_args q = {y, bias, rows, cols, 0};
+  for_range(ctx, rows, max_l(1, EW_CHUNK / max_l(1, cols)), rows * cols, add_bias_rows_range, &q);
+}
+
+/* Planes (sample, channel) p0 .. p1 of an NCHW tensor; `cols` holds the channel count. */
+static void add_bias_planes(void *args, long p0, long p1) {
+  const bias_args *q = args;
+  for (long p = p0; p < p1; p++) {
+    float *d = q->y + p * q->hw;
+    const float bv = q->bias[p % q->cols];
+    for (long i = 0; i < q->hw; i++) d[i] += bv;
+  }
+}
+
+static void addBiasChannels(const dq_ctx *ctx, float *y, const float *bias, long n, long channels, long hw) {
+  bias_args q = {y, bias, n * channels, channels, hw};
+  for_range(ctx, n * channels, max_l(1, EW_CHUNK / max_l(1, hw)), n * channels * hw, add_bias_planes, &q);
+}
+
+typedef struct {
+  const float *dy;
+  float *db;
+  long rows, cols, hw;
+} bias_grad_args;
+
+/* Columns j0 .. j1: each summed down all rows in row order, so the split never changes a sum. */
+static void bias_grad_cols(void *args, long j0, long j1) {
+  const bias_grad_args *q = args;
+  long j = j0;
+  for (; j + VL <= j1; j += VL) {
+    vf acc = {0};
+    for (long r = 0; r < q->rows; r++) acc += *(const vfu *)(q->dy + r * q->cols + j);
+    *(vfu *)(q->db + j) += acc;
+  }
+  for (; j < j1; j++) {
+    float s = 0;
+    for (long r = 0; r < q->rows; r++) s += q->dy[r * q->cols + j];
+    q->db[j] += s;
+  }
+}
+
+static void biasGradRows(const dq_ctx *ctx, const float *dy, float *db, long rows, long cols) {
+  bias_grad_args q = {dy, db, rows, cols, 0};
+  for_range(ctx, cols, max_l(VL, round_up(max_l(1, EW_CHUNK / max_l(1, rows)), VL)), rows * cols, bias_grad_cols, &q);
+}
+
+/* Σ of `len` floats: VL lanes, then the lanes in order, then the tail. */
+static float sum_floats(const float *x, long len) {
+  vf acc = {0};
+  long i = 0;
+  for (; i + VL <= len; i += VL) acc += *(const vfu *)(x + i);
+  float s = 0;
+  for (int l = 0; l < VL; l++) s += acc[l];
+  for (; i < len; i++) s += x[i];
+  return s;
+}
+
+/* Channels c0 .. c1 (`rows` holds the sample count, `cols` the channel count). */
+static void bias_grad_channels(void *args, long c0, long c1) {
+  const bias_grad_args *q = args;
+  for (long ch = c0; ch < c1; ch++) {
+    float s = 0;
+    for (long b = 0; b < q->rows; b++) s += sum_floats(q->dy + (b * q->cols + ch) * q->hw, q->hw);
+    q->db[ch] += s;
+  }
+}
+
+static void biasGradChannels(const dq_ctx *ctx, const float *dy, float *db, long n, long channels, long hw) {
+  bias_grad_args q = {dy, db, n, channels, hw};
+  for_range(ctx, channels, max_l(1, EW_CHUNK / max_l(1, n * hw)), n * channels * hw, bias_grad_channels, &q);
+}
+
+/* ---------------------------------------------------------------- activations, scale, conversions */
+
+typedef struct {
+  const float *x, *dy;
+  float *y;
+  const uint8_t *u8;
+  float s;
+} ew_args;
+
+/* NaN passes through, as in torch.relu and the WebAssembly kernels: !(v <= 0) is true for NaN. */
+static void relu_range(void *args, long lo, long hi) {
+  const ew_args *q = args;
+  const float *restrict x = q->x;
+  float *restrict y = q->y;
+  for (long i = lo; i < hi; i++) {
+    const float v = x[i];
+    y[i] = !(v <= 0.0f) ? v : 0.0f;
+  }
+}
+
+static void relu(const dq_ctx *ctx, const float *x, float *y, long len) {
+  ew_args q = {x, NULL, y, NULL, 0};
+  for_range(ctx, len, EW_CHUNK, len, relu_range, &q);
+}
+
+static void relu_backward_range(void *args, long lo, long hi) {
+  const ew_args *q = args; /* x holds the ReLU output y, y the gradient dx */
+  const float *restrict y = q->x, *restrict dy = q->dy;
+  float *restrict dx = q->y;
+  for (long i = lo; i < hi; i++) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+}
+
+static void reluBackward(const dq_ctx *ctx, const float *y, const float *dy, float *dx, long len) {
+  ew_args q = {y, dy, dx, NULL, 0};
+  for_range(ctx, len, EW_CHUNK, len, relu_backward_range, &q);
+}
+
+static void leaky_range(void *args, long lo, long hi) {
+  const ew_args *q = args;
+  const float *restrict x = q->x;
+  float *restrict y = q->y;
+  const float s = q->s;
+  for (long i = lo; i < hi; i++) {
+    const float v = x[i];
+    y[i] = v > 0.0f ? v : v * s;
+  }
+}
+
+static void leakyRelu(const dq_ctx *ctx, const float *x, float *y, long len, float slope) {
+  ew_args q = {x, NULL, y, NULL, slope};
+  for_range(ctx, len, EW_CHUNK, len, leaky_range, &q);
+}
+
+static void leaky_backward_range(void *args, long lo, long hi) {
+  const ew_args *q = args;
+  const float *restrict x = q->x, *restrict dy = q->dy;
+  float *restrict dx = q->y;
+  const float s = q->s;
+  for (long i = lo; i < hi; i++) {
+    const float g = dy[i];
+    dx[i] = x[i] > 0.0f ? g : g * s;
+  }
+}
+
+static void leakyReluBackward(const dq_ctx *ctx, const float *x, const float *dy, float *dx, long len, float slope) {
+  ew_args q = {x, dy, dx, NULL, slope};
+  for_range(ctx, len, EW_CHUNK, len, leaky_backward_range, &q);
+}
+
+static void scale_range(void *args, long lo, long hi) {
+  const ew_args *q = args;
+  float *restrict x = q->y;
+  const float s = q->s;
+  for (long i = lo; i < hi; i++) x[i] *= s;
+}
+
+static void scale(const dq_ctx *ctx, float *x, long len, float s) {
+  ew_args q = {NULL, NULL, x, NULL, s};
+  for_range(ctx, len, EW_CHUNK, len, scale_range, &q);
+}
+
+/* One thread, 8 double partial sums (element i goes to sum i mod 8), added in order at the end. */
+static double sumSquares(const dq_ctx *ctx, const float *x, long len) {
+  (void)ctx;
+  double acc[8] = {0};
+  long i = 0;
+  for (; i + 8 <= len; i += 8)
+    for (int l = 0; l < 8; l++) acc[l] += (double)x[i + l] * (double)x[i + l];
+  double s = 0;
+  for (int l = 0; l < 8; l++) s += acc[l];
+  for (; i < len; i++) s += (double)x[i] * (double)x[i];
+  return s;
+}
+
+static void u8_range(void *args, long lo, long hi) {
+  const ew_args *q = args;
+  const uint8_t *restrict src = q->u8;
+  float *restrict dst = q->y;
+  const float s = q->s;
+  for (long i = lo; i < hi; i++) dst[i] = (float)src[i] * s;
+}
+
+static void u8ToF32(const dq_ctx *ctx, const uint8_t *src, float *dst, long len, float s) {
+  ew_args q = {NULL, NULL, dst, src, s};
+  for_range(ctx, len, EW_CHUNK, len, u8_range, &q);
+}
+
+/* ---------------------------------------------------------------- optimizers (f32 arithmetic, as the wasm kernels) */
+
+typedef struct {
+  float *p, *m, *v, *buf;
+  const float *g;
+  float b1, c1, b2, c2, eps, wd, step, sqrtBc2, nlr, mu, damp;
+  int hasWd, hasMomentum, nesterov, first;
+} opt_args;
+
+/* Fields are copied to locals: a float store through p could otherwise alias them, which blocks vectorising. */
+static void adam_range(void *args, long lo, long hi) {
+  const opt_args *q = args;
+  float *restrict p = q->p, *restrict m = q->m, *restrict v = q->v;
+  const float *restrict g = q->g;
+  const float b1 = q->b1, c1 = q->c1, b2 = q->b2, c2 = q->c2, eps = q->eps, step = q->step, sqrtBc2 = q->sqrtBc2;
+  const float wd = q->hasWd ? q->wd : 0.0f;
+  for (long i = lo; i < hi; i++) {
+    const float pv = p[i];
+    const float gv = g[i] + pv * wd;
+    const float mv = m[i] * b1 + gv * c1;
+    const float vv = v[i] * b2 + gv * c2 * gv;
+    m[i] = mv;
+    v[i] = vv;
+    p[i] = pv + mv * step / (sqrtf(vv) / sqrtBc2 + eps);
+  }
+}
+
+static void adamStep(const dq_ctx *ctx, float *p, const float *g, float *m, float *v, long len, double lr, double beta1,
+                     double beta2, double eps, double weightDecay, double bc1, double bc2) {
+  opt_args q = {.p = p, .m = m, .v = v, .g = g, .b1 = (float)beta1, .c1 = (float)(1 - beta1), .b2 = (float)beta2,
+                .c2 = (float)(1 - beta2), .eps = (float)eps, .wd = (float)weightDecay, .step = (float)(-lr / bc1),
+                .sqrtBc2 = (float)sqrt(bc2), .hasWd = weightDecay != 0};
+  for_range(ctx, len, EW_CHUNK, len, adam_range, &q);
+}
+
+static void rmsprop_range(void *args, long lo, long hi) {
+  const opt_args *q = args; /* m holds sq */
+  float *restrict p = q->p, *restrict sq = q->m, *restrict buf = q->buf;
+  const float *restrict g = q->g;
+  const float a = q->b1, ca = q->c1, eps = q->eps, mu = q->mu, nlr = q->nlr;
+  const float wd = q->hasWd ? q->wd : 0.0f;
+  if (q->hasMomentum) {
+    for (long i = lo; i < hi; i++) {
+      const float pv = p[i];
+      const float gv = g[i] + pv * wd;
+      const float s = sq[i] * a + gv * ca * gv;
+      sq[i] = s;
+      const float bv = buf[i] * mu + gv / (sqrtf(s) + eps);
+      buf[i] = bv;
+      p[i] = pv + bv * nlr;
+    }
+  } else {
+    for (long i = lo; i < hi; i++) {
+      const float pv = p[i];
+      const float gv = g[i] + pv * wd;
+      const float s = sq[i] * a + gv * ca * gv;
+      sq[i] = s;
+      p[i] = pv + gv * nlr / (sqrtf(s) + eps);
+    }
+  }
+}
+
+static void rmspropStep(const dq_ctx *ctx, float *p, const float *g, float *sq, float *buf, long len, double lr,
+                        double alpha, double eps, double weightDecay, double momentum) {
+  opt_args q = {.p = p, .m = sq, .buf = buf, .g = g, .b1 = (float)alpha, .c1 = (float)(1 - alpha), .eps = (float)eps,
+                .wd = (float)weightDecay, .nlr = (float)-lr, .mu = (float)momentum, .hasWd = weightDecay != 0,
+                .hasMomentum = momentum > 0};
+  for_range(ctx, len, EW_CHUNK, len, rmsprop_range, &q);
+}
+
+static void sgd_range(void *args, long lo, long hi) {
+  const opt_args *q = args;
+  float *restrict p = q->p, *restrict buf = q->buf;
+  const float *restrict g = q->g;
+  const float mu = q->mu, damp = q->damp, nlr = q->nlr;
+  const float wd = q->hasWd ? q->wd : 0.0f;
+  const int hasMomentum = q->hasMomentum, first = q->first, nesterov = q->nesterov;
+  for (long i = lo; i < hi; i++) {
+    const float pv = p[i];
+    const float gv = g[i] + pv * wd;
+    float step = gv;
+    if (hasMomentum) {
+      const float bv = first ? gv : buf[i] * mu + gv * damp;
+      buf[i] = bv;
+      step = nesterov ? gv + bv * mu : bv;
+    }
+    p[i] = pv + step * nlr;
+  }
+}
+
+static void sgdStep(const dq_ctx *ctx, float *p, const float *g, float *buf, long len, double lr, double momentum,
+                    double dampening, double weightDecay, int nesterov, int first) {
+  opt_args q = {.p = p, .buf = buf, .g = g, .mu = (float)momentum, .damp = (float)(1 - dampening),
+                .wd = (float)weightDecay, .nlr = (float)-lr, .hasWd = weightDecay != 0, .hasMomentum = momentum > 0,
+                .nesterov = nesterov != 0, .first = first != 0};
+  for_range(ctx, len, EW_CHUNK, len, sgd_range, &q);
+}
+
+const dq_kernels TABLE = {
+    PATH_NAME, gemm, gemm_batched, im2col, col2im, addBiasRows, addBiasChannels, biasGradRows, biasGradChannels, relu,
+    reluBackward, leakyRelu, leakyReluBackward, scale, sumSquares, u8ToF32, adamStep, rmspropStep, sgdStep,
+};
