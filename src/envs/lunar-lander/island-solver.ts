@@ -11,13 +11,14 @@
  * operations in the same order; the only values hoisted out of the loop are the ones
  * planck recomputes from constants every iteration (the joints' 3×3 and 2×2 determinants).
  *
- * The iterations also stop at a floating-point fixed point: each iteration is a pure
- * function of the body velocities and the constraints' accumulated impulses, so once
- * no solve of an iteration changes any of them, every later iteration would do nothing too, and
- * stopping gives the same bits as running all 180. (Equality is `===`, so a value
- * flipping between +0 and −0 counts as unchanged; that can only change the sign of an
- * exact zero.) In free flight the legs' motors push against their limits and the
- * impulses drift slowly, so many steps still run all 180 iterations.
+ * The iterations also stop early where that gives the same bits as running all 180: each
+ * iteration is a pure function of the body velocities and the constraints' accumulated
+ * impulses, so at a floating-point fixed point every later iteration would do nothing,
+ * and in a 2-cycle every later one alternates between two known states (see
+ * `iterateVelocities`). (The fixed point's equality is `===`, so a value flipping between
+ * +0 and −0 counts as unchanged; that can only change the sign of an exact zero.) In free
+ * flight the legs' motors push against their limits and the impulses often drift slowly,
+ * so many steps still run all 180 iterations.
  *
  * The rest is planck's arithmetic, operation for operation (integration, position
  * iterations, sleeping). It is installed per world (`installIslandSolver`), never on
@@ -172,6 +173,8 @@ const IMPULSES = 4;
 
 /** The packed velocity-solver state: body velocities (vx, vy, w), then joint impulses, then contact impulses. */
 let state = new Float64Array(64);
+/** `state` two iterations before the 2-cycle check. */
+let earlier = new Float64Array(64);
 let jointRows = new Float64Array(REVOLUTE_ROW * 4);
 /** Per joint: the offsets of bodies A and B in `state`. */
 let jointBodies = new Int32Array(8);
@@ -399,21 +402,45 @@ function solveContact(st: Float64Array, cc: Float64Array, o: number, s: number):
 
 /**
  * Planck's velocity iterations (joints in order, then contacts in order) on the packed
- * state, `nj` joints' impulses at `jo` and `nc` contacts' at `co`, stopping at the fixed
- * point: an iteration in which no solve changed anything. Only every `CHECK_EVERY`-th
- * iteration may stop, the cadence Gymnasium-compared frames were recorded with (iterations
- * past the fixed point can still flip the sign of an exact zero).
+ * state (`n` values: `nj` joints' impulses at `jo`, `nc` contacts' at `co`), taking two
+ * exact shortcuts, checked on one iteration in `CHECK_EVERY`:
+ * - a fixed point: an iteration in which no solve changed anything (`!==`) ends the loop.
+ *   Only every `CHECK_EVERY`-th iteration may stop, the cadence Gymnasium-compared frames
+ *   were recorded with (iterations past the fixed point can still flip an exact zero's sign);
+ * - a 2-cycle: the state equal, bit for bit, to the one two iterations before. Each
+ *   iteration is a pure function of the state, so the rest alternates between the two:
+ *   the last iteration's state is the current one or the next, by parity. The lander
+ *   hanging from its motors at the leg limits often settles into one.
  */
-function iterateVelocities(nj: number, nc: number, jo: number, co: number, iterations: number): void {
+function iterateVelocities(nj: number, nc: number, jo: number, co: number, n: number, iterations: number): void {
   const st = state;
+  const twoBack = earlier;
   const rows = jointRows;
   const ends = jointBodies;
   const cc = contactRows;
   for (let it = 0; it < iterations; ++it) {
     let changed = solveRevoluteVelocities(rows, ends, nj, st, st, jo);
     for (let i = 0; i < nc; i++) if (solveContact(st, cc, ContactRow.Size * i, co + IMPULSES * i)) changed = true;
-    if (!changed && it % CHECK_EVERY === CHECK_EVERY - 1) break;
+    const phase = it % CHECK_EVERY;
+    if (phase === CHECK_EVERY - 3) {
+      for (let k = 0; k < n; k++) twoBack[k] = st[k]!;
+    } else if (phase === CHECK_EVERY - 1) {
+      if (!changed) break;
+      if (sameBits(st, twoBack, n)) {
+        if ((iterations - 1 - it) % 2 === 1) {
+          solveRevoluteVelocities(rows, ends, nj, st, st, jo);
+          for (let i = 0; i < nc; i++) solveContact(st, cc, ContactRow.Size * i, co + IMPULSES * i);
+        }
+        break;
+      }
+    }
   }
+}
+
+/** Whether the first `n` values of `a` and `b` are the same numbers, telling −0 from +0. */
+function sameBits(a: Float64Array, b: Float64Array, n: number): boolean {
+  for (let k = 0; k < n; k++) if (!Object.is(a[k], b[k])) return false;
+  return true;
 }
 
 /**
@@ -434,7 +461,10 @@ function solveVelocitiesPacked(s: IslandSolver, step: StepSettings): boolean {
   const jo = 3 * nb;
   const co = jo + IMPULSES * nj;
   const n = co + IMPULSES * nc;
-  if (state.length < n) state = new Float64Array(2 * n);
+  if (state.length < n) {
+    state = new Float64Array(2 * n);
+    earlier = new Float64Array(2 * n);
+  }
   if (jointRows.length < REVOLUTE_ROW * nj) {
     jointRows = new Float64Array(2 * REVOLUTE_ROW * nj);
     jointBodies = new Int32Array(4 * nj);
@@ -469,7 +499,7 @@ function solveVelocitiesPacked(s: IslandSolver, step: StepSettings): boolean {
     }
   }
 
-  iterateVelocities(nj, nc, jo, co, step.velocityIterations);
+  iterateVelocities(nj, nc, jo, co, n, step.velocityIterations);
 
   for (let i = 0; i < nb; i++) {
     const cv = bodies[i]!.c_velocity;
