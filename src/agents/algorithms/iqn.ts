@@ -17,9 +17,7 @@ import {
   Algorithm, streamState, type AlgorithmSettings, type AlgorithmState, type BatchInputs, type ForwardRole, type QNetworks,
 } from "./base.js";
 import { dopamineInit, ImplicitQuantileNetwork } from "./iqn-network.js";
-
-/** κ of the quantile Huber loss (Dopamine's default). */
-const KAPPA = 1;
+import { quantileHuberSample } from "./quantile-huber.js";
 
 /** Seed of a run's τ stream: distinct from its init (seed), exploration (2·seed + 1) and noise (4·seed + 2) streams. */
 const tauSeed = (seed: number): number => seed * 4 + 3;
@@ -190,26 +188,7 @@ export class IQN extends Algorithm {
       const a = batch.actions[b]!;
       if (!Number.isInteger(a) || a < 0 || a >= na) throw new RangeError(`IQN loss: action ${a} at index ${b} is outside [0, ${na})`);
       const w = weights ? weights[b]! : 1;
-      let sampleLoss = 0;
-      for (let i = 0; i < nTau; i++) {
-        const c = z[b * width + i * na + a]!;
-        const ti = this.lossTaus[b * nTau + i]!;
-        let gi = 0;
-        for (let j = 0; j < nPrime; j++) {
-          const e = this.targets[b * nPrime + j]! - c;
-          const ae = Math.abs(e);
-          const wt = e < 0 ? 1 - ti : ti;
-          if (ae <= KAPPA) {
-            sampleLoss += (wt * 0.5 * e * e) / KAPPA;
-            gi -= (wt * e) / KAPPA;
-          } else {
-            sampleLoss += wt * (ae - 0.5 * KAPPA);
-            gi -= wt * (e > 0 ? 1 : -1);
-          }
-        }
-        g[b * width + i * na + a] = (w * gi) / (nPrime * n);
-      }
-      sampleLoss /= nPrime;
+      const sampleLoss = quantileHuberSample(z, b * width + a, na, nTau, this.lossTaus, b * nTau, this.targets, b * nPrime, nPrime, g, w, n);
       this.perSample[b] = sampleLoss;
       total += w * sampleLoss;
     }

@@ -9,10 +9,8 @@
 import { BufferCache, type Arena, type HeadLayout, type Tensor } from "../../nn/index.js";
 import type { DQNConfig } from "../config.js";
 import type { DQNSpec, TrainingBatch } from "../types.js";
+import { quantileHuberSample } from "./quantile-huber.js";
 import { Algorithm, type AlgorithmSettings, type BatchInputs, type QNetworks } from "./base.js";
-
-/** κ of the quantile Huber loss (sb3-contrib's, fixed there too). */
-const KAPPA = 1;
 
 export class QRDQN extends Algorithm {
   readonly outputsPerAction: number;
@@ -101,27 +99,7 @@ export class QRDQN extends Algorithm {
       const a = batch.actions[b]!;
       if (!Number.isInteger(a) || a < 0 || a >= na) throw new RangeError(`QR-DQN loss: action ${a} at index ${b} is outside [0, ${na})`);
       const w = weights ? weights[b]! : 1;
-      const t = b * nq;
-      let sampleLoss = 0;
-      for (let i = 0; i < nq; i++) {
-        const c = z[b * width + i * na + a]!;
-        const ti = tau[i]!;
-        let gi = 0;
-        for (let j = 0; j < nq; j++) {
-          const d = this.targets[t + j]! - c;
-          const ad = Math.abs(d);
-          const wt = d < 0 ? 1 - ti : ti;
-          if (ad > KAPPA) {
-            sampleLoss += wt * (ad - 0.5 * KAPPA);
-            gi -= wt * (d > 0 ? KAPPA : -KAPPA);
-          } else {
-            sampleLoss += wt * 0.5 * d * d;
-            gi -= wt * d;
-          }
-        }
-        g[b * width + i * na + a] = (w * gi) / (nq * n);
-      }
-      sampleLoss /= nq;
+      const sampleLoss = quantileHuberSample(z, b * width + a, na, nq, tau, 0, this.targets, b * nq, nq, g, w, n);
       this.perSample[b] = sampleLoss;
       total += w * sampleLoss;
     }

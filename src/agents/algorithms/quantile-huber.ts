@@ -1,0 +1,37 @@
+/**
+ * The quantile Huber loss with κ = 1 (Dabney et al. 2018) shared by QR-DQN (sb3-contrib's
+ * `quantile_huber_loss`) and IQN (Dopamine's `train`): for current quantiles Z_i at fractions
+ * τ_i and target samples T_j, δ_ij = T_j − Z_i and the loss is
+ * Σ_i mean_j |τ_i − 1{δ_ij < 0}|·huber(δ_ij), huber(δ) = δ²/2 for |δ| ≤ 1, |δ| − ½ beyond.
+ */
+
+/**
+ * One sample's loss over `nCurrent` current quantiles (Z_i at z[zOff + i·zStride], τ_i at
+ * taus[tauOff + i]) and `nTarget` targets (targets[tOff + j]). Writes w·dLoss/dZ_i / batch —
+ * the gradient of the batch mean, weighted by the sample's importance weight — to
+ * g[zOff + i·zStride] and returns the sample's (unweighted) loss.
+ */
+export function quantileHuberSample(
+  z: Float32Array, zOff: number, zStride: number, nCurrent: number, taus: Float32Array, tauOff: number,
+  targets: Float32Array, tOff: number, nTarget: number, g: Float32Array, w: number, batch: number,
+): number {
+  let loss = 0;
+  for (let i = 0; i < nCurrent; i++) {
+    const c = z[zOff + i * zStride]!;
+    const ti = taus[tauOff + i]!;
+    let gi = 0;
+    for (let j = 0; j < nTarget; j++) {
+      const d = targets[tOff + j]! - c;
+      const wt = d < 0 ? 1 - ti : ti;
+      if (Math.abs(d) > 1) {
+        loss += wt * (Math.abs(d) - 0.5);
+        gi -= d > 0 ? wt : -wt;
+      } else {
+        loss += wt * 0.5 * d * d;
+        gi -= wt * d;
+      }
+    }
+    g[zOff + i * zStride] = (w * gi) / (nTarget * batch);
+  }
+  return loss / nTarget;
+}
