@@ -10,7 +10,7 @@ import { DQNAgent } from "../../src/agents/dqn.js";
 import { C51 } from "../../src/agents/algorithms/index.js";
 import { modelFileParts, modelFromBytes } from "../../src/train/model-format.js";
 import { fixtureMeta, loadFixture } from "../helpers/fixtures.js";
-import { batchInputs, closeRel, concat, f32, fixtureBatch, prefixed } from "./torch-util.js";
+import { batchInputs, checkLossGradient, closeRel, concat, f32, fixtureBatch, prefixed } from "./torch-util.js";
 
 interface Meta {
   n_atoms: number;
@@ -127,25 +127,14 @@ test("C51: the loss's gradient matches central finite differences, and is zero w
   // atom 0 gets a logit 14 below the others: p ≈ 1e-7 < 1e-5, clamped.
   const out = agent.arena.tensor([n, 21], Float32Array.from({ length: n * 21 }, (_, i) => Math.sin(1.7 * i)));
   out.data[2 * 21 + 1 * 7] = -14;
-  alg.loss(out, batch, batch.weights);
-  const grad = alg.dOut.data.slice();
-  const h = 1e-3;
-  for (let i = 0; i < out.size; i++) {
-    const keep = out.data[i]!;
-    out.data[i] = keep + h;
-    const up = alg.loss(out, batch, batch.weights);
-    out.data[i] = keep - h;
-    const down = alg.loss(out, batch, batch.weights);
-    out.data[i] = keep;
-    const fd = (up - down) / (2 * h);
-    // Cross entropy is smooth in the logits: the error is h²/6·|L'''| ≲ 1e-7 plus float32 rounding of the logits.
-    assert.ok(Math.abs(grad[i]! - fd) <= 1e-4 * Math.max(1, Math.abs(fd)), `dL/dlogit[${i}] ${grad[i]} vs ${fd}`);
-  }
+  // Cross entropy is smooth in the logits: the error is h²/6·|L'''| ≲ 1e-7 plus float32 rounding of the logits.
+  checkLossGradient(alg, out, batch, 1e-3, 1e-4, "dL/dlogit");
   // d/dp of the clamped log is 0 (PyTorch's clamp backward), so the clamped atom's logit gets
   // only the softmax coupling p_0·(0 − Σ_j g_j p_j), not −t_0/p_0·p_0(1 − p_0).
   const c51 = alg as C51;
   const t0 = c51.lastTargets(n)[2 * 7]!;
   assert.ok(t0 > 0.01, "sample 2's target puts mass on atom 0");
+  const grad = alg.dOut.data;
   assert.ok(Math.abs(grad[2 * 21 + 7]!) < 1e-5, `clamped logit's gradient ${grad[2 * 21 + 7]}`);
 });
 

@@ -13,7 +13,7 @@ import { ImplicitQuantileNetwork, IQN, type ForwardRole } from "../../src/agents
 import { Arena } from "../../src/nn/tensor.js";
 import { modelFileParts, modelFromBytes } from "../../src/train/model-format.js";
 import { fixtureMeta, loadFixture } from "../helpers/fixtures.js";
-import { batchInputs, closeRel, concat, f32, fixtureBatch, prefixed } from "./torch-util.js";
+import { batchInputs, checkLossGradient, closeRel, concat, f32, fixtureBatch, prefixed } from "./torch-util.js";
 
 interface Meta {
   n_tau: number;
@@ -105,21 +105,9 @@ test("IQN: the loss's gradient matches central finite differences (prioritized w
   alg.forward(agent.online, inputs.obs, "online");
   // Quantiles spread over ±3 around the targets so that both Huber branches occur.
   const out = agent.arena.tensor([4, 6], Float32Array.from({ length: 24 }, (_, i) => 3 * Math.sin(1.7 * i)));
-  alg.loss(out, batch, batch.weights);
-  const grad = alg.dOut.data.slice();
-  const h = 1e-3;
-  for (let i = 0; i < out.size; i++) {
-    const keep = out.data[i]!;
-    out.data[i] = keep + h;
-    const up = alg.loss(out, batch, batch.weights);
-    out.data[i] = keep - h;
-    const down = alg.loss(out, batch, batch.weights);
-    out.data[i] = keep;
-    const fd = (up - down) / (2 * h);
-    // Piecewise quadratic with continuous slope (Huber, and the |τ − 1{e<0}| switch at e = 0 where
-    // both sides vanish): the difference is exact unless an error crosses ±κ within h.
-    assert.ok(Math.abs(grad[i]! - fd) <= 2e-4 * Math.max(1, Math.abs(fd)), `dL/dz[${i}] ${grad[i]} vs ${fd}`);
-  }
+  // Piecewise quadratic with continuous slope (Huber, and the |τ − 1{e<0}| switch at e = 0 where
+  // both sides vanish): the difference is exact unless an error crosses ±κ within h.
+  checkLossGradient(alg, out, batch, 1e-3, 2e-4, "dL/dz");
 });
 
 test("IQN: the network's backward matches central finite differences of every parameter", () => {

@@ -10,7 +10,7 @@ import { DQNAgent } from "../../src/agents/dqn.js";
 import { MunchausenDQN, scaledLogSoftmax, scaledSoftmax } from "../../src/agents/algorithms/index.js";
 import { modelFileParts, modelFromBytes } from "../../src/train/model-format.js";
 import { fixtureMeta, loadFixture } from "../helpers/fixtures.js";
-import { batchInputs, closeRel, concat, f32, fixtureBatch, prefixed } from "./torch-util.js";
+import { batchInputs, checkLossGradient, closeRel, concat, f32, fixtureBatch, prefixed } from "./torch-util.js";
 
 interface Meta {
   tau: number;
@@ -96,20 +96,8 @@ test("M-DQN: the loss's gradient matches central finite differences (prioritized
   // Q values 0.3 (inside the Huber threshold) or 1.7 (outside) from each target, never at the kink.
   const out = agent.arena.tensor([n, 3], Float32Array.from({ length: n * 3 }, (_, i) => Math.cos(i) * 2));
   for (let b = 0; b < n; b++) out.data[b * 3 + batch.actions[b]!] = targets[b]! + (b % 2 ? 0.3 : -1.7);
-  alg.loss(out, batch, batch.weights);
-  const grad = alg.dOut.data.slice();
-  const h = 1e-2;
-  for (let i = 0; i < out.size; i++) {
-    const keep = out.data[i]!;
-    out.data[i] = keep + h;
-    const up = alg.loss(out, batch, batch.weights);
-    out.data[i] = keep - h;
-    const down = alg.loss(out, batch, batch.weights);
-    out.data[i] = keep;
-    // Piecewise quadratic/linear and away from the kink: exact up to float32 storage of Q.
-    const fd = (up - down) / (2 * h);
-    assert.ok(Math.abs(grad[i]! - fd) <= 1e-5 * Math.max(1, Math.abs(fd)), `dL/dQ[${i}] ${grad[i]} vs ${fd}`);
-  }
+  // Piecewise quadratic/linear and away from the kink: exact up to float32 storage of Q.
+  checkLossGradient(alg, out, batch, 1e-2, 1e-5, "dL/dQ");
 });
 
 test("M-DQN: the model file records τ, α and l0; double and n-step are refused, naming the keys", () => {

@@ -9,7 +9,7 @@ import { DQNAgent } from "../../src/agents/dqn.js";
 import { QRDQN } from "../../src/agents/algorithms/index.js";
 import { modelFileParts, modelFromBytes } from "../../src/train/model-format.js";
 import { fixtureMeta, loadFixture } from "../helpers/fixtures.js";
-import { batchInputs, closeRel, concat, f32, fixtureBatch, prefixed } from "./torch-util.js";
+import { batchInputs, checkLossGradient, closeRel, concat, f32, fixtureBatch, prefixed } from "./torch-util.js";
 
 interface Meta {
   n_quantiles: number;
@@ -102,19 +102,7 @@ test("QR-DQN: the loss's gradient matches central finite differences (prioritize
   };
   alg.computeTargets(agent, batchInputs(agent.arena, batch, 3), batch);
   const out = agent.online.arena.tensor([n, 21], Float32Array.from({ length: n * 21 }, (_, i) => 3 * Math.sin(1.7 * i)));
-  alg.loss(out, batch, batch.weights);
-  const grad = alg.dOut.data.slice();
-  const h = 1e-3;
-  for (let i = 0; i < out.size; i++) {
-    const keep = out.data[i]!;
-    out.data[i] = keep + h;
-    const up = alg.loss(out, batch, batch.weights);
-    out.data[i] = keep - h;
-    const down = alg.loss(out, batch, batch.weights);
-    out.data[i] = keep;
-    const fd = (up - down) / (2 * h);
-    assert.ok(Math.abs(grad[i]! - fd) <= 2e-4 * Math.max(1, Math.abs(fd)), `dL/dout[${i}] ${grad[i]} vs ${fd}`);
-  }
+  checkLossGradient(alg, out, batch, 1e-3, 2e-4, "dL/dout");
 });
 
 test("QR-DQN: a model file records the algorithm and its quantiles, and loads back the same greedy policy", () => {

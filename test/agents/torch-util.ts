@@ -1,7 +1,9 @@
 /** Loading the PyTorch learning-step fixtures (torch/, torch-dqn-family/) into agents. */
 import assert from "node:assert/strict";
 import type { BatchInputs } from "../../src/agents/algorithms/index.js";
+import type { Algorithm } from "../../src/agents/algorithms/index.js";
 import type { TrainingBatch } from "../../src/agents/types.js";
+import type { Tensor } from "../../src/nn/tensor.js";
 import type { Arena } from "../../src/nn/tensor.js";
 import { toFloat32, type SafeTensor, type SafeTensorsFile } from "../../src/nn/safetensors.js";
 
@@ -57,4 +59,26 @@ export function concat(parts: Uint8Array[]): Uint8Array {
 /** A vector batch's s and s′ as input tensors [n, dim]. */
 export function batchInputs(arena: Arena, batch: TrainingBatch, dim: number): BatchInputs {
   return { obs: arena.tensor([batch.size, dim], batch.obs), nextObs: arena.tensor([batch.size, dim], batch.nextObs) };
+}
+
+/**
+ * Checks `alg`'s dLoss/dout at `out` against central differences with step `h`: each entry
+ * within `tol`·max(1, |fd|). The loss is recomputed from `out` with the batch's weights; on
+ * return `alg.dOut` holds the gradient at `out`.
+ */
+export function checkLossGradient(alg: Algorithm, out: Tensor, batch: TrainingBatch, h: number, tol: number, what: string): void {
+  alg.loss(out, batch, batch.weights);
+  const grad = alg.dOut.data.slice();
+  for (let i = 0; i < out.size; i++) {
+    const keep = out.data[i]!;
+    out.data[i] = keep + h;
+    const up = alg.loss(out, batch, batch.weights);
+    out.data[i] = keep - h;
+    const down = alg.loss(out, batch, batch.weights);
+    out.data[i] = keep;
+    const fd = (up - down) / (2 * h);
+    assert.ok(Math.abs(grad[i]! - fd) <= tol * Math.max(1, Math.abs(fd)), `${what}[${i}] ${grad[i]} vs ${fd}`);
+  }
+  // Leave dOut as the gradient at `out` itself, for callers that inspect it.
+  alg.loss(out, batch, batch.weights);
 }
