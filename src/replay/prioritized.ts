@@ -52,6 +52,8 @@ export class PrioritizedReplay<B extends AnyBatch> implements StoreListener {
   private maxPriority = 1;
   private readonly sums: SumTree;
   private readonly mins: MinTree;
+  /** Per-row uniform draws of `sample`, reused. */
+  private draws = new Float64Array(0);
 
   constructor(store: TransitionStore<B>, opts: PrioritizedReplayOptions = {}) {
     this.store = store;
@@ -123,11 +125,14 @@ export class PrioritizedReplay<B extends AnyBatch> implements StoreListener {
     const total = this.sums.total;
     const pMin = this.mins.min;
     const segment = total / batchSize;
-    const rng = this.store.rng;
+    // Draws and leaf reads go through typed arrays: no per-row call returns a double (see fillUniform).
+    if (this.draws.length < batchSize) this.draws = new Float64Array(batchSize);
+    this.store.rng.fillUniform(this.draws, batchSize);
+    const leaves = this.sums.leafView;
     for (let row = 0; row < batchSize; row++) {
-      const index = this.sums.find((row + rng.uniform()) * segment);
+      const index = this.sums.find((row + this.draws[row]!) * segment);
       this.store.fill(index, row, out);
-      out.weights[row] = beta === 0 ? 1 : Math.pow(this.sums.get(index) / pMin, -beta);
+      out.weights[row] = beta === 0 ? 1 : Math.pow(leaves[index]! / pMin, -beta);
     }
     out.size = batchSize;
   }

@@ -59,6 +59,14 @@ export class Xoshiro128 {
     return this.nextU32() * INV_TWO_POW_32;
   }
 
+  /**
+   * `uniform()` draws written to out[0, n), in order. For per-row loops on the hot path: a call
+   * that returns a double allocates a heap number whenever the optimizer does not inline it.
+   */
+  fillUniform(out: Float64Array, n: number): void {
+    for (let i = 0; i < n; i++) out[i] = this.nextU32() * INV_TWO_POW_32;
+  }
+
   /** Uniform integer in [0, n). */
   below(n: number): number {
     return Math.floor(this.uniform() * n);

@@ -14,6 +14,8 @@ abstract class SegmentTree {
   readonly capacity: number;
   protected readonly size: number;
   protected readonly nodes: Float64Array;
+  /** The leaves [0, capacity) as a view (read-only by contract: write through `set`). */
+  readonly leafView: Float64Array;
 
   constructor(who: string, capacity: number, private readonly identity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`${who}: capacity must be a positive integer, got ${capacity}`);
@@ -22,6 +24,7 @@ abstract class SegmentTree {
     while (size < capacity) size *= 2;
     this.size = size;
     this.nodes = new Float64Array(2 * size).fill(identity);
+    this.leafView = this.nodes.subarray(size, size + capacity);
   }
 
   protected abstract combine(a: number, b: number): number;

@@ -1,0 +1,49 @@
+/**
+ * Measuring allocation per call on the replay hot paths. Each measured path gets a test file of
+ * its own: type feedback left by another test's calls can keep a shared call site unoptimized.
+ */
+import assert from "node:assert/strict";
+import { getHeapSpaceStatistics } from "node:v8";
+import { ImageReplayBuffer } from "../../src/replay/index.js";
+
+// Any real allocation costs ≥ 16 bytes (a heap number); the bound leaves room for noise.
+export const LIMIT = 2;
+
+function newSpaceUsed(): number {
+  for (const s of getHeapSpaceStatistics()) if (s.space_name === "new_space") return s.space_used_size;
+  throw new Error("no new_space in v8 heap statistics");
+}
+
+/**
+ * Bytes `op` allocates per call once warm: the growth of V8's young generation over
+ * `calls` calls (a synchronous loop, so nothing else runs). A real per-call allocation
+ * shows in every trial, so the smallest of the trials is taken: it ignores trials run
+ * before the optimizing compiler finished (on a loaded machine it can land late, and
+ * unoptimized code boxes numbers) and trials in which a scavenge emptied the young
+ * generation (their growth is negative and is not counted).
+ */
+export function bytesPerCall(op: () => void, calls: number): number {
+  for (let i = 0; i < 3 * calls; i++) op();
+  let least = Number.POSITIVE_INFINITY;
+  for (let trial = 0; trial < 8; trial++) {
+    const before = newSpaceUsed();
+    for (let i = 0; i < calls; i++) op();
+    const grown = newSpaceUsed() - before;
+    if (grown >= 0) least = Math.min(least, grown / calls);
+  }
+  assert.ok(Number.isFinite(least), "every trial saw a scavenge; no measurement");
+  return least;
+}
+
+export const stack = new Uint8Array(8 * 8 * 4);
+export const frame = new Uint8Array(8 * 8);
+
+export function imageBuffer(): ImageReplayBuffer {
+  const b = new ImageReplayBuffer({ capacity: 2000, frameShape: [8, 8], stack: 4, nStep: 3, seed: 1 });
+  b.addFirst(stack);
+  for (let i = 0; i < 3000; i++) {
+    b.add(i % 4, 1, stack, false, i % 97 === 96);
+    if (i % 97 === 96) b.addFirst(frame);
+  }
+  return b;
+}
