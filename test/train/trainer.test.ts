@@ -1,39 +1,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import "../../src/envs/index.js";
 import { CsvLog } from "../../src/train/files.js";
 import { loadModel, readCheckpoint } from "../../src/train/model-file.js";
 import { train, type TrainEvent } from "../../src/train/trainer.js";
-import type { TrainConfig } from "../../src/train/config.js";
 import type { ResetArgs } from "../../src/envs/core.js";
+import type { TrainConfig } from "../../src/train/config.js";
+import { quick, stripWall, tmp as tmpDir } from "./helpers.js";
 
-const quick: Partial<TrainConfig> & { env: string } = {
-  env: "CartPole-v1",
-  totalSteps: 3000,
-  evalEvery: 500,
-  evalEpisodes: 2,
-  checkpointEvery: 1000,
-  saveReplay: true,
-  agent: {
-    network: { kind: "mlp", hidden: [32, 32] },
-    batchSize: 32,
-    bufferSize: 5000,
-    learningStarts: 200,
-    trainFreq: 2,
-    targetUpdateInterval: 300,
-    exploration: { kind: "linear", start: 1, end: 0.05, fraction: 0.5 },
-    seed: 7,
-  },
-};
-
-function tmp(): string {
-  return mkdtempSync(join(tmpdir(), "deepq-train-"));
-}
-
-const stripWall = (rows: Record<string, unknown>[]) => rows.map(({ wall_s: _w, steps_per_s: _s, ...rest }) => rest);
+const tmp = () => tmpDir("deepq-train-");
 
 test("a short CartPole run writes logs, plots, models and a checkpoint", async () => {
   const dir = tmp();
