@@ -17,7 +17,7 @@ import {
   Algorithm, streamState, type AlgorithmSettings, type AlgorithmState, type BatchInputs, type ForwardRole, type QNetworks,
 } from "./base.js";
 import { dopamineInit, ImplicitQuantileNetwork } from "./iqn-network.js";
-import { quantileHuberSample } from "./quantile-huber.js";
+import { quantileHuberBatch } from "./quantile-huber.js";
 
 /** Seed of a run's τ stream: distinct from its init (seed), exploration (2·seed + 1) and noise (4·seed + 2) streams. */
 const tauSeed = (seed: number): number => seed * 4 + 3;
@@ -180,20 +180,9 @@ export class IQN extends Algorithm {
     const gradT = this.grads.get(n, [width]);
     if (this.perSample.length < n) this.perSample = new Float32Array(n);
     // Views after the allocation: it may grow the memory.
-    const z = out.data;
-    const g = gradT.data;
-    g.fill(0);
-    let total = 0;
-    for (let b = 0; b < n; b++) {
-      const a = batch.actions[b]!;
-      if (!Number.isInteger(a) || a < 0 || a >= na) throw new RangeError(`IQN loss: action ${a} at index ${b} is outside [0, ${na})`);
-      const w = weights ? weights[b]! : 1;
-      const sampleLoss = quantileHuberSample(z, b * width + a, na, nTau, this.lossTaus, b * nTau, this.targets, b * nPrime, nPrime, g, w, n);
-      this.perSample[b] = sampleLoss;
-      total += w * sampleLoss;
-    }
+    const loss = quantileHuberBatch("IQN", out.data, gradT.data, batch.actions, weights, n, na, nTau, this.lossTaus, nTau, this.targets, nPrime, this.perSample);
     this.grad = gradT;
-    return total / n;
+    return loss;
   }
 
   get dOut(): Tensor {

@@ -9,7 +9,7 @@
 import { BufferCache, type Arena, type HeadLayout, type Tensor } from "../../nn/index.js";
 import type { DQNConfig } from "../config.js";
 import type { DQNSpec, TrainingBatch } from "../types.js";
-import { quantileHuberSample } from "./quantile-huber.js";
+import { quantileHuberBatch } from "./quantile-huber.js";
 import { Algorithm, type AlgorithmSettings, type BatchInputs, type QNetworks } from "./base.js";
 
 export class QRDQN extends Algorithm {
@@ -90,21 +90,9 @@ export class QRDQN extends Algorithm {
     const gradT = this.grads.get(n, [width]);
     if (this.perSample.length < n) this.perSample = new Float32Array(n);
     // Views after the allocation: it may grow the memory.
-    const z = out.data;
-    const g = gradT.data;
-    g.fill(0);
-    const tau = this.cumProb;
-    let total = 0;
-    for (let b = 0; b < n; b++) {
-      const a = batch.actions[b]!;
-      if (!Number.isInteger(a) || a < 0 || a >= na) throw new RangeError(`QR-DQN loss: action ${a} at index ${b} is outside [0, ${na})`);
-      const w = weights ? weights[b]! : 1;
-      const sampleLoss = quantileHuberSample(z, b * width + a, na, nq, tau, 0, this.targets, b * nq, nq, g, w, n);
-      this.perSample[b] = sampleLoss;
-      total += w * sampleLoss;
-    }
+    const loss = quantileHuberBatch("QR-DQN", out.data, gradT.data, batch.actions, weights, n, na, nq, this.cumProb, 0, this.targets, nq, this.perSample);
     this.grad = gradT;
-    return total / n;
+    return loss;
   }
 
   get dOut(): Tensor {

@@ -35,3 +35,28 @@ export function quantileHuberSample(
   }
   return loss / nTarget;
 }
+
+/**
+ * The batch loss: for each sample b, current quantiles z[b, i·actions + a_b] (atom-major rows of
+ * `nCurrent · actions`), fractions taus[b·tauStride + i] (stride 0: one set for all samples),
+ * targets[b·nTarget + j]. Zeroes `g` and fills it with the gradient of the (importance-weighted)
+ * batch mean, writes each sample's loss — its priority — to `perSample`, returns the mean.
+ */
+export function quantileHuberBatch(
+  who: string, z: Float32Array, g: Float32Array, actions: Int32Array, weights: Float32Array | undefined, n: number,
+  nActions: number, nCurrent: number, taus: Float32Array, tauStride: number, targets: Float32Array, nTarget: number,
+  perSample: Float32Array,
+): number {
+  const width = nActions * nCurrent;
+  g.fill(0);
+  let total = 0;
+  for (let b = 0; b < n; b++) {
+    const a = actions[b]!;
+    if (!Number.isInteger(a) || a < 0 || a >= nActions) throw new RangeError(`${who} loss: action ${a} at index ${b} is outside [0, ${nActions})`);
+    const w = weights ? weights[b]! : 1;
+    const sampleLoss = quantileHuberSample(z, b * width + a, nActions, nCurrent, taus, b * tauStride, targets, b * nTarget, nTarget, g, w, n);
+    perSample[b] = sampleLoss;
+    total += w * sampleLoss;
+  }
+  return total / n;
+}
