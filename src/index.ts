@@ -11,7 +11,8 @@ export * as wrappers from "./wrappers/index.js";
 export {
   DQN, train, evaluate, loadModel, saveModel, modelFromBytes, recordVideo, returnsPlotPng, returnsPlotSvg, TrainLoop, TrainingDivergedError, resolveTrainConfig, DEFAULT_TRAIN_CONFIG,
   type DQNOptions, type DQNEvaluateOptions, type EnvSource, type LearnCallbacks, type LearnOptions, type LearnResult, type LoadOptions, type PredictOptions,
-  type EvalResult, type EvaluateOptions, type ReturnsPlotData, type EpisodePoint, type EvalPoint, type ModelInfo, type RunReport, type StopReason, type TrainConfig, type TrainEvent, type TrainOptions, type TrainResult,
+  type EvalResult, type EvaluateOptions, type ReturnsPlotData, type EpisodePoint, type EvalPoint, type ModelInfo,
+  type RunReport, type StopReason, type TrainConfig, type TrainEvent, type TrainOptions, type TrainResult,
 } from "./train/index.js";
 export { GifWriter, type GifOptions } from "./viz/gif.js";
 export { ReplayBuffer, ImageReplayBuffer, PrioritizedReplay, linearBeta, type ReplayState } from "./replay/index.js";
