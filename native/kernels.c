@@ -78,11 +78,11 @@ _Static_assert((PACK_A_FLOATS + PACK_B_FLOATS) * 4 + 4096 <= DQ_SCRATCH_BYTES, "
 /* ---------------------------------------------------------------- packing */
 
 #if defined(__AVX__)
-/* dst[c·ldd + r] = src[r·lds + c] for an 8×8 block. */
-static inline void transpose8(const float *src, long lds, float *dst, long ldd) {
-  __m256 r0 = _mm256_loadu_ps(src), r1 = _mm256_loadu_ps(src + lds), r2 = _mm256_loadu_ps(src + 2 * lds),
-         r3 = _mm256_loadu_ps(src + 3 * lds), r4 = _mm256_loadu_ps(src + 4 * lds), r5 = _mm256_loadu_ps(src + 5 * lds),
-         r6 = _mm256_loadu_ps(src + 6 * lds), r7 = _mm256_loadu_ps(src + 7 * lds);
+/* dst[c·ldd + r] = src_r[c] for 8 rows of 8 floats; the rows are stored in order c = 0 .. 7. */
+static inline void transpose8_rows(const float *s0, const float *s1, const float *s2, const float *s3, const float *s4,
+                                   const float *s5, const float *s6, const float *s7, float *dst, long ldd) {
+  __m256 r0 = _mm256_loadu_ps(s0), r1 = _mm256_loadu_ps(s1), r2 = _mm256_loadu_ps(s2), r3 = _mm256_loadu_ps(s3),
+         r4 = _mm256_loadu_ps(s4), r5 = _mm256_loadu_ps(s5), r6 = _mm256_loadu_ps(s6), r7 = _mm256_loadu_ps(s7);
   __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
          t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
          t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
@@ -98,6 +98,12 @@ static inline void transpose8(const float *src, long lds, float *dst, long ldd) 
   _mm256_storeu_ps(dst + 6 * ldd, _mm256_permute2f128_ps(u2, u6, 0x31));
   _mm256_storeu_ps(dst + 7 * ldd, _mm256_permute2f128_ps(u3, u7, 0x31));
 }
+
+/* dst[c·ldd + r] = src[r·lds + c] for an 8×8 block. */
+static inline void transpose8(const float *src, long lds, float *dst, long ldd) {
+  transpose8_rows(src, src + lds, src + 2 * lds, src + 3 * lds, src + 4 * lds, src + 5 * lds, src + 6 * lds, src + 7 * lds,
+                  dst, ldd);
+}
 #endif
 
 /*
@@ -108,6 +114,18 @@ static inline void transpose8(const float *src, long lds, float *dst, long ldd) 
 static void pack_transposed(const float *src, long lds, long rows, long kc, float *dst, int width) {
   long r0 = 0;
 #if defined(__AVX__)
+  if (width > 4 && width < 8 && rows == width) {
+    /* The AVX2 path's 6-row panels: an 8×8 transpose whose last rows repeat row 5. Each stored
+       row spills 2 lanes into the next row, which the next store overwrites; the last block of a
+       panel stops before kc, so nothing beyond the panel is written. */
+    const float *s[8];
+    for (int r = 0; r < 8; r++) s[r] = src + (r < rows ? r : rows - 1) * lds;
+    long p = 0;
+    for (; p + 8 < kc; p += 8) transpose8_rows(s[0] + p, s[1] + p, s[2] + p, s[3] + p, s[4] + p, s[5] + p, s[6] + p, s[7] + p, dst + p * width, width);
+    for (; p < kc; p++)
+      for (long r = 0; r < rows; r++) dst[p * width + r] = src[r * lds + p];
+    return;
+  }
   for (; r0 + 8 <= rows; r0 += 8) {
     long p = 0;
     for (; p + 8 <= kc; p += 8) transpose8(src + r0 * lds + p, lds, dst + p * width + r0, width);
@@ -216,6 +234,11 @@ typedef struct {
   long mcb, ncb, mtasks, ntasks; /* task grid of one product: ≤ mcb rows × ≤ ncb columns each */
   long strideA, strideB, strideC, batch;
   long perTask; /* products per task: `batch` when they all accumulate into one C (strideC = 0), else 1 */
+  /* op(A) and op(B) packed once for all tasks, or NULL (each task packs its own). k-block p0 of the
+     packed A holds round_up(m, MR) rows at packedA + p0·mpad, its MR-row panel of row i at + i·kc;
+     likewise for B with npad columns. */
+  const float *packedA, *packedB;
+  long mpad, npad;
   dq_pool *pool;
 } gemm_job;
 
@@ -227,16 +250,68 @@ static void gemm_block(const gemm_job *j, long s, long i0, long j0, float *ap, f
   for (long p0 = 0; p0 < j->k; p0 += j->kcb) {
     const long kc = min_l(j->kcb, j->k - p0);
     const float beta = p0 == 0 ? j->beta : 1.0f;
-    pack_b(j->transB, b, j->ldb, p0, kc, j0, nc, bp);
-    pack_a(j->transA, a, j->lda, i0, mc, p0, kc, ap);
+    const float *bk = bp, *ak = ap;
+    if (j->packedB) bk = j->packedB + p0 * j->npad + j0 * kc;
+    else pack_b(j->transB, b, j->ldb, p0, kc, j0, nc, bp);
+    if (j->packedA) ak = j->packedA + p0 * j->mpad + i0 * kc;
+    else pack_a(j->transA, a, j->lda, i0, mc, p0, kc, ap);
     for (long jr = 0; jr < nc; jr += NR) {
-      const float *bpanel = bp + jr * kc;
+      const float *bpanel = bk + jr * kc;
       for (long ir = 0; ir < mc; ir += MR) {
-        micro_kernel(kc, ap + ir * kc, bpanel, c + (i0 + ir) * j->ldc + j0 + jr, j->ldc, j->alpha, beta,
+        micro_kernel(kc, ak + ir * kc, bpanel, c + (i0 + ir) * j->ldc + j0 + jr, j->ldc, j->alpha, beta,
                      min_l(MR, mc - ir), min_l(NR, nc - jr));
       }
     }
   }
+}
+
+/* Pre-packing job: task t packs rows (or columns) chunk t mod chunks of k-block t / chunks of the operands flagged. */
+#define PREPACK_CHUNK (MR * NR * 4)
+typedef struct {
+  const gemm_job *j;
+  float *packedA, *packedB;
+  long chunksA, chunksB, kblocks;
+} prepack_job;
+
+static void prepack_task(void *ctx, long t, int tid) {
+  (void)tid;
+  const prepack_job *q = ctx;
+  const gemm_job *j = q->j;
+  const long perBlock = q->chunksA + q->chunksB, kb = t / perBlock, r = t % perBlock;
+  const long p0 = kb * j->kcb, kc = min_l(j->kcb, j->k - p0);
+  if (r < q->chunksA) {
+    const long i0 = r * PREPACK_CHUNK;
+    pack_a(j->transA, j->a, j->lda, i0, min_l(PREPACK_CHUNK, j->m - i0), p0, kc, q->packedA + p0 * j->mpad + i0 * kc);
+  } else {
+    const long j0 = (r - q->chunksA) * PREPACK_CHUNK;
+    pack_b(j->transB, j->b, j->ldb, p0, kc, j0, min_l(PREPACK_CHUNK, j->n - j0), q->packedB + p0 * j->npad + j0 * kc);
+  }
+}
+
+/* Packed operands beyond this many bytes are packed per task instead (they would not stay in cache anyway). */
+#define PREPACK_MAX_BYTES ((size_t)8 << 20)
+
+/*
+ * Packs op(A) once when more than one task or product would pack the same A (one A for all
+ * products, or several column blocks), op(B) likewise; leaves the job's packed pointers NULL otherwise.
+ */
+static void prepack(gemm_job *j, int threads) {
+  const long mpad = round_up(j->m, MR), npad = round_up(j->n, NR);
+  /* bytesA rounded to 64: the micro-kernel loads B panels as aligned vectors. */
+  const size_t bytesA = ((size_t)mpad * (size_t)j->k * 4 + 63) & ~(size_t)63, bytesB = (size_t)npad * (size_t)j->k * 4;
+  const int useA = j->strideA == 0 && (j->batch > 1 || j->ntasks > 1) && bytesA <= PREPACK_MAX_BYTES;
+  const int useB = j->strideB == 0 && (j->batch > 1 || j->mtasks > 1) && bytesB <= PREPACK_MAX_BYTES;
+  if (!useA && !useB) return;
+  const size_t bytes = (useA ? bytesA : 0) + (useB ? bytesB : 0);
+  float *buf = dq_pool_shared(j->pool, bytes);
+  if (!buf) return;
+  j->mpad = mpad;
+  j->npad = npad;
+  prepack_job q = {j, useA ? buf : NULL, useB ? buf + (useA ? bytesA / 4 : 0) : NULL,
+                   useA ? ceil_div(j->m, PREPACK_CHUNK) : 0, useB ? ceil_div(j->n, PREPACK_CHUNK) : 0, ceil_div(j->k, j->kcb)};
+  dq_pool_run(j->pool, bytes >= (size_t)EW_PAR_MIN * 4 ? threads : 1, q.kblocks * (q.chunksA + q.chunksB), prepack_task, &q);
+  j->packedA = q.packedA;
+  j->packedB = q.packedB;
 }
 
 /* Task t: block (t mod blocks) of product t / blocks, or of every product in turn when they share C. */
@@ -389,7 +464,7 @@ static void gemm_batched(const dq_ctx *ctx, int transA, int transB, long m, long
     return;
   }
   gemm_job j = {transA, transB, m, n, k, 0, alpha, beta, a, b, c, lda, ldb, ldc, 0, 0, 0, 0,
-                strideA, strideB, strideC, batch, strideC ? 1 : batch, ctx->pool};
+                strideA, strideB, strideC, batch, strideC ? 1 : batch, NULL, NULL, 0, 0, ctx->pool};
   long kblocks = ceil_div(k, KC);
   j.kcb = ceil_div(k, kblocks); /* equal k-blocks: a function of k only */
   j.mcb = split(m, ceil_div(m, MC), MR, &j.mtasks);
@@ -397,6 +472,7 @@ static void gemm_batched(const dq_ctx *ctx, int transA, int transB, long m, long
   /* At least 3 tasks per thread so a late or busy thread does not hold the others up. Products
      with their own C are tasks of their own; products sharing one C split only that C. */
   if (threads > 1) refine_grid(&j, ceil_div(threads * 3, strideC ? batch : 1));
+  prepack(&j, threads);
   const long tasks = j.mtasks * j.ntasks * (strideC ? batch : 1);
   dq_pool_run(ctx->pool, threads, tasks, gemm_task, &j);
 }

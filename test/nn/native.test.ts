@@ -186,7 +186,7 @@ for (const cpu of paths) {
       const dims = [1, 3, 8, 17, 33, 257];
       const extra: Array<[number, number, number]> = [[32, 400, 256], [64, 81, 512], [576, 49, 64], [5, 512, 32], [128, 4, 64], [2, 300, 700]];
       const shapes: Array<[number, number, number]> = [...extra];
-      for (const m of dims) for (const n of dims) for (const kk of [1, 17, 257]) if (m * n * kk <= 257 * 257 * 17) shapes.push([m, n, kk]);
+      for (const m of dims) for (const n of dims) for (const kk of [1, 8, 17, 24, 257]) if (m * n * kk <= 257 * 257 * 17) shapes.push([m, n, kk]);
       const scalars: Array<[number, number]> = [[1, 0], [-0.5, 1], [0.75, 0.3], [2, 0]];
       let caseNo = 0;
       for (const [m, n, kk] of shapes) {
@@ -225,7 +225,7 @@ for (const cpu of paths) {
 
     it("gemmBatched: shared operands (stride 0), one accumulated C (strideC = 0), per-product C, all transposes", () => {
       // [m, n, k, batch]: conv forward (A shared), weight gradient (C shared), input gradient, and small/odd ones.
-      const shapes: Array<[number, number, number, number]> = [[32, 400, 256, 4], [64, 49, 576, 3], [3, 17, 33, 5], [1, 40, 9, 4], [70, 9, 300, 2]];
+      const shapes: Array<[number, number, number, number]> = [[32, 400, 256, 4], [64, 49, 576, 3], [3, 17, 33, 5], [1, 40, 9, 4], [70, 9, 300, 2], [13, 40, 515, 3]];
       for (const [m, n, kk, batch] of shapes) {
         for (let ta = 0; ta < 2; ta++) {
           for (let tb = 0; tb < 2; tb++) {
