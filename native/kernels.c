@@ -571,10 +571,47 @@ static void im2col_block(const conv_args *q, long j0, int width, const float *sr
     for (int jj = 0; jj < width; jj++) d[jj * q->ldcol + ox] = s[ox * q->sw + jj];
 }
 
+/*
+ * Stride-1 columns that never reach horizontal padding (the 3×3/1 layer): column row (ci, i, j) is
+ * outH runs of outW floats, each read from one input row. A run is copied by whole vectors when
+ * their overhang, both read and written, stays inside the plane and the column row: the runs are
+ * written in order, so the next ones overwrite what a run's last vector wrote beyond it.
+ */
+static void im2col_stride1(const conv_args *q, long c0, long c1) {
+  const long runs = q->outH * q->outW, vecLen = round_up(q->outW, VL);
+  for (long ci = c0; ci < c1; ci++) {
+    const float *plane = q->x + ci * q->h * q->w, *planeEnd = plane + q->h * q->w;
+    for (long i = 0; i < q->kh; i++) {
+      for (long j = 0; j < q->kw; j++) {
+        float *row = q->col + ((ci * q->kh + i) * q->kw + j) * q->ldcol;
+        for (long oy = 0; oy < q->outH; oy++) {
+          const long iy = oy * q->sh - q->ph + i;
+          float *d = row + oy * q->outW;
+          if (iy < 0 || iy >= q->h) {
+            memset(d, 0, sizeof(float) * (size_t)q->outW);
+            continue;
+          }
+          const float *s = plane + iy * q->w + (j - q->pw);
+          if (oy * q->outW + vecLen <= runs && s + vecLen <= planeEnd) {
+            for (long t = 0; t < q->outW; t += VL) *(vfu *)(d + t) = *(const vfu *)(s + t);
+          } else {
+            for (long t = 0; t < q->outW; t++) d[t] = s[t];
+          }
+        }
+      }
+    }
+  }
+}
+
 static void im2col_channels(void *args, long c0, long c1) {
   const conv_args *q = args;
   long lo[MAX_KW_CACHED], hi[MAX_KW_CACHED];
   for (long j = 0; j < q->kw && j < MAX_KW_CACHED; j++) ox_range(q, j, &lo[j], &hi[j]);
+  if (q->sw == 1 && q->kw <= MAX_KW_CACHED && lo[0] == 0 && hi[q->kw - 1] == q->outW) {
+    /* Column 0 starts inside the image and the last column ends inside it: no column reaches horizontal padding. */
+    im2col_stride1(q, c0, c1);
+    return;
+  }
   /* Kernel columns [0, blocked) go in transposed blocks (the strided 8×8/4 first layer: 8 wide);
      a block qualifies when none of its columns reaches horizontal padding. */
   long blocked = 0;

@@ -264,6 +264,8 @@ for (const cpu of paths) {
     const convCases = [
       [3, 7, 9, 3, 3, 1, 1, 1, 1], [2, 8, 8, 8, 8, 4, 4, 0, 0], [1, 5, 6, 2, 3, 2, 2, 0, 1], [2, 9, 11, 3, 2, 2, 3, 1, 2],
       [1, 4, 4, 5, 5, 1, 1, 2, 2], [4, 84, 84, 8, 8, 4, 4, 0, 0], [2, 12, 13, 4, 4, 2, 2, 1, 1], [3, 30, 29, 8, 8, 2, 3, 3, 0], [32, 20, 20, 4, 4, 2, 2, 0, 0], [64, 9, 9, 3, 3, 1, 1, 0, 0],
+      // Stride 1 without horizontal padding (whole-vector runs): short runs, vertical padding, runs longer than a vector.
+      [2, 6, 5, 3, 2, 1, 1, 1, 0], [1, 5, 12, 2, 3, 1, 1, 0, 0], [3, 19, 20, 2, 2, 1, 1, 2, 0],
     ] as const;
     const out = (h: number, kh: number, s: number, p: number) => Math.floor((h + 2 * p - kh) / s) + 1;
 
