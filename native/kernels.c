@@ -7,10 +7,11 @@
  * onto the path's registers and fuses a·b + c into FMA where the path has it (-ffp-contract=fast).
  *
  * GEMM (BLIS/GotoBLAS scheme): C is cut into tasks of ≤ MC rows × ≤ NC columns. A task walks
- * the k-blocks of ≤ KC: it packs its rows of op(A) into MR-row panels and its columns of op(B) into
- * NR-column panels (contiguous, zero-padded, whatever the transposes), then runs an MR × NR
+ * the k-blocks of ≤ KC: it packs its rows of op(A) into MR-row panels, then each NR-column panel
+ * of op(B) in turn (contiguous, zero-padded, whatever the transposes), and runs an MR × NR
  * register-blocked micro-kernel over them, the B panel staying in L1 while the A panels stream
- * from L2. Every element of C is summed in the same order — k-blocks of a size fixed by k alone,
+ * from L2. An operand that several tasks or products share is packed once per call instead
+ * (prepack). Every element of C is summed in the same order — k-blocks of a size fixed by k alone,
  * the same micro-kernel for edge tiles — so the result does not depend on how C is cut into
  * tasks, nor on which thread runs which task, nor on the thread count.
  */
@@ -47,7 +48,7 @@
 #define KC 256
 /* Rows of op(A) per task: the packed A block (MC·KC floats, ≤ 128 KiB) lives in L2. */
 #define MC (MR * 16)
-/* Columns of op(B) per task; the packed B block (KC·NC floats, 1 MiB) lives in L2/L3. */
+/* Columns of op(B) per task (packed one NR-column panel at a time, so the panel is in L1 when used). */
 #define NC 1024
 /*
  * Calls below this many multiply-adds (~20 µs of one core) run on the calling thread. Handing work
@@ -70,9 +71,9 @@ static inline long max_l(long a, long b) { return a > b ? a : b; }
 static inline long ceil_div(long a, long b) { return (a + b - 1) / b; }
 static inline long round_up(long a, long b) { return ceil_div(a, b) * b; }
 
-/* Scratch layout per thread: packed A block, then packed B block. */
+/* Scratch layout per thread: packed A block, then one packed B panel. */
 #define PACK_A_FLOATS ((long)MC * KC)
-#define PACK_B_FLOATS ((long)KC * NC)
+#define PACK_B_FLOATS ((long)KC * NR)
 _Static_assert((PACK_A_FLOATS + PACK_B_FLOATS) * 4 + 4096 <= DQ_SCRATCH_BYTES, "GEMM scratch does not fit");
 
 /* ---------------------------------------------------------------- packing */
@@ -142,8 +143,17 @@ static void pack_transposed(const float *src, long lds, long rows, long kc, floa
 
 /* One panel whose lanes are contiguous in the source: dst[p·width + r] = src[p·lds + r]. */
 static void pack_direct(const float *src, long lds, long rows, long kc, float *dst, int width) {
-  if (rows == width) {
-    for (long p = 0; p < kc; p++) memcpy(dst + p * width, src + p * lds, sizeof(float) * (size_t)width);
+  /* Full panels with a compile-time width: register moves (a memcpy call per 6-32 floats costs more than the copy). */
+  if (rows == NR && width == NR) {
+    for (long p = 0; p < kc; p++)
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) *(vfu *)(dst + p * NR + v * VL) = *(const vfu *)(src + p * lds + v * VL);
+    return;
+  }
+  if (rows == MR && width == MR) {
+    for (long p = 0; p < kc; p++)
+#pragma GCC unroll 16
+      for (int r = 0; r < MR; r++) dst[p * MR + r] = src[p * lds + r];
     return;
   }
   for (long p = 0; p < kc; p++) {
@@ -250,13 +260,14 @@ static void gemm_block(const gemm_job *j, long s, long i0, long j0, float *ap, f
   for (long p0 = 0; p0 < j->k; p0 += j->kcb) {
     const long kc = min_l(j->kcb, j->k - p0);
     const float beta = p0 == 0 ? j->beta : 1.0f;
-    const float *bk = bp, *ak = ap;
-    if (j->packedB) bk = j->packedB + p0 * j->npad + j0 * kc;
-    else pack_b(j->transB, b, j->ldb, p0, kc, j0, nc, bp);
+    const float *ak = ap;
     if (j->packedA) ak = j->packedA + p0 * j->mpad + i0 * kc;
     else pack_a(j->transA, a, j->lda, i0, mc, p0, kc, ap);
     for (long jr = 0; jr < nc; jr += NR) {
-      const float *bpanel = bk + jr * kc;
+      /* B is packed panel by panel right before its use, so the panel is still in L1 for the micro-kernels. */
+      const float *bpanel = bp;
+      if (j->packedB) bpanel = j->packedB + p0 * j->npad + (j0 + jr) * kc;
+      else pack_b(j->transB, b, j->ldb, p0, kc, j0 + jr, min_l(NR, nc - jr), bp);
       for (long ir = 0; ir < mc; ir += MR) {
         micro_kernel(kc, ak + ir * kc, bpanel, c + (i0 + ir) * j->ldc + j0 + jr, j->ldc, j->alpha, beta,
                      min_l(MR, mc - ir), min_l(NR, nc - jr));
