@@ -188,8 +188,8 @@ static void pack_b(int transB, const float *b, long ldb, long p0, long kc, long 
 /* ---------------------------------------------------------------- micro-kernel */
 
 /* C ← alpha·acc + beta·C on one row of NV vectors; beta = 0 never reads C (it may hold NaN). */
-static inline void store_row(float *c, const vf *acc, float alpha, float beta) {
-  for (int v = 0; v < NV; v++) {
+static inline void store_row(float *c, const vf *acc, float alpha, float beta, int vecs) {
+  for (int v = 0; v < vecs; v++) {
     vfu *cp = (vfu *)(c + v * VL);
     if (beta == 0.0f) *cp = alpha * acc[v];
     else *cp = alpha * acc[v] + beta * *cp;
@@ -197,38 +197,61 @@ static inline void store_row(float *c, const vf *acc, float alpha, float beta) {
 }
 
 /*
- * acc = Σ_p Ap[p][0..MR) ⊗ Bp[p][0..NR) over one k-block, then C[0..mr)×[0..nr) ← alpha·acc + beta·C.
- * Edge tiles (mr < MR or nr < NR) go through a full-size buffer, so they use the same arithmetic.
+ * acc[r][v] = Σ_p Ap[p][r] · Bp[p][v·VL ..] for r < rows, v < vecs: the micro-kernel's loop, inlined
+ * with constant rows and vecs so that an edge tile computes only the rows and vectors it stores. Each
+ * element is the same sequence of FMAs whatever rows and vecs are, so edge tiles round alike.
  */
-static void micro_kernel(long kc, const float *restrict ap, const float *restrict bp, float *c, long ldc,
-                         float alpha, float beta, long mr, long nr) {
-  vf acc[MR][NV];
+static inline __attribute__((always_inline)) void tile_sum(long kc, const float *restrict ap, const float *restrict bp,
+                                                           vf acc[MR][NV], const int rows, const int vecs) {
 #pragma GCC unroll 16
-  for (int r = 0; r < MR; r++)
+  for (int r = 0; r < rows; r++)
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; v++) acc[r][v] = (vf){0};
+    for (int v = 0; v < vecs; v++) acc[r][v] = (vf){0};
   for (long p = 0; p < kc; p++) {
     vf bv[NV];
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; v++) bv[v] = *(const vf *)(bp + v * VL);
+    for (int v = 0; v < vecs; v++) bv[v] = *(const vf *)(bp + v * VL);
 #pragma GCC unroll 16
-    for (int r = 0; r < MR; r++) {
+    for (int r = 0; r < rows; r++) {
       const float av = ap[r];
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; v++) acc[r][v] += av * bv[v];
+      for (int v = 0; v < vecs; v++) acc[r][v] += av * bv[v];
     }
     ap += MR;
     bp += NR;
   }
+}
+
+/*
+ * C[0..mr)×[0..nr) ← alpha·(Ap ⊗ Bp summed over one k-block) + beta·C. Edge tiles (mr < MR or
+ * nr < NR) compute 4 or 2 rows and one vector of columns when that covers them (the DQN nets' 32-row
+ * layers leave 2-row tiles on the 6-row AVX2 kernel, their 49- and 81-column images 1-column tiles),
+ * and store through a full-size buffer.
+ */
+static void micro_kernel(long kc, const float *restrict ap, const float *restrict bp, float *c, long ldc,
+                         float alpha, float beta, long mr, long nr) {
+  _Static_assert(NV == 2, "edge tiles assume two vectors of columns");
+  vf acc[MR][NV];
+  const int rows = mr > 4 ? MR : mr > 2 ? 4 : 2, oneVec = nr <= VL;
+  if (rows == MR) {
+    if (oneVec) tile_sum(kc, ap, bp, acc, MR, 1);
+    else tile_sum(kc, ap, bp, acc, MR, NV);
+  } else if (rows == 4) {
+    if (oneVec) tile_sum(kc, ap, bp, acc, 4, 1);
+    else tile_sum(kc, ap, bp, acc, 4, NV);
+  } else {
+    if (oneVec) tile_sum(kc, ap, bp, acc, 2, 1);
+    else tile_sum(kc, ap, bp, acc, 2, NV);
+  }
   if (mr == MR && nr == NR) {
 #pragma GCC unroll 16
-    for (int r = 0; r < MR; r++) store_row(c + r * ldc, acc[r], alpha, beta);
+    for (int r = 0; r < MR; r++) store_row(c + r * ldc, acc[r], alpha, beta, NV);
     return;
   }
   float tile[MR * NR] __attribute__((aligned(64)));
   if (beta != 0.0f)
     for (long r = 0; r < mr; r++) memcpy(tile + r * NR, c + r * ldc, sizeof(float) * (size_t)nr);
-  for (int r = 0; r < MR; r++) store_row(tile + r * NR, acc[r], alpha, beta);
+  for (long r = 0; r < mr; r++) store_row(tile + r * NR, acc[r], alpha, beta, oneVec ? 1 : NV);
   for (long r = 0; r < mr; r++) memcpy(c + r * ldc, tile + r * NR, sizeof(float) * (size_t)nr);
 }
 
