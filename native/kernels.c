@@ -476,6 +476,71 @@ static void refine_grid(gemm_job *j, long want) {
   }
 }
 
+/*
+ * Products accumulating into one C (a conv layer's weight gradient over the batch) go in SUM_GROUPS
+ * fixed groups of consecutive products, each summed into a partial C of its own, and C = beta·C +
+ * Σ partials in group order. The groups depend on the batch alone, so the sums do not depend on the
+ * thread count, and the threads share the products instead of each re-packing every product's A
+ * for a slice of a small C.
+ */
+#define SUM_GROUPS 8
+
+typedef struct {
+  gemm_job j; /* the whole product grid of one thread: ≤ mcb × ≤ ncb blocks */
+  float *partial;
+} group_job;
+
+static void group_task(void *ctx, long g, int tid) {
+  const group_job *q = ctx;
+  gemm_job j = q->j;
+  j.c = q->partial + g * j.m * j.n;
+  j.ldc = j.n;
+  float *ap = dq_pool_scratch(j.pool, tid), *bp = ap + PACK_A_FLOATS;
+  const long s0 = g * j.batch / SUM_GROUPS, s1 = (g + 1) * j.batch / SUM_GROUPS;
+  for (long s = s0; s < s1; s++) {
+    j.beta = s == s0 ? 0.0f : 1.0f;
+    for (long i0 = 0; i0 < j.m; i0 += j.mcb)
+      for (long j0 = 0; j0 < j.n; j0 += j.ncb) gemm_block(&j, s, i0, j0, ap, bp);
+  }
+}
+
+typedef struct {
+  const float *partial;
+  float *c;
+  long m, n, ldc;
+  float beta;
+} group_sum_args;
+
+static void group_sum_rows(void *args, long r0, long r1) {
+  const group_sum_args *q = args;
+  const long plane = q->m * q->n;
+  for (long r = r0; r < r1; r++) {
+    float *restrict c = q->c + r * q->ldc;
+    const float *restrict part = q->partial + r * q->n;
+    for (long i = 0; i < q->n; i++) {
+      float v = q->beta == 0.0f ? 0.0f : q->beta * c[i];
+      for (int g = 0; g < SUM_GROUPS; g++) v += part[g * plane + i];
+      c[i] = v;
+    }
+  }
+}
+
+static void for_range(const dq_ctx *ctx, long len, long chunk, long work, void (*fn)(void *, long, long), void *args);
+
+/* The grouped form of a shared-C batch; returns 0 (doing nothing) when it does not apply. */
+static int gemm_grouped(const dq_ctx *ctx, int threads, const gemm_job *base) {
+  if (base->strideC != 0 || base->batch < 2 * SUM_GROUPS) return 0;
+  const size_t bytes = (size_t)base->m * (size_t)base->n * SUM_GROUPS * 4;
+  if (bytes > PREPACK_MAX_BYTES) return 0;
+  float *partial = dq_pool_shared(base->pool, bytes);
+  if (!partial) return 0;
+  group_job q = {*base, partial};
+  dq_pool_run(base->pool, threads, SUM_GROUPS, group_task, &q);
+  group_sum_args sa = {partial, base->c, base->m, base->n, base->ldc, base->beta};
+  for_range(ctx, base->m, max_l(1, EW_CHUNK / (base->n * SUM_GROUPS)), base->m * base->n * SUM_GROUPS, group_sum_rows, &sa);
+  return 1;
+}
+
 static void gemm_batched(const dq_ctx *ctx, int transA, int transB, long m, long n, long k, float alpha, const float *a,
                          long lda, long strideA, const float *b, long ldb, long strideB, float beta, float *c, long ldc,
                          long strideC, long batch) {
@@ -503,6 +568,7 @@ static void gemm_batched(const dq_ctx *ctx, int transA, int transB, long m, long
   j.kcb = ceil_div(k, kblocks); /* equal k-blocks: a function of k only */
   j.mcb = split(m, ceil_div(m, MC), MR, &j.mtasks);
   j.ncb = split(n, ceil_div(n, NC), NR, &j.ntasks);
+  if (gemm_grouped(ctx, threads, &j)) return;
   /* At least 3 tasks per thread so a late or busy thread does not hold the others up. Products
      with their own C are tasks of their own; products sharing one C split only that C. */
   if (threads > 1) refine_grid(&j, ceil_div(threads * 3, strideC ? batch : 1));

@@ -225,7 +225,7 @@ for (const cpu of paths) {
 
     it("gemmBatched: shared operands (stride 0), one accumulated C (strideC = 0), per-product C, all transposes", () => {
       // [m, n, k, batch]: conv forward (A shared), weight gradient (C shared), input gradient, and small/odd ones.
-      const shapes: Array<[number, number, number, number]> = [[32, 400, 256, 4], [64, 49, 576, 3], [3, 17, 33, 5], [1, 40, 9, 4], [70, 9, 300, 2], [13, 40, 515, 3]];
+      const shapes: Array<[number, number, number, number]> = [[32, 400, 256, 4], [64, 49, 576, 3], [3, 17, 33, 5], [1, 40, 9, 4], [70, 9, 300, 2], [13, 40, 515, 3], [13, 40, 70, 17], [32, 64, 49, 32]];
       for (const [m, n, kk, batch] of shapes) {
         for (let ta = 0; ta < 2; ta++) {
           for (let tb = 0; tb < 2; tb++) {
@@ -406,15 +406,24 @@ for (const cpu of paths) {
               kernels.gemm(ta as 0 | 1, tb as 0 | 1, m, n, kk, 0.5, a, lda, b, ldb, 0.25, c, ldc);
               return c;
             });
-            // The batched form of a conv weight gradient (one C for all products) too.
+            // The batched form of a conv weight gradient (one C for all products) too: 3 products, and
+            // 17 (summed in groups of products, the groups fixed by the batch alone).
             const shared = kt.map((kernels) => {
               const c = mem.copy(c0, m * ldc);
               kernels.gemmBatched(ta as 0 | 1, tb as 0 | 1, m, n, kk, 0.5, a, lda, 0, b, ldb, 0, 1, c, ldc, 0, 3);
               return c;
             });
+            const grouped = kt.map((kernels) => {
+              const c = mem.copy(c0, m * ldc);
+              kernels.gemmBatched(ta as 0 | 1, tb as 0 | 1, m, n, kk, 0.5, a, lda, 0, b, ldb, 0, 1, c, ldc, 0, 17);
+              return c;
+            });
             const f = mem.f;
             for (let t = 1; t < shared.length; t++) {
               bitsEqual(f.subarray(shared[t]! / 4, shared[t]! / 4 + m * ldc), f.subarray(shared[0]! / 4, shared[0]! / 4 + m * ldc), `gemmBatched(${ta},${tb}) ${m}×${n}×${kk}×3, ${t + 1} threads vs 1`);
+            }
+            for (let t = 1; t < grouped.length; t++) {
+              bitsEqual(f.subarray(grouped[t]! / 4, grouped[t]! / 4 + m * ldc), f.subarray(grouped[0]! / 4, grouped[0]! / 4 + m * ldc), `gemmBatched(${ta},${tb}) ${m}×${n}×${kk}×17, ${t + 1} threads vs 1`);
             }
             for (let t = 1; t < outs.length; t++) {
               bitsEqual(f.subarray(outs[t]! / 4, outs[t]! / 4 + m * ldc), f.subarray(outs[0]! / 4, outs[0]! / 4 + m * ldc), `gemm(${ta},${tb}) ${m}×${n}×${kk}, ${t + 1} threads vs 1`);
