@@ -448,7 +448,7 @@ describe("native Arena", { skip }, () => {
       const target = natureCnn(4, 5, { arena, seed: 12 });
       const opt = new RMSprop(online.parameters(), { lr: 2.5e-4, alpha: 0.95, eps: 0.01 });
       const loss = new QLoss("huber", { arena });
-      const batch = 8;
+      const batch = 16; // ≥ 16: the weight gradients take the grouped shared-C path
       const x = arena.tensor([batch, 4, 84, 84], Float32Array.from({ length: batch * 4 * 84 * 84 }, () => rng.random()));
       const xNext = arena.tensor([batch, 4, 84, 84], Float32Array.from({ length: batch * 4 * 84 * 84 }, () => rng.random()));
       const actions = Int32Array.from({ length: batch }, (_, i) => i % 5);
