@@ -1,8 +1,11 @@
 /**
  * `npm run bench:carracing`: the CarRacing training loop end to end (env, image pipeline,
  * replay, action selection, updates), measured in the learning phase, plus the replay
- * memory figures. Writes bench/results/carracing.json:
- *   { "seed-carracing": { "steps_per_s" }, "CarRacing-v3": { "steps_per_s" },
+ * memory figures. Cases: `seed-carracing` (Nature CNN, an update every agent step), the
+ * tuned `CarRacing-v3` preset as it is (an update every 16 agent steps) and with an update
+ * every 4 agent steps (`CarRacing-v3/trainFreq4`). Writes bench/results/carracing.json:
+ *   { "kernels": { "backend", "threads" },
+ *     "<case>": { "steps_per_s", "updates_per_s", "steps_per_cpu_s" }, …,
  *     "replay_bytes_per_transition", "rss_mb_buffer_1e5" }
  *
  *   node --import tsx bench/carracing.ts [--steps 3000] [--only seed-carracing]
@@ -15,6 +18,7 @@ import { parseArgs } from "node:util";
 import { DQNAgent } from "../src/agents/dqn.js";
 import "../src/envs/index.js";
 import { loadPreset } from "../src/cli/presets.js";
+import { kernelBackendInfo } from "../src/nn/kernels/index.js";
 import { ImageReplayBuffer } from "../src/replay/image-replay-buffer.js";
 import { learningPhaseSpeed } from "./learning-phase.js";
 
@@ -41,15 +45,34 @@ function rssProbe(): void {
   process.stdout.write(`${JSON.stringify({ rss: process.memoryUsage().rss, bufferBytes: buf.memoryBytes })}\n`);
 }
 
-function learningSpeed(preset: string, steps: number): Promise<number> {
-  const cfg = loadPreset(preset);
+/** The measured cases: a preset, optionally with another update interval. */
+const CASES: { name: string; preset: string; trainFreq?: number }[] = [
+  { name: "seed-carracing", preset: "seed-carracing" },
+  { name: "CarRacing-v3", preset: "CarRacing-v3" },
+  { name: "CarRacing-v3/trainFreq4", preset: "CarRacing-v3", trainFreq: 4 },
+];
+
+interface CaseSpeed {
+  steps_per_s: number;
+  updates_per_s: number;
+  steps_per_cpu_s: number;
+}
+
+/** Agent steps/s and updates/s of a case's learning phase (wall clock), and agent steps per CPU second. */
+async function learningSpeed(c: (typeof CASES)[number], steps: number): Promise<CaseSpeed> {
+  const cfg = loadPreset(c.preset);
   const learningStarts = 1000;
-  return learningPhaseSpeed({
+  const trainFreq = c.trainFreq ?? cfg.agent?.trainFreq ?? 1;
+  const s = await learningPhaseSpeed({
     ...cfg,
     totalSteps: learningStarts + steps,
-    agent: { ...cfg.agent, learningStarts, exploration: { kind: "linear", start: 1, end: 0.1, steps: 1_000_000 } },
+    agent: { ...cfg.agent, trainFreq, learningStarts, exploration: { kind: "linear", start: 1, end: 0.1, steps: 1_000_000 } },
   });
+  const updates = s.stepsPerS * (cfg.agent?.gradientSteps ?? 1) / trainFreq;
+  return { steps_per_s: round1(s.stepsPerS), updates_per_s: round1(updates), steps_per_cpu_s: round1(s.stepsPerCpuS) };
 }
+
+const round1 = (v: number) => Number(v.toFixed(1));
 
 if (values["rss-probe"]) {
   rssProbe();
@@ -62,11 +85,14 @@ if (values["rss-probe"]) {
   } catch {
     // first run
   }
-  for (const preset of ["seed-carracing", "CarRacing-v3"]) {
-    if (values.only && values.only !== preset) continue;
-    const sps = await learningSpeed(preset, steps);
-    results[preset] = { steps_per_s: Number(sps.toFixed(1)) };
-    console.log(`${preset.padEnd(16)} ${sps.toFixed(1)} agent steps/s in the learning phase`);
+  const k = kernelBackendInfo();
+  results.kernels = { backend: k.backend, threads: k.threads };
+  console.log(`kernels ${k.backend}, ${k.threads} thread(s)`);
+  for (const c of CASES) {
+    if (values.only && values.only !== c.name) continue;
+    const r = await learningSpeed(c, steps);
+    results[c.name] = r;
+    console.log(`${c.name.padEnd(24)} ${r.steps_per_s} agent steps/s, ${r.updates_per_s} updates/s in the learning phase (${r.steps_per_cpu_s} per CPU second)`);
   }
   results.replay_bytes_per_transition = ImageReplayBuffer.bytesFor({ capacity: 1_000_000, frameShape: [84, 84], stack: 4 }) / 1_000_000;
   const probe = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--rss-probe"], { encoding: "utf8", cwd: root });

@@ -17,8 +17,9 @@ import { loadPreset } from "../src/cli/presets.js";
 import { makeTrainEnv } from "../src/train/env.js";
 import { evaluate } from "../src/train/evaluate.js";
 import { loadModel } from "../src/train/model-file.js";
+import { kernelBackendInfo } from "../src/nn/kernels/index.js";
 import { train } from "../src/train/trainer.js";
-import { learningPhaseSpeed } from "./learning-phase.js";
+import { learningPhaseSpeed, type LearningPhaseSpeed } from "./learning-phase.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
@@ -60,8 +61,8 @@ async function solve(env: string, seed: number): Promise<SolveRow> {
 
 const round = (v: number) => Number(v.toFixed(2));
 
-/** CleanRL's dqn.py CartPole settings; steps/s over the learning phase. */
-function cleanrlLoop(): Promise<number> {
+/** CleanRL's dqn.py CartPole settings; speeds over the learning phase. */
+function cleanrlLoop(): Promise<LearningPhaseSpeed> {
   const learningStarts = 10_000;
   return learningPhaseSpeed({
     env: "CartPole-v1",
@@ -97,7 +98,10 @@ for (const env of Object.keys(GOALS)) {
   merge(join(root, "bench/results/solve.json"), { [env]: rows });
 }
 if (!values["skip-loop"]) {
-  const sps = await cleanrlLoop();
-  console.log(`cleanrl-cartpole loop: ${sps.toFixed(0)} steps/s`);
-  merge(join(root, "bench/results/loop.json"), { "cleanrl-cartpole": { steps_per_s: Math.round(sps) } });
+  const k = kernelBackendInfo();
+  const s = await cleanrlLoop();
+  console.log(`cleanrl-cartpole loop: ${s.stepsPerS.toFixed(0)} steps/s, ${s.stepsPerCpuS.toFixed(0)} per CPU second (kernels ${k.backend}, ${k.threads} thread(s))`);
+  merge(join(root, "bench/results/loop.json"), {
+    "cleanrl-cartpole": { steps_per_s: Math.round(s.stepsPerS), steps_per_cpu_s: Math.round(s.stepsPerCpuS), kernels: { backend: k.backend, threads: k.threads } },
+  });
 }
