@@ -77,12 +77,7 @@ function serve(venv: VectorEnv, shared: SharedVectorBuffers): void {
         const grown = receiveMessageOnPort(port)?.message as { replayActions?: SharedArrayBuffer } | undefined;
         if (grown?.replayActions) replayActions = new Int32Array(grown.replayActions);
         const env = ctrl[Ctrl.Env]!;
-        const count = ctrl[Ctrl.Count]!;
-        for (let t = 0; t < count; t++) {
-          const r = venv.envs[env]!.step(replayActions[t]!);
-          if (r.terminated || r.truncated) throw new Error(`resume: env ${env} ended while replaying its unfinished episode (step ${t}); the env is not deterministic`);
-          if (t === count - 1) obs.set(r.obs as BoxArray, env * size);
-        }
+        obs.set(venv.replay(env, replayActions.subarray(0, ctrl[Ctrl.Count]!)), env * size);
       }
       ctrl[Ctrl.Failed] = 0;
     } catch (e) {

@@ -15,7 +15,7 @@
  * SharedArrayBuffers, and one Int32Array of counters with Atomics.wait/notify says whose turn
  * it is; nothing is posted per step. What a run does never depends on thread timing: the
  * caller decides what to do between `stepAsync` and `stepWait`, and every autoreset seed is
- * given with the actions.
+ * taken (from `autoresetSeed`, in the caller's thread) when the actions are handed over.
  *
  * Buffer ownership, as for `VectorEnv`: the result and every array in it are reused and
  * valid until the next `stepAsync`/`reset`. Stepping allocates nothing in the caller's thread
@@ -25,7 +25,7 @@ import { receiveMessageOnPort, Worker, MessageChannel, type MessagePort } from "
 import type { Info } from "../envs/core.js";
 import { Box, type BoxDType } from "../envs/spaces.js";
 import { type BoxArray, allocate } from "./util.js";
-import type { VectorResetResult, VectorStepResult } from "./vector.js";
+import type { VectorEnvOptions, VectorResetResult, VectorStepResult } from "./vector.js";
 
 /** How the worker builds copy i: `(await import(module))[exportName](args, i)` must return an Env. */
 export interface EnvRecipe {
@@ -103,6 +103,8 @@ export class AsyncVectorEnv {
   readonly singleObservationSpace: Box<BoxArray>;
   /** Actions of the copies' (discrete) action space, or null when it is not discrete. */
   readonly nActions: number | null;
+  /** Seed for copy i's autoreset, asked in `stepAsync` (undefined: continue its stream); settable before stepping. */
+  autoresetSeed: VectorEnvOptions["autoresetSeed"];
   private readonly worker: Worker;
   private readonly port: MessagePort;
   private readonly ctrl: Int32Array;
@@ -121,7 +123,15 @@ export class AsyncVectorEnv {
   private pending = false;
   private closed = false;
 
-  private constructor(readonly numEnvs: number, worker: Worker, port: MessagePort, ready: WorkerReady, shared: SharedVectorBuffers) {
+  private constructor(
+    readonly numEnvs: number,
+    worker: Worker,
+    port: MessagePort,
+    ready: WorkerReady,
+    shared: SharedVectorBuffers,
+    autoresetSeed: VectorEnvOptions["autoresetSeed"],
+  ) {
+    this.autoresetSeed = autoresetSeed;
     this.worker = worker;
     this.port = port;
     this.shared = shared;
@@ -156,8 +166,11 @@ export class AsyncVectorEnv {
     };
   }
 
-  /** Starts the worker and builds `numEnvs` copies there with `recipe`; they must share an observation shape and dtype. */
-  static async create(numEnvs: number, recipe: EnvRecipe): Promise<AsyncVectorEnv> {
+  /**
+   * Starts the worker and builds `numEnvs` copies there with `recipe`; they must share an
+   * observation shape and dtype. `opts.autoresetSeed` as for `VectorEnv`.
+   */
+  static async create(numEnvs: number, recipe: EnvRecipe, opts: VectorEnvOptions = {}): Promise<AsyncVectorEnv> {
     if (!Number.isInteger(numEnvs) || numEnvs < 1) throw new RangeError(`AsyncVectorEnv: numEnvs must be a positive integer, got ${numEnvs}`);
     const channel = new MessageChannel();
     const worker = startWorker({ numEnvs, recipe, port: channel.port2 }, [channel.port2]);
@@ -192,11 +205,11 @@ export class AsyncVectorEnv {
       replayActions: new SharedArrayBuffer(4 * 1024),
     };
     port.postMessage({ shared });
-    return new AsyncVectorEnv(numEnvs, worker, port, ready, shared);
+    return new AsyncVectorEnv(numEnvs, worker, port, ready, shared, opts.autoresetSeed);
   }
 
-  /** Resets copy i with `seeds[i]`. */
-  reset(seeds: readonly number[]): VectorResetResult {
+  /** Resets copy i with `seeds[i]` (as `VectorEnv.reset({ seeds })`). */
+  reset({ seeds }: { seeds: readonly number[] }): VectorResetResult {
     if (seeds.length !== this.numEnvs) throw new RangeError(`AsyncVectorEnv.reset: got ${seeds.length} seeds for ${this.numEnvs} envs`);
     this.checkIdle("reset");
     for (let i = 0; i < this.numEnvs; i++) this.seeds[i] = seeds[i]!;
@@ -206,16 +219,16 @@ export class AsyncVectorEnv {
 
   /**
    * Hands copy i `actions[i]` and returns at once; the copies step in the worker. A copy whose
-   * episode ends is reset with `autoresetSeeds[i]` (NaN: continue its stream). The caller may
-   * not read the last result until `stepWait`.
+   * episode ends is reset with `autoresetSeed(i)`, asked now (undefined: continue its stream).
+   * The caller may not read the last result until `stepWait`.
    */
-  stepAsync(actions: ArrayLike<number>, autoresetSeeds: ArrayLike<number>): void {
+  stepAsync(actions: ArrayLike<number>): void {
     if (actions.length !== this.numEnvs) throw new RangeError(`AsyncVectorEnv.stepAsync: got ${actions.length} actions for ${this.numEnvs} envs`);
-    if (autoresetSeeds.length !== this.numEnvs) throw new RangeError(`AsyncVectorEnv.stepAsync: got ${autoresetSeeds.length} seeds for ${this.numEnvs} envs`);
     this.checkIdle("stepAsync");
+    const seedOf = this.autoresetSeed;
     for (let i = 0; i < this.numEnvs; i++) {
       this.actions[i] = actions[i]!;
-      this.seeds[i] = autoresetSeeds[i]!;
+      this.seeds[i] = seedOf === undefined ? Number.NaN : seedOf(i) ?? Number.NaN;
     }
     this.send(Command.Step);
     this.pending = true;
@@ -245,7 +258,7 @@ export class AsyncVectorEnv {
    * its unfinished episodes) and returns its last observation (a view, valid until the next
    * call). Throws if the episode ends on the way.
    */
-  replay(env: number, actions: readonly number[]): BoxArray {
+  replay(env: number, actions: ArrayLike<number>): BoxArray {
     if (!Number.isInteger(env) || env < 0 || env >= this.numEnvs) throw new RangeError(`AsyncVectorEnv.replay: env must be an integer in [0, ${this.numEnvs}), got ${env}`);
     this.checkIdle("replay");
     if (actions.length > this.replayActions.length) {
@@ -253,7 +266,7 @@ export class AsyncVectorEnv {
       this.replayActions = new Int32Array(this.shared.replayActions);
       this.port.postMessage({ replayActions: this.shared.replayActions });
     }
-    this.replayActions.set(actions);
+    this.replayActions.set(Array.from(actions));
     this.ctrl[Ctrl.Env] = env;
     this.ctrl[Ctrl.Count] = actions.length;
     this.call(Command.ReplayActions);

@@ -13,21 +13,17 @@ test("AsyncVectorEnv steps exactly as VectorEnv: observations, rewards, flags, f
   const seedOf = (i: number, episode: number) => 1000 * i + episode;
   const episodes = [0, 0, 0];
   const sync = new VectorEnv(n, () => new RecordEpisodeStatistics(make("CartPole-v1")), { autoresetSeed: (i) => seedOf(i, episodes[i]! + 1) });
-  const async = await AsyncVectorEnv.create(n, { module: recipes, exportName: "registered", args: { id: "CartPole-v1" } });
+  const async = await AsyncVectorEnv.create(n, { module: recipes, exportName: "registered", args: { id: "CartPole-v1" } }, { autoresetSeed: (i) => seedOf(i, episodes[i]! + 1) });
   try {
     assert.deepEqual(async.singleObservationSpace.shape, [4]);
     assert.equal(async.nActions, 2);
     const seeds = [0, 1, 2].map((i) => seedOf(i, 0));
-    assert.deepEqual(Array.from(async.reset(seeds).obs), Array.from(sync.reset({ seeds }).obs));
+    assert.deepEqual(Array.from(async.reset({ seeds }).obs), Array.from(sync.reset({ seeds }).obs));
     const actions = new Int32Array(n);
-    const autoreset = new Float64Array(n);
     let ended = 0;
     for (let t = 0; t < 400; t++) {
-      for (let i = 0; i < n; i++) {
-        actions[i] = (t * 7 + i * 3) % 5 < 2 ? 0 : 1;
-        autoreset[i] = seedOf(i, episodes[i]! + 1);
-      }
-      async.stepAsync(actions, autoreset);
+      for (let i = 0; i < n; i++) actions[i] = (t * 7 + i * 3) % 5 < 2 ? 0 : 1;
+      async.stepAsync(actions);
       const s = sync.step(actions);
       const a = async.stepWait();
       assert.deepEqual(Array.from(a.obs), Array.from(s.obs), `obs at step ${t}`);
@@ -58,7 +54,7 @@ test("AsyncVectorEnv steps exactly as VectorEnv: observations, rewards, flags, f
 test("AsyncVectorEnv.replay steps one copy through given actions and returns its observation", async () => {
   const async = await AsyncVectorEnv.create(2, { module: recipes, exportName: "registered", args: { id: "CartPole-v1" } });
   try {
-    async.reset([5, 6]);
+    async.reset({ seeds: [5, 6] });
     const env = new RecordEpisodeStatistics(make("CartPole-v1"));
     env.reset({ seed: 6 });
     const actions = Array.from({ length: 1500 }, (_, t) => t % 2);
@@ -77,12 +73,12 @@ test("AsyncVectorEnv reports a bad recipe, a step error and misuse in one line e
   await assert.rejects(AsyncVectorEnv.create(1, { module: recipes, exportName: "broken", args: null }), /building the envs failed: no such env here/);
   const async = await AsyncVectorEnv.create(2, { module: recipes, exportName: "registered", args: { id: "CartPole-v1" } });
   try {
-    async.reset([0, 1]);
+    async.reset({ seeds: [0, 1] });
     assert.throws(() => async.stepWait(), /no step in flight/);
-    async.stepAsync([0, 1], [Number.NaN, Number.NaN]);
-    assert.throws(() => async.reset([0, 1]), /a step is in flight/);
+    async.stepAsync([0, 1]);
+    assert.throws(() => async.reset({ seeds: [0, 1] }), /a step is in flight/);
     async.stepWait();
-    async.stepAsync([0, 7], [Number.NaN, Number.NaN]);
+    async.stepAsync([0, 7]);
     assert.throws(() => async.stepWait(), /7/);
   } finally {
     async.close();
