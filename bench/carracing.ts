@@ -3,12 +3,14 @@
  * replay, action selection, updates), measured in the learning phase, plus the replay
  * memory figures. Cases: `seed-carracing` (Nature CNN, an update every agent step), the
  * tuned `CarRacing-v3` preset as it is (an update every 16 agent steps) and with an update
- * every 4 agent steps (`CarRacing-v3/trainFreq4`). Writes bench/results/carracing.json:
+ * every 4 agent steps (`CarRacing-v3/trainFreq4`), each with the envs stepped in the
+ * training thread (asyncEnvs false) and in a worker thread (`<case>/asyncEnvs`).
+ * Writes bench/results/carracing.json:
  *   { "kernels": { "backend", "threads" },
- *     "<case>": { "steps_per_s", "updates_per_s", "steps_per_cpu_s" }, …,
+ *     "<case>", "<case>/asyncEnvs": { "steps_per_s", "updates_per_s", "steps_per_cpu_s" }, …,
  *     "replay_bytes_per_transition", "rss_mb_buffer_1e5" }
  *
- *   node --import tsx bench/carracing.ts [--steps 3000] [--only seed-carracing]
+ *   node --import tsx bench/carracing.ts [--steps 3000] [--only seed-carracing] [--async-envs off|on|both]
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -24,7 +26,10 @@ import { learningPhaseSpeed } from "./learning-phase.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
-  options: { steps: { type: "string", default: "3000" }, only: { type: "string" }, "rss-probe": { type: "boolean", default: false } },
+  options: {
+    steps: { type: "string", default: "3000" }, only: { type: "string" }, "async-envs": { type: "string", default: "both" },
+    "rss-probe": { type: "boolean", default: false },
+  },
 });
 
 /** Child-process mode: the Nature-CNN agent and a full 1e5-transition image buffer, then RSS. */
@@ -59,12 +64,13 @@ interface CaseSpeed {
 }
 
 /** Agent steps/s and updates/s of a case's learning phase (wall clock), and agent steps per CPU second. */
-async function learningSpeed(c: (typeof CASES)[number], steps: number): Promise<CaseSpeed> {
+async function learningSpeed(c: (typeof CASES)[number], steps: number, asyncEnvs: boolean): Promise<CaseSpeed> {
   const cfg = loadPreset(c.preset);
   const learningStarts = 1000;
   const trainFreq = c.trainFreq ?? cfg.agent?.trainFreq ?? 1;
   const s = await learningPhaseSpeed({
     ...cfg,
+    asyncEnvs,
     totalSteps: learningStarts + steps,
     agent: { ...cfg.agent, trainFreq, learningStarts, exploration: { kind: "linear", start: 1, end: 0.1, steps: 1_000_000 } },
   });
@@ -88,11 +94,16 @@ if (values["rss-probe"]) {
   const k = kernelBackendInfo();
   results.kernels = { backend: k.backend, threads: k.threads };
   console.log(`kernels ${k.backend}, ${k.threads} thread(s)`);
+  const modes = { off: [false], on: [true], both: [false, true] }[values["async-envs"]!];
+  if (modes === undefined) throw new Error(`--async-envs ${values["async-envs"]}: expected off, on or both`);
   for (const c of CASES) {
     if (values.only && values.only !== c.name) continue;
-    const r = await learningSpeed(c, steps);
-    results[c.name] = r;
-    console.log(`${c.name.padEnd(24)} ${r.steps_per_s} agent steps/s, ${r.updates_per_s} updates/s in the learning phase (${r.steps_per_cpu_s} per CPU second)`);
+    for (const asyncEnvs of modes) {
+      const name = asyncEnvs ? `${c.name}/asyncEnvs` : c.name;
+      const r = await learningSpeed(c, steps, asyncEnvs);
+      results[name] = r;
+      console.log(`${name.padEnd(34)} ${r.steps_per_s} agent steps/s, ${r.updates_per_s} updates/s in the learning phase (${r.steps_per_cpu_s} per CPU second)`);
+    }
   }
   results.replay_bytes_per_transition = ImageReplayBuffer.bytesFor({ capacity: 1_000_000, frameShape: [84, 84], stack: 4 }) / 1_000_000;
   const probe = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--rss-probe"], { encoding: "utf8", cwd: root });

@@ -1,10 +1,13 @@
 /**
  * `npm run bench:solve` (long): the tuned CartPole-v1 and LunarLander-v3 presets on 5 seeds
  * each. For every run: when its periodic evaluation first reached the goal (wall-clock s and
- * env steps), and the mean over 100 greedy episodes of the final model. Also the CleanRL
- * CartPole loop's speed. Writes bench/results/solve.json and bench/results/loop.json.
+ * env steps), and the mean over 100 greedy episodes of the final model. Also the loop
+ * speeds: the CleanRL CartPole loop (an update every step) and the tuned LunarLander preset,
+ * each with the envs in the training thread and in a worker thread (`<loop>/asyncEnvs`).
+ * Writes bench/results/solve.json and bench/results/loop.json
+ * ({ "<loop>": { "steps_per_s", "steps_per_cpu_s", "kernels": { "backend", "threads" } } }).
  *
- *   node --import tsx bench/solve.ts [--seeds 5] [--only CartPole-v1] [--skip-loop]
+ *   node --import tsx bench/solve.ts [--seeds 5] [--only CartPole-v1] [--skip-loop] [--loop-only]
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,7 +26,10 @@ import { learningPhaseSpeed, type LearningPhaseSpeed } from "./learning-phase.js
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
-  options: { seeds: { type: "string", default: "5" }, only: { type: "string" }, "skip-loop": { type: "boolean", default: false } },
+  options: {
+    seeds: { type: "string", default: "5" }, only: { type: "string" }, "skip-loop": { type: "boolean", default: false },
+    "loop-only": { type: "boolean", default: false },
+  },
 });
 
 const GOALS: Record<string, number> = { "CartPole-v1": 500, "LunarLander-v3": 250 };
@@ -62,10 +68,11 @@ async function solve(env: string, seed: number): Promise<SolveRow> {
 const round = (v: number) => Number(v.toFixed(2));
 
 /** CleanRL's dqn.py CartPole settings; speeds over the learning phase. */
-function cleanrlLoop(): Promise<LearningPhaseSpeed> {
+function cleanrlLoop(asyncEnvs: boolean): Promise<LearningPhaseSpeed> {
   const learningStarts = 10_000;
   return learningPhaseSpeed({
     env: "CartPole-v1",
+    asyncEnvs,
     totalSteps: learningStarts + 40_000,
     agent: {
       network: { kind: "mlp", hidden: [120, 84] }, loss: "mse", optimizer: "adam", lr: 2.5e-4, gamma: 0.99,
@@ -73,6 +80,13 @@ function cleanrlLoop(): Promise<LearningPhaseSpeed> {
       exploration: { kind: "linear", start: 1, end: 0.05, fraction: 0.5 }, maxGradNorm: null, seed: 1,
     },
   });
+}
+
+/** The tuned LunarLander preset's learning phase. */
+function lunarLanderLoop(asyncEnvs: boolean): Promise<LearningPhaseSpeed> {
+  const preset = loadPreset("LunarLander-v3");
+  const learningStarts = preset.agent?.learningStarts ?? 0;
+  return learningPhaseSpeed({ ...preset, asyncEnvs, totalSteps: learningStarts + 30_000 });
 }
 
 function merge(path: string, update: Record<string, unknown>): void {
@@ -87,7 +101,7 @@ function merge(path: string, update: Record<string, unknown>): void {
 }
 
 const seeds = Number(values.seeds);
-for (const env of Object.keys(GOALS)) {
+for (const env of values["loop-only"] ? [] : Object.keys(GOALS)) {
   if (values.only && values.only !== env) continue;
   const rows: SolveRow[] = [];
   for (let seed = 0; seed < seeds; seed++) {
@@ -99,9 +113,16 @@ for (const env of Object.keys(GOALS)) {
 }
 if (!values["skip-loop"]) {
   const k = kernelBackendInfo();
-  const s = await cleanrlLoop();
-  console.log(`cleanrl-cartpole loop: ${s.stepsPerS.toFixed(0)} steps/s, ${s.stepsPerCpuS.toFixed(0)} per CPU second (kernels ${k.backend}, ${k.threads} thread(s))`);
-  merge(join(root, "bench/results/loop.json"), {
-    "cleanrl-cartpole": { steps_per_s: Math.round(s.stepsPerS), steps_per_cpu_s: Math.round(s.stepsPerCpuS), kernels: { backend: k.backend, threads: k.threads } },
-  });
+  const kernels = { backend: k.backend, threads: k.threads };
+  console.log(`kernels ${k.backend}, ${k.threads} thread(s)`);
+  const loops: Record<string, unknown> = {};
+  for (const [name, run] of [["cleanrl-cartpole", cleanrlLoop], ["LunarLander-v3", lunarLanderLoop]] as const) {
+    for (const asyncEnvs of [false, true]) {
+      const key = asyncEnvs ? `${name}/asyncEnvs` : name;
+      const s = await run(asyncEnvs);
+      console.log(`${key.padEnd(28)} ${s.stepsPerS.toFixed(0)} steps/s, ${s.stepsPerCpuS.toFixed(0)} per CPU second`);
+      loops[key] = { steps_per_s: Math.round(s.stepsPerS), steps_per_cpu_s: Math.round(s.stepsPerCpuS), kernels };
+    }
+  }
+  merge(join(root, "bench/results/loop.json"), loops);
 }
