@@ -6,7 +6,7 @@
  * every 4 agent steps (`CarRacing-v3/trainFreq4`), each with the envs stepped in the
  * training thread (asyncEnvs false) and in a worker thread (`<case>/asyncEnvs`).
  * Writes bench/results/carracing.json:
- *   { "kernels": { "backend", "threads" },
+ *   { "kernels": { "backend", "threads" }, "load_avg_1min_at_start",
  *     "<case>", "<case>/asyncEnvs": { "steps_per_s", "updates_per_s", "steps_per_cpu_s" }, …,
  *     "replay_bytes_per_transition", "rss_mb_buffer_1e5" }
  *
@@ -14,6 +14,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -93,6 +94,8 @@ if (values["rss-probe"]) {
   }
   const k = kernelBackendInfo();
   results.kernels = { backend: k.backend, threads: k.threads };
+  // Wall-clock rates on a loaded machine measure the load too: keep it beside them.
+  results.load_avg_1min_at_start = Number(loadavg()[0]!.toFixed(1));
   console.log(`kernels ${k.backend}, ${k.threads} thread(s)`);
   const modes = { off: [false], on: [true], both: [false, true] }[values["async-envs"]!];
   if (modes === undefined) throw new Error(`--async-envs ${values["async-envs"]}: expected off, on or both`);

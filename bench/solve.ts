@@ -5,12 +5,12 @@
  * speeds: the CleanRL CartPole loop (an update every step) and the tuned LunarLander preset,
  * each with the envs in the training thread and in a worker thread (`<loop>/asyncEnvs`).
  * Writes bench/results/solve.json and bench/results/loop.json
- * ({ "<loop>": { "steps_per_s", "steps_per_cpu_s", "kernels": { "backend", "threads" } } }).
+ * ({ "<loop>": { "steps_per_s", "steps_per_cpu_s", "kernels": { "backend", "threads" }, "load_avg_1min" } }).
  *
  *   node --import tsx bench/solve.ts [--seeds 5] [--only CartPole-v1] [--skip-loop] [--loop-only]
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -119,9 +119,11 @@ if (!values["skip-loop"]) {
   for (const [name, run] of [["cleanrl-cartpole", cleanrlLoop], ["LunarLander-v3", lunarLanderLoop]] as const) {
     for (const asyncEnvs of [false, true]) {
       const key = asyncEnvs ? `${name}/asyncEnvs` : name;
+      const load = loadavg()[0]!;
       const s = await run(asyncEnvs);
       console.log(`${key.padEnd(28)} ${s.stepsPerS.toFixed(0)} steps/s, ${s.stepsPerCpuS.toFixed(0)} per CPU second`);
-      loops[key] = { steps_per_s: Math.round(s.stepsPerS), steps_per_cpu_s: Math.round(s.stepsPerCpuS), kernels };
+      // Wall-clock rates on a loaded machine measure the load too: keep it beside them.
+      loops[key] = { steps_per_s: Math.round(s.stepsPerS), steps_per_cpu_s: Math.round(s.stepsPerCpuS), kernels, load_avg_1min: Number(load.toFixed(1)) };
     }
   }
   merge(join(root, "bench/results/loop.json"), loops);
