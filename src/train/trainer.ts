@@ -55,8 +55,13 @@ export async function train(config: Partial<TrainConfig> & { env: string }, opts
   }
   if (warning !== null) loop.warnings.push(warning);
   dir.attach(loop);
-  const result = await loop.run(opts.signal);
-  return { runDir: dir.runDir, ...result };
+  try {
+    const result = await loop.run(opts.signal);
+    return { runDir: dir.runDir, ...result };
+  } finally {
+    // A run that stopped on an error leaves its worker waiting for the next step.
+    envs?.close();
+  }
 }
 
 /**

@@ -274,10 +274,17 @@ export class AsyncVectorEnv {
     return this.obs.subarray(env * size, (env + 1) * size);
   }
 
-  /** Stops the worker (its envs are closed there). */
+  /** Stops the worker (its envs are closed there); a step still in flight is waited for first. */
   close(): void {
     if (this.closed) return;
-    if (this.pending) this.stepWait();
+    if (this.pending) {
+      this.pending = false;
+      try {
+        this.wait();
+      } catch {
+        // Closing after a failure elsewhere: that failure is the one to report.
+      }
+    }
     this.send(Command.Close);
     this.closed = true;
     this.port.close();
