@@ -1,13 +1,16 @@
 /**
  * `npm run bench:solve` (long): the tuned CartPole-v1 and LunarLander-v3 presets on 5 seeds
  * each. For every run: when its periodic evaluation first reached the goal (wall-clock s and
- * env steps), and the mean over 100 greedy episodes of the final model. Also the CleanRL
- * CartPole loop's speed. Writes bench/results/solve.json and bench/results/loop.json.
+ * env steps), and the mean over 100 greedy episodes of the final model. Also the loop
+ * speeds: the CleanRL CartPole loop (an update every step) and the tuned LunarLander preset,
+ * each with the envs in the training thread and in a worker thread (`<loop>/asyncEnvs`).
+ * Writes bench/results/solve.json and bench/results/loop.json
+ * ({ "<loop>": { "steps_per_s", "steps_per_cpu_s", "kernels": { "backend", "threads" }, "load_avg_1min" } }).
  *
- *   node --import tsx bench/solve.ts [--seeds 5] [--only CartPole-v1] [--skip-loop]
+ *   node --import tsx bench/solve.ts [--seeds 5] [--only CartPole-v1] [--skip-loop] [--loop-only]
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -17,12 +20,16 @@ import { loadPreset } from "../src/cli/presets.js";
 import { makeTrainEnv } from "../src/train/env.js";
 import { evaluate } from "../src/train/evaluate.js";
 import { loadModel } from "../src/train/model-file.js";
+import { kernelBackendInfo } from "../src/nn/kernels/index.js";
 import { train } from "../src/train/trainer.js";
-import { learningPhaseSpeed } from "./learning-phase.js";
+import { learningPhaseSpeed, type LearningPhaseSpeed } from "./learning-phase.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
-  options: { seeds: { type: "string", default: "5" }, only: { type: "string" }, "skip-loop": { type: "boolean", default: false } },
+  options: {
+    seeds: { type: "string", default: "5" }, only: { type: "string" }, "skip-loop": { type: "boolean", default: false },
+    "loop-only": { type: "boolean", default: false },
+  },
 });
 
 const GOALS: Record<string, number> = { "CartPole-v1": 500, "LunarLander-v3": 250 };
@@ -60,11 +67,12 @@ async function solve(env: string, seed: number): Promise<SolveRow> {
 
 const round = (v: number) => Number(v.toFixed(2));
 
-/** CleanRL's dqn.py CartPole settings; steps/s over the learning phase. */
-function cleanrlLoop(): Promise<number> {
+/** CleanRL's dqn.py CartPole settings; speeds over the learning phase. */
+function cleanrlLoop(asyncEnvs: boolean): Promise<LearningPhaseSpeed> {
   const learningStarts = 10_000;
   return learningPhaseSpeed({
     env: "CartPole-v1",
+    asyncEnvs,
     totalSteps: learningStarts + 40_000,
     agent: {
       network: { kind: "mlp", hidden: [120, 84] }, loss: "mse", optimizer: "adam", lr: 2.5e-4, gamma: 0.99,
@@ -72,6 +80,13 @@ function cleanrlLoop(): Promise<number> {
       exploration: { kind: "linear", start: 1, end: 0.05, fraction: 0.5 }, maxGradNorm: null, seed: 1,
     },
   });
+}
+
+/** The tuned LunarLander preset's learning phase. */
+function lunarLanderLoop(asyncEnvs: boolean): Promise<LearningPhaseSpeed> {
+  const preset = loadPreset("LunarLander-v3");
+  const learningStarts = preset.agent?.learningStarts ?? 0;
+  return learningPhaseSpeed({ ...preset, asyncEnvs, totalSteps: learningStarts + 30_000 });
 }
 
 function merge(path: string, update: Record<string, unknown>): void {
@@ -86,7 +101,7 @@ function merge(path: string, update: Record<string, unknown>): void {
 }
 
 const seeds = Number(values.seeds);
-for (const env of Object.keys(GOALS)) {
+for (const env of values["loop-only"] ? [] : Object.keys(GOALS)) {
   if (values.only && values.only !== env) continue;
   const rows: SolveRow[] = [];
   for (let seed = 0; seed < seeds; seed++) {
@@ -97,7 +112,19 @@ for (const env of Object.keys(GOALS)) {
   merge(join(root, "bench/results/solve.json"), { [env]: rows });
 }
 if (!values["skip-loop"]) {
-  const sps = await cleanrlLoop();
-  console.log(`cleanrl-cartpole loop: ${sps.toFixed(0)} steps/s`);
-  merge(join(root, "bench/results/loop.json"), { "cleanrl-cartpole": { steps_per_s: Math.round(sps) } });
+  const k = kernelBackendInfo();
+  const kernels = { backend: k.backend, threads: k.threads };
+  console.log(`kernels ${k.backend}, ${k.threads} thread(s)`);
+  const loops: Record<string, unknown> = {};
+  for (const [name, run] of [["cleanrl-cartpole", cleanrlLoop], ["LunarLander-v3", lunarLanderLoop]] as const) {
+    for (const asyncEnvs of [false, true]) {
+      const key = asyncEnvs ? `${name}/asyncEnvs` : name;
+      const load = loadavg()[0]!;
+      const s = await run(asyncEnvs);
+      console.log(`${key.padEnd(28)} ${s.stepsPerS.toFixed(0)} steps/s, ${s.stepsPerCpuS.toFixed(0)} per CPU second`);
+      // Wall-clock rates on a loaded machine measure the load too: keep it beside them.
+      loops[key] = { steps_per_s: Math.round(s.stepsPerS), steps_per_cpu_s: Math.round(s.stepsPerCpuS), kernels, load_avg_1min: Number(load.toFixed(1)) };
+    }
+  }
+  merge(join(root, "bench/results/loop.json"), loops);
 }

@@ -68,6 +68,8 @@ export class DQNAgent {
   private readonly batchInputs = new Map<number, BatchInputs>();
   /** uint8 staging area in the arena, so image batches convert to float with one kernel call. */
   private readonly staging = new Map<number, number>();
+  /** Views of the staging areas, by batch size. */
+  private readonly stagingViews = new Map<number, Uint8Array>();
   private greedy = new Int32Array(1);
   private readonly single = new Int32Array(1);
 
@@ -107,6 +109,7 @@ export class DQNAgent {
       t = this.arena.tensor([n, ...this.spec.observationShape]);
       inputs.set(n, t);
     }
+    // No per-call views: `subarray` only when `obs` is longer than the batch (a batch object's spare rows).
     if (this.spec.observationType === "uint8") {
       if (!(obs instanceof Uint8Array)) throw new TypeError("DQN: this agent takes uint8 image observations");
       let ptr = this.staging.get(n);
@@ -114,11 +117,17 @@ export class DQNAgent {
         ptr = this.arena.alloc(len);
         this.staging.set(n, ptr);
       }
-      new Uint8Array(this.arena.memory.buffer, ptr, len).set(obs.subarray(0, len));
+      let view = this.stagingViews.get(n);
+      // A grown memory has a new buffer (the old views are detached).
+      if (view === undefined || view.buffer !== this.arena.memory.buffer) {
+        view = new Uint8Array(this.arena.memory.buffer, ptr, len);
+        this.stagingViews.set(n, view);
+      }
+      view.set(obs.length === len ? obs : obs.subarray(0, len));
       this.arena.kernels.u8ToF32(ptr, t.ptr, len, 1 / 255);
     } else {
       if (!(obs instanceof Float32Array)) throw new TypeError("DQN: this agent takes float32 observations");
-      t.data.set(obs.subarray(0, len));
+      t.data.set(obs.length === len ? obs : obs.subarray(0, len));
     }
     return t;
   }

@@ -167,6 +167,10 @@ export class ImageReplayBuffer implements TransitionStore<ImageBatch> {
   private readonly inEpisode: Uint8Array;
 
   private listener: StoreListener | null = null;
+  /** `sample`'s drawn positions, reused (drawn as a batch: see `Xoshiro128.fillUniform`). */
+  private picks = new Int32Array(0);
+  /** `add`'s reward, passed on as an array (see `step`). */
+  private readonly oneReward = new Float64Array(1);
   /** Int32 views of the last batch object's obs/nextObs, rebuilt only when a different batch comes in. */
   private boundObs: Uint8Array | null = null;
   private obsWords: Int32Array | null = null;
@@ -262,9 +266,11 @@ export class ImageReplayBuffer implements TransitionStore<ImageBatch> {
    */
   add(action: number, reward: number, nextFrame: Uint8Array, terminated: boolean, truncated: boolean, env = 0): void {
     this.checkEnv("add", env);
-    this.checkStep("add", env, action, reward);
+    if (typeof reward !== "number") throw new RangeError(`ImageReplayBuffer.add: reward must be a number, got ${String(reward)}`);
+    this.oneReward[0] = reward;
+    this.checkStep("add", env, action, this.oneReward, 0);
     const offset = this.frameOffset("add", nextFrame, nextFrame.length);
-    this.step(env, action, reward, nextFrame, offset, terminated, truncated);
+    this.step(env, action, this.oneReward, 0, nextFrame, offset, terminated, truncated);
   }
 
   /** Starts an episode in every env: `obs` is [numEnvs × frame] or [numEnvs × stack] (a VectorEnv's reset obs). */
@@ -303,11 +309,11 @@ export class ImageReplayBuffer implements TransitionStore<ImageBatch> {
       resetOffset = this.frameOffset("addBatch", resetObs, resetRow);
     }
     // Check every env first, so a bad call changes nothing.
-    for (let e = 0; e < n; e++) this.checkStep("addBatch", e, actions[e]!, rewards[e]!);
+    for (let e = 0; e < n; e++) this.checkStep("addBatch", e, actions[e]!, rewards, e);
     for (let e = 0; e < n; e++) {
       const term = !!terminated[e];
       const trunc = !!truncated[e];
-      this.step(e, actions[e]!, rewards[e]!, nextObs, e * row + offset, term, trunc);
+      this.step(e, actions[e]!, rewards, e, nextObs, e * row + offset, term, trunc);
       if ((term || trunc) && resetObs !== undefined) this.startEpisode(e, resetObs, e * resetRow + resetOffset);
     }
   }
@@ -316,8 +322,10 @@ export class ImageReplayBuffer implements TransitionStore<ImageBatch> {
   sample(batchSize: number, out: ImageBatch): void {
     const count = this.size;
     checkSample("ImageReplayBuffer", batchSize, out, count);
+    if (this.picks.length < batchSize) this.picks = new Int32Array(batchSize);
+    this.rng.fillBelow(this.picks, batchSize, count);
     for (let row = 0; row < batchSize; row++) {
-      let u = this.rng.below(count);
+      let u = this.picks[row]!;
       let e = 0;
       for (; e < this.numEnvs - 1; e++) {
         const s = this.added[e]! - this.oldestValid[e]!;
@@ -473,7 +481,9 @@ export class ImageReplayBuffer implements TransitionStore<ImageBatch> {
     }
   }
 
-  private checkStep(method: string, env: number, action: number, reward: number): void {
+  /** Checks env `env`'s step; the reward is `rewards[at]` (rewards cross calls in arrays, see `step`). */
+  private checkStep(method: string, env: number, action: number, rewards: ArrayLike<number>, at: number): void {
+    const reward = rewards[at];
     if (!this.inEpisode[env]) {
       throw new Error(`ImageReplayBuffer.${method}: env ${env} has no episode in progress; call addFirst(resetFrame${this.numEnvs > 1 ? `, ${env}` : ""}) at the start of each episode`);
     }
@@ -514,7 +524,11 @@ export class ImageReplayBuffer implements TransitionStore<ImageBatch> {
     this.inEpisode[env] = 1;
   }
 
-  private step(env: number, action: number, reward: number, src: Uint8Array, offset: number, terminated: boolean, truncated: boolean): void {
+  /**
+   * Records env `env`'s step with reward `rewards[at]`. The reward comes in an array: a double
+   * argument is boxed in a fresh heap number whenever the optimizer does not inline the call.
+   */
+  private step(env: number, action: number, rewards: ArrayLike<number>, at: number, src: Uint8Array, offset: number, terminated: boolean, truncated: boolean): void {
     this.writeFrame(env, src, offset);
     const t = this.added[env]!;
     const m = this.slotsPerEnv;
@@ -525,7 +539,7 @@ export class ImageReplayBuffer implements TransitionStore<ImageBatch> {
     this.frameAbs[slot] = this.curFrame[env]!;
     this.back[slot] = ep < this.stack - 1 ? ep : this.stack - 1;
     this.actions[slot] = action;
-    this.rewards[slot] = reward;
+    this.rewards[slot] = rewards[at]!;
     this.terminated[slot] = terminated ? 1 : 0;
     this.truncated[slot] = truncated ? 1 : 0;
     this.added[env] = t + 1;

@@ -52,8 +52,13 @@ export class PrioritizedReplay<B extends AnyBatch> implements StoreListener {
   private maxPriority = 1;
   private readonly sums: SumTree;
   private readonly mins: MinTree;
-  /** Per-row uniform draws of `sample`, reused. */
+  /** `sample`'s per-row draws, turned in place into prefix sums, and the leaves they find; reused. */
   private draws = new Float64Array(0);
+  private found = new Int32Array(0);
+  /** `updatePriorities`' new p^α values, reused: the trees take doubles through typed arrays (see sum-tree.ts). */
+  private newPriorities = new Float64Array(0);
+  /** maxPriority^α, the priority `written` gives a new transition. */
+  private readonly newcomerPriority = new Float64Array(1);
 
   constructor(store: TransitionStore<B>, opts: PrioritizedReplayOptions = {}) {
     this.store = store;
@@ -64,6 +69,7 @@ export class PrioritizedReplay<B extends AnyBatch> implements StoreListener {
     if (!(this.eps > 0) || !Number.isFinite(this.eps)) throw new RangeError(`PrioritizedReplay: eps must be a finite number > 0, got ${opts.eps}`);
     this.sums = new SumTree(store.capacity);
     this.mins = new MinTree(store.capacity);
+    this.newcomerPriority[0] = Math.pow(this.maxPriority, this.alpha);
     // A store that already holds transitions: give them all the initial maximum.
     for (let i = 0; i < store.capacity; i++) if (store.isValid(i)) this.written(i);
     store.setListener(this);
@@ -122,15 +128,21 @@ export class PrioritizedReplay<B extends AnyBatch> implements StoreListener {
       throw new RangeError(`PrioritizedReplay.sample: batchSize ${batchSize} exceeds the ${stored} transitions that can be sampled; add more first`);
     }
     if (beta !== this.betaValue) checkUnit("PrioritizedReplay.sample: beta", beta);
-    const total = this.sums.total;
-    const pMin = this.mins.min;
+    // Doubles cross no call here: draws, prefix sums, tree roots and leaves are all typed-array reads.
+    const total = this.sums.root[0]!;
+    const pMin = this.mins.root[0]!;
     const segment = total / batchSize;
-    // Draws and leaf reads go through typed arrays: no per-row call returns a double (see fillUniform).
-    if (this.draws.length < batchSize) this.draws = new Float64Array(batchSize);
-    this.store.rng.fillUniform(this.draws, batchSize);
+    if (this.draws.length < batchSize) {
+      this.draws = new Float64Array(batchSize);
+      this.found = new Int32Array(batchSize);
+    }
+    const draws = this.draws;
+    this.store.rng.fillUniform(draws, batchSize);
+    for (let row = 0; row < batchSize; row++) draws[row] = (row + draws[row]!) * segment;
+    this.sums.findAll(draws, batchSize, this.found);
     const leaves = this.sums.leafView;
     for (let row = 0; row < batchSize; row++) {
-      const index = this.sums.find((row + this.draws[row]!) * segment);
+      const index = this.found[row]!;
       this.store.fill(index, row, out);
       out.weights[row] = beta === 0 ? 1 : Math.pow(leaves[index]! / pMin, -beta);
     }
@@ -145,6 +157,8 @@ export class PrioritizedReplay<B extends AnyBatch> implements StoreListener {
    */
   updatePriorities(indices: ArrayLike<number>, tdErrors: ArrayLike<number>, count: number = indices.length): void {
     checkInt("PrioritizedReplay.updatePriorities: count", count, 0, Math.min(indices.length, tdErrors.length));
+    if (this.newPriorities.length < count) this.newPriorities = new Float64Array(count);
+    const pas = this.newPriorities;
     for (let k = 0; k < count; k++) {
       const index = indices[k]!;
       const td = tdErrors[k]!;
@@ -154,24 +168,26 @@ export class PrioritizedReplay<B extends AnyBatch> implements StoreListener {
       }
       if (!this.store.isValid(index)) continue;
       const p = Math.abs(td) + this.eps;
-      if (p > this.maxPriority) this.maxPriority = p;
-      const pa = Math.pow(p, this.alpha);
-      this.sums.set(index, pa);
-      this.mins.set(index, pa);
+      if (p > this.maxPriority) {
+        this.maxPriority = p;
+        this.newcomerPriority[0] = Math.pow(p, this.alpha);
+      }
+      pas[k] = Math.pow(p, this.alpha);
+      this.sums.setFrom(index, pas, k);
+      this.mins.setFrom(index, pas, k);
     }
   }
 
   /** StoreListener: a new transition at `index` gets the largest priority so far. */
   written(index: number): void {
-    const pa = Math.pow(this.maxPriority, this.alpha);
-    this.sums.set(index, pa);
-    this.mins.set(index, pa);
+    this.sums.setFrom(index, this.newcomerPriority, 0);
+    this.mins.setFrom(index, this.newcomerPriority, 0);
   }
 
   /** StoreListener: `index` can no longer be sampled. */
   invalidated(index: number): void {
-    this.sums.set(index, 0);
-    this.mins.set(index, Number.POSITIVE_INFINITY);
+    this.sums.clear(index);
+    this.mins.clear(index);
   }
 
   /** The store's state plus the priorities (`arrays.priorities`, p^α per index) and α, max priority, β. */
@@ -217,6 +233,7 @@ export class PrioritizedReplay<B extends AnyBatch> implements StoreListener {
     for (let i = 0; i < leaves.length; i++) mins[i] = leaves[i]! > 0 ? leaves[i]! : Number.POSITIVE_INFINITY;
     this.mins.setAll(mins);
     this.maxPriority = maxPriority;
+    this.newcomerPriority[0] = Math.pow(maxPriority, this.alpha);
     this.beta = beta;
   }
 }

@@ -60,6 +60,8 @@ export class ReplayBuffer implements TransitionStore<VectorBatch> {
   private pos = 0;
   private full = false;
   private listener: StoreListener | null = null;
+  /** `sample`'s drawn indices, reused (drawn as a batch: see `Xoshiro128.fillUniform`). */
+  private picks = new Int32Array(0);
 
   constructor(opts: ReplayBufferOptions) {
     const who = "ReplayBuffer";
@@ -170,9 +172,11 @@ export class ReplayBuffer implements TransitionStore<VectorBatch> {
   sample(batchSize: number, out: VectorBatch): void {
     const stored = this.size;
     checkSample("ReplayBuffer", batchSize, out, stored);
+    // Valid slots are exactly [0, size): positions fill from 0 and, once full, all are valid.
+    if (this.picks.length < batchSize) this.picks = new Int32Array(batchSize);
+    this.rng.fillBelow(this.picks, batchSize, stored);
     for (let row = 0; row < batchSize; row++) {
-      // Valid slots are exactly [0, size): positions fill from 0 and, once full, all are valid.
-      this.fill(this.rng.below(stored), row, out);
+      this.fill(this.picks[row]!, row, out);
       out.weights[row] = 1;
     }
     out.size = batchSize;

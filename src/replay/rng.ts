@@ -19,6 +19,8 @@ export class Xoshiro128 {
   private s1 = 0;
   private s2 = 0;
   private s3 = 0;
+  /** `fillBelow`'s uniform draws, reused. */
+  private draws = new Float64Array(0);
 
   /** `seed`: a non-negative safe integer; its high and low 32-bit halves both feed splitmix32. */
   constructor(seed: number) {
@@ -60,16 +62,46 @@ export class Xoshiro128 {
   }
 
   /**
-   * `uniform()` draws written to out[0, n), in order. For per-row loops on the hot path: a call
-   * that returns a double allocates a heap number whenever the optimizer does not inline it.
+   * `uniform()` draws written to out[0, n), in order. For per-row loops on the hot path. The
+   * generator step is written out here, on locals, rather than calling `nextU32`: a call
+   * the optimizer does not inline boxes its result in a fresh heap number when it is not a
+   * small integer, and half of all uint32 values exceed V8's 31-bit small integers — so
+   * whether sampling allocated depended on compile timing, differing from process to process.
    */
   fillUniform(out: Float64Array, n: number): void {
-    for (let i = 0; i < n; i++) out[i] = this.nextU32() * INV_TWO_POW_32;
+    let s0 = this.s0;
+    let s1 = this.s1;
+    let s2 = this.s2;
+    let s3 = this.s3;
+    for (let i = 0; i < n; i++) {
+      const x = Math.imul(s1, 5);
+      const result = Math.imul((x << 7) | (x >>> 25), 9);
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      out[i] = (result >>> 0) * INV_TWO_POW_32;
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
   }
 
   /** Uniform integer in [0, n). */
   below(n: number): number {
     return Math.floor(this.uniform() * n);
+  }
+
+  /** `below(bound)` draws written to out[0, n), in order, allocation-free (see `fillUniform`). */
+  fillBelow(out: Int32Array, n: number, bound: number): void {
+    if (this.draws.length < n) this.draws = new Float64Array(n);
+    const draws = this.draws;
+    this.fillUniform(draws, n);
+    for (let i = 0; i < n; i++) out[i] = Math.floor(draws[i]! * bound);
   }
 
   /** The four state words, JSON-able, for checkpoints. */

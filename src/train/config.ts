@@ -41,6 +41,14 @@ export interface TrainConfig {
    * largest reward magnitude seen so far (at least 1); null: only non-finite values stop it.
    */
   divergenceFactor: number | null;
+  /**
+   * Step the env copies while the network update runs, in a worker thread on another core:
+   * the update of step t then samples the replay as of step t − 1 (a fixed schedule, so a run
+   * is the same whatever the thread timing, but not the same run as with false). Envs that
+   * cannot step in a worker (custom instances, video recording) follow the same schedule in
+   * this thread. Pays where env steps are costly (image pipelines); the CarRacing presets set it.
+   */
+  asyncEnvs: boolean;
 }
 
 export const DEFAULT_TRAIN_CONFIG: Readonly<Omit<TrainConfig, "env">> = Object.freeze({
@@ -58,11 +66,12 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<Omit<TrainConfig, "env">> = Object.f
   stopAtReturn: null,
   video: null,
   divergenceFactor: 100,
+  asyncEnvs: false,
 });
 
 const TRAIN_KEYS = [
   "env", "envOptions", "pipeline", "agent", "totalSteps", "evalEvery", "evalEpisodes", "evalSeed", "reportEpisodes", "reportSeed", "checkpointEvery", "saveReplay",
-  "stopAtReturn", "video", "divergenceFactor",
+  "stopAtReturn", "video", "divergenceFactor", "asyncEnvs",
 ] as const;
 
 function positiveInt(key: string, v: unknown): void {
@@ -116,6 +125,7 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> & { env: string
   if (cfg.divergenceFactor !== null && !(typeof cfg.divergenceFactor === "number" && cfg.divergenceFactor >= 1 && Number.isFinite(cfg.divergenceFactor))) {
     throw new Error(`train config: divergenceFactor = ${brief(cfg.divergenceFactor)} is invalid; expected a number ≥ 1 or null`);
   }
+  if (typeof cfg.asyncEnvs !== "boolean") throw new Error(`train config: asyncEnvs must be true or false, got ${brief(cfg.asyncEnvs)}`);
   resolveDQNConfig(cfg.agent);
   return cfg;
 }

@@ -14,7 +14,8 @@ import type { Env, Observation } from "../envs/core.js";
 import type { SafeTensor } from "../nn/safetensors.js";
 import { brief } from "../util/text.js";
 import { episodeStatistics } from "../wrappers/record-episode-statistics.js";
-import { VectorEnv } from "../wrappers/vector.js";
+import type { BoxArray } from "../wrappers/util.js";
+import { VectorEnv, type VectorStepResult } from "../wrappers/vector.js";
 import type { CheckpointMeta, RunProgress } from "./checkpoint.js";
 import type { TrainConfig } from "./config.js";
 import { agentSpec, checkSpecFits, makeTrainEnv } from "./env.js";
@@ -110,8 +111,28 @@ export interface ResumePoint {
   restoreReplay(replay: TrainMemory, warn: (message: string) => void): boolean;
 }
 
+/**
+ * The env copies as the loop steps them: a `VectorEnv` in this thread, or an
+ * `AsyncVectorEnv` stepping in a worker thread (Node; see trainer.ts).
+ */
+export interface SteppedEnvs {
+  readonly numEnvs: number;
+  /** Set by the loop: the seed of copy i's next episode. */
+  autoresetSeed: ((envIndex: number) => number | undefined) | undefined;
+  reset(args: { seeds: readonly number[] }): { obs: BoxArray };
+  replay(env: number, actions: ArrayLike<number>): BoxArray;
+  stepAsync(actions: ArrayLike<number>): void;
+  stepWait(): VectorStepResult;
+  close(): void;
+}
+
 export interface BuildOptions {
   resume?: ResumePoint | null;
+  /**
+   * The env copies, already built (in a worker thread) from the run's config; omitted: a
+   * `VectorEnv` in this thread. Either way the loop follows `cfg.asyncEnvs`' schedule.
+   */
+  envs?: SteppedEnvs;
   /** Train this agent (built for the env's spec and `cfg.agent`) instead of a new one. */
   agent?: DQNAgent;
   /** Builds a raw env copy; default: `make(cfg.env, cfg.envOptions)`. */
@@ -151,7 +172,9 @@ export class TrainLoop {
   readonly agentCfg: DQNConfig;
   readonly spec: DQNSpec;
   readonly agent: DQNAgent;
-  readonly venv: VectorEnv;
+  readonly venv: SteppedEnvs;
+  /** `venv` when its copies step in this thread, else null. */
+  private readonly localEnvs: VectorEnv | null;
   readonly evalEnv: Env;
   readonly replay: TrainMemory;
   readonly progress: RunProgress;
@@ -190,14 +213,16 @@ export class TrainLoop {
     const envEpisodes = resume ? [...resume.meta.progress.envEpisodes] : new Array<number>(n).fill(0);
     const wrapRaw = opts.wrapRaw;
     const createEnv = opts.createEnv;
-    this.venv = new VectorEnv(n, (i) => makeTrainEnv(cfg, wrapRaw && ((raw) => wrapRaw(raw, i)), createEnv), {
-      // Called inside `step`, before `collect` counts the finished episode.
-      autoresetSeed: (i: number) => episodeSeed(agentCfg.seed, i, envEpisodes[i]! + 1),
-    });
-    this.evalEnv = this.singleInstance ? this.venv.envs[0]! : makeTrainEnv(cfg, undefined, createEnv);
-    const spec = agentSpec(this.venv.envs[0]!, cfg.env);
+    if (this.singleInstance && opts.envs) throw new Error("TrainLoop: one env instance cannot step in a worker thread (envs)");
+    this.localEnvs = opts.envs ? null : new VectorEnv(n, (i) => makeTrainEnv(cfg, wrapRaw && ((raw) => wrapRaw(raw, i)), createEnv));
+    this.venv = opts.envs ?? this.localEnvs!;
+    if (this.venv.numEnvs !== n) throw new Error(`TrainLoop: envs has ${this.venv.numEnvs} copies, numEnvs is ${n}`);
+    // Asked when a step is handed over, before `collect` counts the finished episode.
+    this.venv.autoresetSeed = (i: number) => episodeSeed(agentCfg.seed, i, envEpisodes[i]! + 1);
+    this.evalEnv = this.singleInstance ? this.localEnvs!.envs[0]! : makeTrainEnv(cfg, undefined, createEnv);
+    const spec = agentSpec(this.evalEnv, cfg.env);
     this.spec = spec;
-    if (resume) checkSpecFits(resume.meta.agent.spec, this.venv.envs[0]!, cfg.env, `the checkpoint ${resume.source}`);
+    if (resume) checkSpecFits(resume.meta.agent.spec, this.evalEnv, cfg.env, `the checkpoint ${resume.source}`);
     let replayBytes: number;
     try {
       replayBytes = memoryBytesFor(spec, agentCfg);
@@ -208,7 +233,7 @@ export class TrainLoop {
       const memoryWarning = checkReplayMemory(replayBytes, agentCfg.bufferSize, opts.systemMemory());
       if (memoryWarning !== null) this.warnings.push(memoryWarning);
     }
-    if (opts.agent) checkSpecFits(opts.agent.spec, this.venv.envs[0]!, cfg.env, "the agent");
+    if (opts.agent) checkSpecFits(opts.agent.spec, this.evalEnv, cfg.env, "the agent");
     try {
       this.agent = opts.agent ?? new DQNAgent(spec, agentCfg, { network: opts.network });
     } catch (e) {
@@ -267,11 +292,19 @@ export class TrainLoop {
 
     let reason: StopReason = "finished";
     let lastYield = Date.now();
+    const n = this.venv.numEnvs;
     while (progress.step < cfg.totalSteps) {
       const epsilon = this.epsilonAt(progress.step, progress.episodes);
       const prev = progress.step;
-      this.collect(epsilon);
-      this.learn(prev);
+      if (cfg.asyncEnvs) {
+        // The envs step while the update runs: the update of step t samples the replay as of step t − 1.
+        this.act(epsilon);
+        this.learn(prev, prev + n);
+        this.record(epsilon);
+      } else {
+        this.collect(epsilon);
+        this.learn(prev, progress.step);
+      }
       if (crossed(prev, progress.step, cfg.evalEvery) && this.evaluate(epsilon)) {
         reason = "goal";
         break;
@@ -338,11 +371,7 @@ export class TrainLoop {
     this.obs = venv.reset({ seeds: progress.envEpisodes.map((k, i) => episodeSeed(this.agentCfg.seed, i, k)) }).obs as Float32Array | Uint8Array;
     for (let i = 0; i < n; i++) {
       const log = progress.inFlightActions[i]!;
-      for (let t = 0; t < log.length; t++) {
-        const r = venv.envs[i]!.step(log[t]!);
-        if (r.terminated || r.truncated) throw new Error(`resume: env ${i} ended while replaying its unfinished episode (step ${t}); the env is not deterministic`);
-        if (t === log.length - 1) this.obs.set(r.obs as Float32Array | Uint8Array, i * obsSize);
-      }
+      if (log.length > 0) this.obs.set(venv.replay(i, log) as Float32Array | Uint8Array, i * obsSize);
     }
     // Without a saved replay a resumed run starts its memory afresh from the current observations.
     if (!this.replayLoaded) this.replay.start(this.obs);
@@ -354,7 +383,8 @@ export class TrainLoop {
    * arrives at the observation it left.
    */
   private restoreEpisode(i: number): void {
-    const env = this.venv.envs[i]!;
+    // A single instance always steps in this thread (see the constructor).
+    const env = this.localEnvs!.envs[i]!;
     const log = this.progress.inFlightActions[i]!;
     let obs: Observation | null = env.reset({ seed: episodeSeed(this.agentCfg.seed, i, this.progress.envEpisodes[i]!) }).obs;
     for (let t = 0; t < log.length && obs !== null; t++) {
@@ -371,13 +401,26 @@ export class TrainLoop {
 
   /** Collect: one ε-greedy step of every env copy, its finished episodes and its transitions into replay. */
   collect(epsilon: number): void {
+    this.act(epsilon);
+    this.record(epsilon);
+  }
+
+  /** Collect's first half: ε-greedy actions for every copy, handed to the envs (which may step in another thread). */
+  private act(epsilon: number): void {
+    const { venv, agent, progress, actions } = this;
+    const n = venv.numEnvs;
+    agent.actBatch(this.obs, n, epsilon, actions);
+    for (let i = 0; i < n; i++) progress.inFlightActions[i]!.push(actions[i]!);
+    this.prevObs.set(this.obs);
+    venv.stepAsync(actions);
+  }
+
+  /** Collect's second half: the step's results, finished episodes and transitions into replay. */
+  private record(epsilon: number): void {
     const { venv, agent, progress, actions, prevObs, nextObs, obsSize } = this;
     const n = venv.numEnvs;
     const inFlight = progress.inFlightActions;
-    agent.actBatch(this.obs, n, epsilon, actions);
-    for (let i = 0; i < n; i++) inFlight[i]!.push(actions[i]!);
-    prevObs.set(this.obs);
-    const r = venv.step(actions);
+    const r = venv.stepWait();
     nextObs.set(r.obs);
     for (let i = 0; i < n; i++) {
       const final = r.infos.finalObs[i];
@@ -403,12 +446,12 @@ export class TrainLoop {
     progress.step += n;
   }
 
-  /** Learn: the gradient steps due since step `prev`, then the target network's sync when due. */
-  learn(prev: number): void {
+  /** Learn: the gradient steps due from step `prev` to `step`, then the target network's sync when due. */
+  learn(prev: number, step: number): void {
     const { agentCfg, agent, progress, replay } = this;
-    if (progress.step > agentCfg.learningStarts && crossed(prev, progress.step, agentCfg.trainFreq) && replay.size >= agentCfg.batchSize) {
+    if (step > agentCfg.learningStarts && crossed(prev, step, agentCfg.trainFreq) && replay.size >= agentCfg.batchSize) {
       for (let g = 0; g < agentCfg.gradientSteps; g++) {
-        const res = agent.trainStep(replay.sample(progress.step));
+        const res = agent.trainStep(replay.sample(step));
         this.checkUpdate(res);
         replay.learned(agent.tdErrors);
         progress.lossSum += res.loss;
@@ -416,7 +459,7 @@ export class TrainLoop {
         progress.lossCount++;
       }
     }
-    if (!agentCfg.targetUpdateOnEpisodeEnd && crossed(prev, progress.step, agentCfg.targetUpdateInterval)) agent.updateTarget();
+    if (!agentCfg.targetUpdateOnEpisodeEnd && crossed(prev, step, agentCfg.targetUpdateInterval)) agent.updateTarget();
   }
 
   /** Evaluate: greedy episodes on the selection seeds (`evalSeed`…); true when `stopAtReturn` is reached. */

@@ -9,6 +9,9 @@ import type { TrainConfig } from "./config.js";
 import { TrainLoop, type RunReport, type StopReason, type TrainEvent } from "./loop.js";
 import { RunDirectory } from "./run-dir.js";
 import { systemMemory } from "./system-memory.js";
+import { AsyncVectorEnv } from "../wrappers/async-vector.js";
+import { resolveDQNConfig } from "../agents/config.js";
+import { envCopyRecipe } from "./env-copy.js";
 
 export { episodeSeed, TrainingDivergedError, type RunReport, type StopReason, type TrainEvent } from "./loop.js";
 
@@ -47,8 +50,36 @@ export async function train(config: Partial<TrainConfig> & { env: string }, opts
   const listener = opts.onEvent;
   const onEvent = listener && ((e: TrainEvent) => void listener(e));
   const dir = new RunDirectory(config, { ...opts, onEvent });
-  const loop = new TrainLoop(dir.config, { resume: dir.resume, wrapRaw: dir.wrapRaw, systemMemory, onEvent });
+  const { envs, warning } = await workerEnvs(dir.config);
+  let loop: TrainLoop;
+  try {
+    loop = new TrainLoop(dir.config, { resume: dir.resume, wrapRaw: dir.wrapRaw, systemMemory, onEvent, envs });
+  } catch (e) {
+    envs?.close();
+    throw e;
+  }
+  if (warning !== null) loop.warnings.push(warning);
   dir.attach(loop);
-  const result = await loop.run(opts.signal);
-  return { runDir: dir.runDir, ...result };
+  try {
+    const result = await loop.run(opts.signal);
+    return { runDir: dir.runDir, ...result };
+  } finally {
+    // A run that stopped on an error leaves its worker waiting for the next step.
+    envs?.close();
+  }
+}
+
+/**
+ * With `asyncEnvs`, the env copies step in a worker thread. Recorded videos stay in this
+ * thread (they write files and report events), and an env the worker cannot build (an id
+ * registered only in this thread) falls back with a warning; either way the loop keeps the
+ * asyncEnvs schedule, so the run is the same.
+ */
+async function workerEnvs(cfg: TrainConfig): Promise<{ envs: AsyncVectorEnv | undefined; warning: string | null }> {
+  if (!cfg.asyncEnvs || cfg.video !== null) return { envs: undefined, warning: null };
+  try {
+    return { envs: await AsyncVectorEnv.create(resolveDQNConfig(cfg.agent).numEnvs, envCopyRecipe(cfg)), warning: null };
+  } catch (e) {
+    return { envs: undefined, warning: `asyncEnvs: the envs step in the training thread (${(e as Error).message})` };
+  }
 }

@@ -61,10 +61,13 @@ export class VectorEnv<A extends Action = Action> {
   private readonly result: VectorStepResult;
   private readonly finalObsBuffers: BoxArray[];
   private readonly resetInfos: Info[];
+  /** The actions of `stepAsync`, until `stepWait`. */
+  private pendingActions: ArrayLike<A> | null = null;
+
+  /** Seed for copy i's autoreset (undefined: continue its stream); settable before stepping. */
+  autoresetSeed: ((envIndex: number) => number | undefined) | undefined;
 
   /** Builds `numEnvs` copies with `factory(i)`; they must share an observation shape and dtype. */
-  private readonly autoresetSeed: ((envIndex: number) => number | undefined) | undefined;
-
   constructor(readonly numEnvs: number, factory: (index: number) => Env<Observation, A>, opts: VectorEnvOptions = {}) {
     if (!Number.isInteger(numEnvs) || numEnvs < 1) throw new RangeError(`VectorEnv: numEnvs must be a positive integer, got ${numEnvs}`);
     this.envs = Array.from({ length: numEnvs }, (_, i) => factory(i));
@@ -146,6 +149,40 @@ export class VectorEnv<A extends Action = Action> {
       }
     }
     return this.result;
+  }
+
+  /**
+   * Gymnasium's `step_async`: remembers the actions for `stepWait`, which steps the copies.
+   * Here both halves run in the caller's thread; `AsyncVectorEnv` steps in a worker between
+   * them. A loop written as stepAsync, other work, stepWait runs the same on either.
+   */
+  stepAsync(actions: ArrayLike<A>): void {
+    if (this.pendingActions !== null) throw new Error("VectorEnv.stepAsync: a step is in flight; call stepWait first");
+    this.pendingActions = actions;
+  }
+
+  /** Gymnasium's `step_wait`: `step` with the actions given to `stepAsync`. */
+  stepWait(): VectorStepResult {
+    const actions = this.pendingActions;
+    if (actions === null) throw new Error("VectorEnv.stepWait: no step in flight; call stepAsync first");
+    this.pendingActions = null;
+    return this.step(actions);
+  }
+
+  /**
+   * Steps copy `env` through `actions` without autoreset (a resumed run replays the actions of
+   * its unfinished episodes) and returns its last observation (a view into the batch, valid
+   * until the next call). Throws if the episode ends on the way.
+   */
+  replay(env: number, actions: ArrayLike<A>): BoxArray {
+    if (!Number.isInteger(env) || env < 0 || env >= this.numEnvs) throw new RangeError(`VectorEnv.replay: env must be an integer in [0, ${this.numEnvs}), got ${env}`);
+    const { obs } = this.result;
+    for (let t = 0; t < actions.length; t++) {
+      const r = this.envs[env]!.step(actions[t]!);
+      if (r.terminated || r.truncated) throw new Error(`resume: env ${env} ended while replaying its unfinished episode (step ${t}); the env is not deterministic`);
+      obs.set(r.obs as BoxArray, env * this.obsSize);
+    }
+    return obs.subarray(env * this.obsSize, (env + 1) * this.obsSize);
   }
 
   close(): void {

@@ -1,9 +1,17 @@
 /**
  * Measuring allocation per call on the replay hot paths. Each measured path gets a test file of
  * its own: type feedback left by another test's calls can keep a shared call site unoptimized.
+ *
+ * Importing this module turns off the optimizer's inlining for the process. Whether V8 inlines a
+ * call depends on compile timing, and a call that is not inlined boxes every double (and every
+ * integer outside the 31-bit small-integer range) it takes or returns in a fresh heap number: a
+ * path that allocates only when a call is not inlined passed in some processes and failed in
+ * others. Without inlining, every process measures that worst case.
  */
 import assert from "node:assert/strict";
-import { getHeapSpaceStatistics } from "node:v8";
+import { getHeapSpaceStatistics, setFlagsFromString } from "node:v8";
+
+setFlagsFromString("--no-turbo-inlining");
 import { ImageReplayBuffer } from "../../src/replay/index.js";
 
 // Any real allocation costs ≥ 16 bytes (a heap number); the bound leaves room for noise.

@@ -9,9 +9,12 @@ function vectorBuffer(): ReplayBuffer {
 
 const obs = new Float32Array(32);
 const actions = new Int32Array(4);
-const rewards = new Float64Array(4).fill(0.5);
+const rewards = Float64Array.from([0.5, -0.1, 3.25, 1]);
 const flags = new Uint8Array(4);
 const ends = Uint8Array.from([0, 1, 0, 0]);
+const oneAction = Int32Array.of(1);
+const oneReward = Float64Array.of(-0.1);
+const oneFlag = new Uint8Array(1);
 
 test("vector: addBatch and sample allocate nothing in steady state", () => {
   const vec = vectorBuffer();
@@ -29,7 +32,7 @@ test("image: add, addFirst and sample allocate nothing in steady state", () => {
   const img = imageBuffer();
   let k = 0;
   const add = () => {
-    img.add(1, 1, stack, false, false);
+    img.addBatch(oneAction, oneReward, stack, oneFlag, oneFlag);
     if (++k % 50 === 0) img.addFirst(frame);
   };
   const a = bytesPerCall(add, 20000);

@@ -82,3 +82,27 @@ test("VectorEnv autoresets in the same step: final obs in infos, reset obs in th
     /VectorEnv: env 1 observes Box\(0, 255, \(6, 5, 3\), uint8\), env 0 observes Box\(/,
   );
 });
+
+test("VectorEnv.stepAsync/stepWait step as step does; replay steps one copy without autoreset", () => {
+  const a = new VectorEnv(2, () => new CartPoleEnv());
+  const b = new VectorEnv(2, () => new CartPoleEnv());
+  a.reset({ seed: 3 });
+  b.reset({ seed: 3 });
+  assert.throws(() => a.stepWait(), /no step in flight/);
+  for (let t = 0; t < 30; t++) {
+    const actions = [t % 2, (t >> 1) % 2];
+    a.stepAsync(actions);
+    assert.throws(() => a.stepAsync(actions), /a step is in flight/);
+    const ra = a.stepWait();
+    const rb = b.step(actions);
+    assert.deepEqual(Array.from(ra.obs), Array.from(rb.obs));
+    assert.deepEqual(Array.from(ra.terminated), Array.from(rb.terminated));
+  }
+  const single = new CartPoleEnv();
+  single.reset({ seed: 8 });
+  a.reset({ seeds: [7, 8] });
+  let last = single.step(1).obs;
+  last = single.step(0).obs;
+  assert.deepEqual(Array.from(a.replay(1, [1, 0])), Array.from(last));
+  assert.throws(() => a.replay(1, new Array(600).fill(1)), /env 1 ended while replaying/);
+});
