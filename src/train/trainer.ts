@@ -18,7 +18,7 @@ import { VectorEnv } from "../wrappers/vector.js";
 import { CHECKPOINT_FILE, cleanCheckpointDir, readCheckpoint, readCheckpointReplay, writeCheckpoint, type RunProgress } from "./checkpoint.js";
 import { resolveTrainConfig, type TrainConfig } from "./config.js";
 import { evaluate } from "./evaluate.js";
-import { agentSpec, checkSpecFits, makeTrainEnv } from "./env.js";
+import { agentSpec, checkSpecFits, makeTrainEnv, modelEnvInfo } from "./env.js";
 import { checkReplayMemory, createMemory, memoryBytesFor } from "./memory.js";
 import { RecordVideo } from "./record-video.js";
 import { CsvLog, writeFileAtomic } from "./files.js";
@@ -215,7 +215,7 @@ export async function train(config: Partial<TrainConfig> & { env: string }, opts
   let lastReturn: number | null = null;
   let speedMark = { step: progress.step, time: Date.now() };
 
-  const modelInfo = () => ({ env: cfg.env, envOptions: cfg.envOptions, pipeline: cfg.pipeline, step: progress.step });
+  const modelInfo = () => ({ ...modelEnvInfo(cfg), step: progress.step });
 
   let lastCheckpointStep: number | null = resumed ? progress.step : null;
   const lastGood = () => (lastCheckpointStep === null
