@@ -6,13 +6,12 @@
 import type { NetworkSpec } from "../agents/config.js";
 import type { DQNAgent } from "../agents/dqn.js";
 import { readSafeTensorsFile } from "../nn/safetensors-fs.js";
-import type { TrainConfig } from "../train/config.js";
-import { agentSpec, checkSpecFits, makeTrainEnv } from "../train/env.js";
+import { agentSpec, checkSpecFits, makeTrainEnv, type EnvSetup } from "../train/env.js";
 import { agentFromWeights, modelFromFile, type ModelInfo } from "../train/model-format.js";
 import { checkEnvId, UsageError } from "./args.js";
 import { defaultPresetFor } from "./presets.js";
 
-export type EnvConfig = Pick<TrainConfig, "env" | "envOptions" | "pipeline">;
+export type EnvConfig = EnvSetup;
 
 export interface ModelFlags {
   /** Run on this env instead of the model's own. */
@@ -31,7 +30,7 @@ export interface LoadedModel {
 /** An env as its tuned preset builds it (options such as `continuous: false`, the image pipeline), else with defaults. */
 function presetEnv(id: string): EnvConfig {
   const preset = defaultPresetFor(id);
-  return { env: id, envOptions: preset?.envOptions ?? {}, pipeline: preset?.pipeline ?? null };
+  return { env: id, envOptions: preset?.envOptions ?? {}, actions: preset?.actions ?? null, pipeline: preset?.pipeline ?? null };
 }
 
 export function loadModelForEnv(path: string, flags: ModelFlags): LoadedModel {
@@ -53,7 +52,7 @@ export function loadModelForEnv(path: string, flags: ModelFlags): LoadedModel {
   } else {
     if (flags.network !== undefined) throw new UsageError(`--network is for plain safetensors files; ${path} describes its own network`);
     ({ agent, info } = modelFromFile(file, path));
-    env = { env: flags.env === undefined ? info.env : checkEnvId(flags.env), envOptions: info.envOptions, pipeline: info.pipeline };
+    env = { env: flags.env === undefined ? info.env : checkEnvId(flags.env), envOptions: info.envOptions, actions: info.actions, pipeline: info.pipeline };
     what = `${path} (trained on ${info.env})`;
   }
   const probe = makeTrainEnv(env);

@@ -4,6 +4,7 @@
  */
 import { resolveDQNConfig, type DQNConfig } from "../agents/config.js";
 import { brief } from "../util/text.js";
+import { resolveActionTable } from "../wrappers/discrete-actions.js";
 import type { DqnImagePipelineOptions } from "../wrappers/pipeline.js";
 
 export interface TrainConfig {
@@ -11,6 +12,11 @@ export interface TrainConfig {
   env: string;
   /** Constructor options of the env (Gymnasium's kwargs). */
   envOptions: Record<string, unknown>;
+  /**
+   * A discrete action set for an env with a continuous (Box) action space: the name of a table
+   * (`"carracing-9"`, see `ACTION_TABLES`) or the rows themselves; null: the env's own actions.
+   */
+  actions: string | number[][] | null;
   /** The DQN-paper image preprocessing (gray, crop, skip, stack, no-ops); null for vector observations. */
   pipeline: Partial<DqnImagePipelineOptions> | null;
   /** Agent hyperparameters (see DQNConfig). */
@@ -53,6 +59,7 @@ export interface TrainConfig {
 
 export const DEFAULT_TRAIN_CONFIG: Readonly<Omit<TrainConfig, "env">> = Object.freeze({
   envOptions: {},
+  actions: null,
   pipeline: null,
   agent: {},
   totalSteps: 100_000,
@@ -70,7 +77,7 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<Omit<TrainConfig, "env">> = Object.f
 });
 
 const TRAIN_KEYS = [
-  "env", "envOptions", "pipeline", "agent", "totalSteps", "evalEvery", "evalEpisodes", "evalSeed", "reportEpisodes", "reportSeed", "checkpointEvery", "saveReplay",
+  "env", "envOptions", "actions", "pipeline", "agent", "totalSteps", "evalEvery", "evalEpisodes", "evalSeed", "reportEpisodes", "reportSeed", "checkpointEvery", "saveReplay",
   "stopAtReturn", "video", "divergenceFactor", "asyncEnvs",
 ] as const;
 
@@ -91,6 +98,7 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> & { env: string
   const cfg: TrainConfig = { ...structuredClone(DEFAULT_TRAIN_CONFIG), ...structuredClone(partial) } as TrainConfig;
   if (typeof cfg.env !== "string" || cfg.env.length === 0) throw new Error(`train config: env must be an env id, got ${brief(cfg.env)}`);
   if (!isObject(cfg.envOptions)) throw new Error(`train config: envOptions must be an object, got ${brief(cfg.envOptions)}`);
+  if (cfg.actions !== null) resolveActionTable(cfg.actions, "train config: actions");
   if (cfg.pipeline !== null && !isObject(cfg.pipeline)) {
     throw new Error(`train config: pipeline must be an object or null, got ${brief(cfg.pipeline)}`);
   }

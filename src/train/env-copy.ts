@@ -4,10 +4,9 @@
  */
 import type { Env } from "../envs/core.js";
 import "../envs/index.js";
-import type { TrainConfig } from "./config.js";
-import { makeTrainEnv } from "./env.js";
+import { makeTrainEnv, type EnvSetup } from "./env.js";
 
-export type EnvCopyConfig = Pick<TrainConfig, "env" | "envOptions" | "pipeline">;
+export type EnvCopyConfig = EnvSetup;
 
 /** Copy `_index` of the run's env, as `makeTrainEnv` builds it (all copies alike; seeds come with each reset). */
 export function trainEnvCopy(config: EnvCopyConfig, _index: number): Env {
@@ -16,5 +15,5 @@ export function trainEnvCopy(config: EnvCopyConfig, _index: number): Env {
 
 /** The recipe of `trainEnvCopy` for `config`. */
 export function envCopyRecipe(config: EnvCopyConfig): { module: string; exportName: string; args: EnvCopyConfig } {
-  return { module: import.meta.url, exportName: "trainEnvCopy", args: { env: config.env, envOptions: config.envOptions, pipeline: config.pipeline } };
+  return { module: import.meta.url, exportName: "trainEnvCopy", args: { env: config.env, envOptions: config.envOptions, actions: config.actions ?? null, pipeline: config.pipeline } };
 }

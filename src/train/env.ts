@@ -6,27 +6,37 @@ import type { DQNSpec } from "../agents/dqn.js";
 import type { Env } from "../envs/core.js";
 import { make } from "../envs/registry.js";
 import { Box, Discrete } from "../envs/spaces.js";
+import { DiscreteActions, resolveActionTable } from "../wrappers/discrete-actions.js";
 import { dqnImagePipeline } from "../wrappers/pipeline.js";
 import { RecordEpisodeStatistics } from "../wrappers/record-episode-statistics.js";
 import type { TrainConfig } from "./config.js";
 
+/** What builds an env: its id and options, its discrete action set (absent: none) and its image pipeline. */
+export type EnvSetup = Pick<TrainConfig, "env" | "envOptions" | "pipeline"> & { actions?: TrainConfig["actions"] };
+
 /**
- * The env as training and evaluation see it: RecordEpisodeStatistics innermost, so returns
- * are the env's own; `wrapRaw` may wrap the raw env first (RecordVideo); `create` builds the
- * raw env (a user's env that is not registered).
+/**
+ * The env as training and evaluation see it: DiscreteActions (if any) and RecordEpisodeStatistics
+ * innermost, so returns are the env's own; `wrapRaw` may wrap the raw env first (RecordVideo);
+ * `create` builds the raw env (a user's env that is not registered).
  */
-export function makeTrainEnv(
-  cfg: Pick<TrainConfig, "env" | "envOptions" | "pipeline">, wrapRaw: (env: Env) => Env = (e) => e, create: () => Env = () => make(cfg.env, cfg.envOptions),
-): Env {
-  const base = new RecordEpisodeStatistics(wrapRaw(create()));
+export function makeTrainEnv(cfg: EnvSetup, wrapRaw: (env: Env) => Env = (e) => e, create: () => Env = () => make(cfg.env, cfg.envOptions)): Env {
+  const raw = wrapRaw(create());
+  const base = new RecordEpisodeStatistics(cfg.actions === undefined || cfg.actions === null ? raw : new DiscreteActions(raw, cfg.actions));
   return cfg.pipeline === null ? base : (dqnImagePipeline(base, cfg.pipeline) as unknown as Env);
+}
+
+/** The env part of a model file's metadata: a named action table is stored as its rows, so the file does not depend on the name. */
+export function modelEnvInfo(cfg: EnvSetup): Required<EnvSetup> & { actions: number[][] | null } {
+  const actions = cfg.actions === undefined || cfg.actions === null ? null : resolveActionTable(cfg.actions);
+  return { env: cfg.env, envOptions: cfg.envOptions, actions, pipeline: cfg.pipeline };
 }
 
 /** What the agent needs to know about an env, or a clear error if DQN cannot drive it. */
 export function agentSpec(env: Env, envId: string): DQNSpec {
   const a = env.actionSpace;
   if (!(a instanceof Discrete)) {
-    throw new Error(`${envId}: DQN needs a discrete action space, got ${a.toString()}; for CarRacing and LunarLander pass continuous: false`);
+    throw new Error(`${envId}: DQN needs a discrete action space, got ${a.toString()}; for CarRacing and LunarLander pass continuous: false, or give a discrete action set (actions: "carracing-9")`);
   }
   const o = env.observationSpace;
   if (!(o instanceof Box)) throw new Error(`${envId}: observation space ${o.toString()} is not a Box`);

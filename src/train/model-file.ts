@@ -5,12 +5,12 @@
  */
 import type { DQNAgent } from "../agents/dqn.js";
 import { readSafeTensorsFile, writeFileAtomic } from "../nn/safetensors-fs.js";
-import { modelFileParts, modelFromFile, type ModelInfo } from "./model-format.js";
+import { modelFileParts, modelFromFile, type ModelFileInfo, type ModelInfo } from "./model-format.js";
 
 export { MODEL_FORMAT, type ModelInfo } from "./model-format.js";
 export { CHECKPOINT_FORMAT, readCheckpoint, type CheckpointMeta, type RunProgress } from "./checkpoint.js";
 
-export function saveModel(path: string, agent: DQNAgent, info: Omit<ModelInfo, "format" | "spec" | "network" | "algorithm" | "config">): void {
+export function saveModel(path: string, agent: DQNAgent, info: ModelFileInfo): void {
   writeFileAtomic(path, modelFileParts(agent, info));
 }
 

@@ -10,6 +10,7 @@ import { resolveDQNConfig, type DQNConfig, type NetworkSpec } from "../agents/co
 import type { AlgorithmSettings } from "../agents/algorithms/index.js";
 import { parseSafeTensors, safeTensorsParts, toFloat32, type SafeTensor, type SafeTensorsFile } from "../nn/safetensors.js";
 import { brief } from "../util/text.js";
+import { resolveActionTable } from "../wrappers/discrete-actions.js";
 import type { TrainConfig } from "./config.js";
 import { MetaCheck } from "./meta-check.js";
 
@@ -20,6 +21,8 @@ export interface ModelInfo {
   format: typeof MODEL_FORMAT;
   env: string;
   envOptions: Record<string, unknown>;
+  /** The discrete action set over a continuous action space, as rows (null: the env's own actions); files from before it are null. */
+  actions: number[][] | null;
   pipeline: TrainConfig["pipeline"];
   spec: DQNSpec;
   network: DQNConfig["network"];
@@ -33,10 +36,13 @@ export interface ModelInfo {
   config?: DQNConfig;
 }
 
+/** What the caller of `modelFileParts` says (the rest comes from the agent); no `actions`: the env's own. */
+export type ModelFileInfo = Omit<ModelInfo, "format" | "spec" | "network" | "algorithm" | "actions" | "config"> & { actions?: number[][] | null };
+
 /** The file's bytes, as consecutive parts (see `writeFileAtomic`). */
-export function modelFileParts(agent: DQNAgent, info: Omit<ModelInfo, "format" | "spec" | "network" | "algorithm" | "config">): Uint8Array[] {
+export function modelFileParts(agent: DQNAgent, info: ModelFileInfo): Uint8Array[] {
   const meta: ModelInfo = {
-    format: MODEL_FORMAT, ...info, spec: agent.spec, network: agent.config.network, algorithm: agent.algorithm.modelSettings(), config: agent.config,
+    format: MODEL_FORMAT, ...info, actions: info.actions ?? null, spec: agent.spec, network: agent.config.network, algorithm: agent.algorithm.modelSettings(), config: agent.config,
   };
   return safeTensorsParts(agent.modelStateDict(), { deepq: JSON.stringify(meta) });
 }
@@ -76,6 +82,15 @@ export function checkSpec(c: MetaCheck, field: string, v: unknown): DQNSpec {
   return { observationShape: shape as number[], observationType: type, nActions };
 }
 
+/** Validates a recorded action table: rows of numbers, one per network output (absent in older files: null). */
+function checkActions(c: MetaCheck, v: unknown, nActions: number): number[][] | null {
+  if (v === undefined || v === null) return null;
+  const rows = c.array("actions", v);
+  const table = c.wrap("actions", () => resolveActionTable(rows as number[][]));
+  if (table.length !== nActions) c.fail("actions", `${table.length} rows`, `one row per network output (${nActions})`);
+  return table;
+}
+
 /** Validates a network description read from a file. */
 function checkNetwork(c: MetaCheck, field: string, v: unknown): NetworkSpec {
   return c.wrap(field, () => resolveDQNConfig({ network: v as NetworkSpec }).network);
@@ -85,12 +100,14 @@ function checkModelInfo(name: string, raw: string | undefined): ModelInfo {
   const meta = parseMeta(name, raw, MODEL_FORMAT);
   const c = new MetaCheck(name);
   const evalField = meta.eval === null || meta.eval === undefined ? null : c.object("eval", meta.eval);
+  const spec = checkSpec(c, "spec", meta.spec);
   return {
     format: MODEL_FORMAT,
     env: c.string("env", meta.env, /^\S{1,200}$/, "an env id"),
     envOptions: c.object("envOptions", meta.envOptions),
+    actions: checkActions(c, meta.actions, spec.nActions),
     pipeline: meta.pipeline === null ? null : c.object("pipeline", meta.pipeline),
-    spec: checkSpec(c, "spec", meta.spec),
+    spec,
     network: checkNetwork(c, "network", meta.network),
     algorithm: meta.algorithm === undefined ? undefined : checkAlgorithm(name, meta.algorithm),
     step: c.int("step", meta.step, 0),

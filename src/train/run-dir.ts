@@ -15,6 +15,7 @@ import { returnsPlotPng, returnsPlotSvg, type EpisodePoint, type EvalPoint } fro
 import { CHECKPOINT_FILE, cleanCheckpointDir, readCheckpoint, readCheckpointReplay, writeCheckpoint } from "./checkpoint.js";
 import { resolveTrainConfig, type TrainConfig } from "./config.js";
 import type { EvalResult } from "./evaluate.js";
+import { modelEnvInfo } from "./env.js";
 import { CsvLog, writeFileAtomic } from "./files.js";
 import type { EpisodeRecord, ResumePoint, RunReport, RunStore, TrainEvent, TrainLoop } from "./loop.js";
 import { saveModel } from "./model-file.js";
@@ -197,7 +198,6 @@ export class RunDirectory implements RunStore {
   }
 
   private modelInfo(loop: TrainLoop) {
-    const { cfg } = loop;
-    return { env: cfg.env, envOptions: cfg.envOptions, pipeline: cfg.pipeline, step: loop.progress.step };
+    return { ...modelEnvInfo(loop.cfg), step: loop.progress.step };
   }
 }

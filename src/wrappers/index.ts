@@ -10,5 +10,6 @@ export { Resize, type Interpolation, type ResizeOptions } from "./resize.js";
 export { FrameStack } from "./frame-stack.js";
 export { NoopReset, type NoopResetOptions } from "./noop-reset.js";
 export { dqnImagePipeline, DQN_IMAGE_DEFAULTS, type DqnImagePipelineOptions } from "./pipeline.js";
+export { DiscreteActions, ACTION_TABLES, resolveActionTable, checkActionTable, type ActionTable } from "./discrete-actions.js";
 export { VectorEnv, type VectorEnvOptions, type VectorResetArgs, type VectorInfos, type VectorResetResult, type VectorStepResult } from "./vector.js";
 export type { BoxArray } from "./util.js";
