@@ -486,6 +486,8 @@ static napi_value k_sgdStep(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+#include "augment.c"
+
 NAPI_MODULE_INIT() {
   state *st = calloc(1, sizeof *st);
   if (!st) {
@@ -519,6 +521,7 @@ NAPI_MODULE_INIT() {
       {"adamStep", NULL, k_adamStep, NULL, NULL, NULL, napi_default, NULL},
       {"rmspropStep", NULL, k_rmspropStep, NULL, NULL, NULL, napi_default, NULL},
       {"sgdStep", NULL, k_sgdStep, NULL, NULL, NULL, napi_default, NULL},
+      {"u8ToF32Shift", NULL, k_u8ToF32Shift, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -53,6 +53,14 @@ export interface DQNConfig {
   noisy: boolean;
   /** NoisyNets: σ0 of the initial σ = σ0/√fan_in (the paper's 0.5 for factorised noise). */
   noisySigma0: number;
+  /**
+   * Image augmentation of sampled batches: "shift" is DrQ's random shift (Kostrikov et al. 2020,
+   * denisyarats/drq): each stack of s and, independently, of s′ is replicate-padded by
+   * `augmentPad` pixels and cropped back at a random offset. Only for image observations.
+   */
+  augment: "none" | "shift";
+  /** DrQ: padding of the random shift, in pixels (DrQ's 4 for 84×84 frames: shifts of up to ±4). */
+  augmentPad: number;
   /** Q-network architecture; `dueling` splits it into value and advantage streams. */
   network: NetworkSpec;
   /** Double DQN: the online net picks the next action, the target net scores it. */
@@ -128,6 +136,8 @@ export const DEFAULT_DQN_CONFIG: Readonly<DQNConfig> = Object.freeze({
   munchausenL0: -1,
   noisy: false,
   noisySigma0: 0.5,
+  augment: "none",
+  augmentPad: 4,
   network: { kind: "mlp", hidden: [64, 64] },
   double: false,
   nStep: 1,
@@ -218,6 +228,8 @@ const CHECKS: Record<keyof DQNConfig, Check> = {
   munchausenL0: nonPositive,
   noisy: bool,
   noisySigma0: nonNeg,
+  augment: oneOf("none", "shift"),
+  augmentPad: positiveInt,
 };
 
 function checkNetwork(v: unknown): string | null {

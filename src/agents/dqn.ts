@@ -10,6 +10,7 @@ import {
   type Optimizer, type OptimizerState, type RngState, type SafeTensor, type Tensor,
 } from "../nn/index.js";
 import { createAlgorithm, type Algorithm, type AlgorithmState, type BatchInputs, type ForwardRole } from "./algorithms/index.js";
+import { RandomShift } from "./augment.js";
 import { resolveDQNConfig, type DQNConfig } from "./config.js";
 import type { DQNSpec, NetworkFactory, TrainingBatch } from "./types.js";
 
@@ -34,6 +35,8 @@ export interface DQNAgentState {
   rng: RngState;
   /** The algorithm's random streams (NoisyNet noise, dropout masks, IQN's τ); absent in older checkpoints. */
   algorithm?: AlgorithmState;
+  /** DrQ's shift-offset stream, with `augment: "shift"`. */
+  augment?: RngState;
   updates: number;
   optimizer: { kind: string; step: number; hyper: Record<string, number | boolean> };
 }
@@ -62,6 +65,8 @@ export class DQNAgent {
   updates = 0;
   private readonly obsSize: number;
   private readonly rng: Rng;
+  /** DrQ's random shift of training batches (`augment: "shift"`), else null. */
+  private readonly shift: RandomShift | null;
   /** Input tensors by batch size, one set for s and one for s′ (M-DQN needs both at once). */
   private readonly inputs = [new Map<number, Tensor>(), new Map<number, Tensor>()] as const;
   /** The pair of a batch size's s and s′ tensors handed to the algorithm. */
@@ -95,10 +100,14 @@ export class DQNAgent {
     this.optimizer = buildOptimizer(this.config, this.online.parameters());
     // The exploration stream is separate from the init stream so changing one never shifts the other.
     this.rng = new Rng(seed * 2 + 1);
+    this.shift = this.config.augment === "shift" ? new RandomShift(this.arena, this.spec, this.config.augmentPad, seed) : null;
   }
 
-  /** Float input tensor [n, ...shape] holding `obs` (uint8 scaled by 1/255); `slot` 1 is the s′ buffer. */
-  private input(obs: Float32Array | Uint8Array, n: number, slot: 0 | 1 = 0): Tensor {
+  /**
+   * Float input tensor [n, ...shape] holding `obs` (uint8 scaled by 1/255); `slot` 1 is the s′ buffer.
+   * `augment`: images get the configured augmentation (training batches only).
+   */
+  private input(obs: Float32Array | Uint8Array, n: number, slot: 0 | 1 = 0, augment = false): Tensor {
     const len = n * this.obsSize;
     if (obs.length < len) {
       throw new RangeError(`DQN: expected ${n} observation(s) of shape [${this.spec.observationShape.join(", ")}] (${len} values), got ${obs.length}`);
@@ -124,7 +133,8 @@ export class DQNAgent {
         this.stagingViews.set(n, view);
       }
       view.set(obs.length === len ? obs : obs.subarray(0, len));
-      this.arena.kernels.u8ToF32(ptr, t.ptr, len, 1 / 255);
+      if (augment && this.shift !== null) this.shift.convert(ptr, t.ptr, n);
+      else this.arena.kernels.u8ToF32(ptr, t.ptr, len, 1 / 255);
     } else {
       if (!(obs instanceof Float32Array)) throw new TypeError("DQN: this agent takes float32 observations");
       t.data.set(obs.length === len ? obs : obs.subarray(0, len));
@@ -187,8 +197,8 @@ export class DQNAgent {
   trainStep(batch: TrainingBatch): TrainStepResult {
     const n = batch.size;
     const alg = this.algorithm;
-    const obs = this.input(batch.obs, n);
-    const nextObs = this.input(batch.nextObs, n, 1);
+    const obs = this.input(batch.obs, n, 0, true);
+    const nextObs = this.input(batch.nextObs, n, 1, true);
     let inputs = this.batchInputs.get(n);
     if (inputs === undefined) {
       inputs = { obs, nextObs };
@@ -243,6 +253,7 @@ export class DQNAgent {
         spec: this.spec,
         rng: this.rng.state(),
         algorithm: this.algorithm.algorithmState(),
+        ...(this.shift !== null ? { augment: this.shift.state() } : {}),
         updates: this.updates,
         optimizer: { kind: os.kind, step: os.step, hyper: os.hyper },
       },
@@ -279,6 +290,10 @@ export class DQNAgent {
     this.optimizer.loadState(os);
     this.rng.setState(state.rng);
     if (state.algorithm !== undefined) this.algorithm.restoreAlgorithmState(state.algorithm);
+    if (this.shift !== null) {
+      if (state.augment === undefined) throw new Error('checkpoint: no state of the augmentation stream "augment" (saved without augment = "shift"?)');
+      this.shift.restore(state.augment);
+    }
     this.updates = state.updates;
   }
 }

@@ -159,6 +159,7 @@ function checkCheckpointMeta(path: string, raw: string | undefined): CheckpointM
   for (const [k, v] of Object.entries(hyper)) if (typeof v !== "number" && typeof v !== "boolean") c.fail(`agent.optimizer.hyper.${k}`, v, "a number or boolean");
   const agent: DQNAgentState = {
     config, spec, rng, algorithm, updates: c.int("agent.updates", a.updates, 0),
+    ...(a.augment === undefined ? {} : { augment: rngState("agent.augment", a.augment) }),
     optimizer: { kind: agentCfg.optimizer, step: c.int("agent.optimizer.step", o.step, 0), hyper: hyper as Record<string, number | boolean> },
   };
 

@@ -142,10 +142,12 @@ export abstract class Algorithm {
   /**
    * The settings a model file records besides the network so that loading rebuilds the same
    * head and greedy action: the algorithm's name, its head-shaping hyperparameters, and
-   * NoisyNets (which change the layers' names).
+   * NoisyNets (which change the layers' names); also DrQ's augmentation, which leaves the network
+   * as it is but says how the weights were trained.
    */
   modelSettings(): AlgorithmSettings {
-    return this.config.noisy ? { algorithm: this.config.algorithm, noisy: true, noisySigma0: this.config.noisySigma0 } : { algorithm: this.config.algorithm };
+    const { algorithm, noisy, noisySigma0, augment, augmentPad } = this.config;
+    return { algorithm, ...(noisy ? { noisy, noisySigma0 } : {}), ...(augment !== "none" ? { augment, augmentPad } : {}) };
   }
 
   /**

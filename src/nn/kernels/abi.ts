@@ -65,6 +65,14 @@ export interface Kernels {
   sumSquares(x: number, len: number): number;
   /** dst[i] = src_u8[i] · s (uint8 pixels to float; `src` is a byte offset, no alignment needed). */
   u8ToF32(src: number, dst: number, len: number, s: number): void;
+  /**
+   * DrQ's random shift fused with u8ToF32, for `n` uint8 NCHW images [n, c, h, w]: replicate-pad
+   * each by `pad` pixels, crop h×w back at the image's offset (dy_i, dx_i) ∈ [0, 2·pad]² and scale,
+   * dst[i][ch][y][x] = src[i][ch][clamp(y + dy_i − pad, 0, h−1)][clamp(x + dx_i − pad, 0, w−1)] · s.
+   * `shifts` is the byte offset of n (dy, dx) int32 pairs (4-byte aligned); (pad, pad) is the
+   * identity, and reads are clamped, so any offset is safe. `src` needs no alignment.
+   */
+  u8ToF32Shift(src: number, dst: number, n: number, c: number, h: number, w: number, pad: number, shifts: number, s: number): void;
 
   /**
    * torch.optim.Adam, one parameter tensor, bias corrections precomputed by the caller:

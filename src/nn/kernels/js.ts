@@ -10,12 +10,14 @@ export function createJsKernels(memory: WebAssembly.Memory): Kernels {
   let buffer = memory.buffer;
   let f = new Float32Array(buffer);
   let u8 = new Uint8Array(buffer);
+  let i32 = new Int32Array(buffer);
   // Growing the memory detaches the old ArrayBuffer, so views are rebuilt lazily on the next call.
   const refresh = (): void => {
     if (memory.buffer !== buffer) {
       buffer = memory.buffer;
       f = new Float32Array(buffer);
       u8 = new Uint8Array(buffer);
+      i32 = new Int32Array(buffer);
     }
   };
 
@@ -225,6 +227,28 @@ export function createJsKernels(memory: WebAssembly.Memory): Kernels {
       refresh();
       dst >>= 2;
       for (let i = 0; i < len; i++) f[dst + i] = u8[src + i]! * s;
+    },
+
+    u8ToF32Shift(src, dst, n, c, h, w, pad, shifts, s) {
+      refresh();
+      dst >>= 2; shifts >>= 2;
+      // The scale in float32, as the compiled kernels multiply: every backend gives the same bits.
+      const sf = Math.fround(s);
+      const plane = h * w;
+      for (let i = 0; i < n; i++) {
+        const dy = i32[shifts + 2 * i]! - pad;
+        const dx = i32[shifts + 2 * i + 1]! - pad;
+        for (let ch = 0; ch < c; ch++) {
+          const from = src + (i * c + ch) * plane;
+          const to = dst + (i * c + ch) * plane;
+          for (let y = 0; y < h; y++) {
+            const sy = Math.min(Math.max(y + dy, 0), h - 1);
+            for (let x = 0; x < w; x++) {
+              f[to + y * w + x] = u8[from + sy * w + Math.min(Math.max(x + dx, 0), w - 1)]! * sf;
+            }
+          }
+        }
+      }
     },
 
     adamStep(p, g, m, v, len, lr, beta1, beta2, eps, weightDecay, bc1, bc2) {

@@ -190,6 +190,7 @@ export function createNativeKernels(memory: WebAssembly.Memory, opts: NativeKern
   const addBiasChannels = n("addBiasChannels"), biasGradRows = n("biasGradRows"), biasGradChannels = n("biasGradChannels");
   const relu = n("relu"), reluBackward = n("reluBackward"), leakyRelu = n("leakyRelu"), leakyReluBackward = n("leakyReluBackward");
   const scale = n("scale"), u8ToF32 = n("u8ToF32"), adamStep = n("adamStep"), rmspropStep = n("rmspropStep"), sgdStep = n("sgdStep");
+  const u8ToF32Shift = n("u8ToF32Shift");
   const backend = `native-${cpu}` as KernelBackend;
   const smallBatched = small ? gemmBatchedByLoop(small.gemm) : null;
 
@@ -276,6 +277,11 @@ export function createNativeKernels(memory: WebAssembly.Memory, opts: NativeKern
       if (small && len < EW_WASM_LEN) return small.u8ToF32(src, dst, len, s);
       ensure();
       u8ToF32(src, dst, len, s);
+    },
+    u8ToF32Shift(src, dst, nn, c, h, w, pad, shifts, s) {
+      if (small && nn * c * h * w < EW_WASM_LEN) return small.u8ToF32Shift(src, dst, nn, c, h, w, pad, shifts, s);
+      ensure();
+      u8ToF32Shift(src, dst, nn, c, h, w, pad, shifts, s);
     },
     adamStep(p, g, m, v, len, lr, beta1, beta2, eps, weightDecay, bc1, bc2) {
       if (small && len < OPT_WASM_LEN) return small.adamStep(p, g, m, v, len, lr, beta1, beta2, eps, weightDecay, bc1, bc2);

@@ -36,7 +36,7 @@ interface KernelExports extends KernelFunctions {
 // A Record over every key makes the compiler reject this list if the ABI gains a kernel.
 const KERNEL_NAMES = Object.keys({
   gemm: 1, im2col: 1, col2im: 1, addBiasRows: 1, addBiasChannels: 1, biasGradRows: 1, biasGradChannels: 1,
-  relu: 1, reluBackward: 1, leakyRelu: 1, leakyReluBackward: 1, scale: 1, sumSquares: 1, u8ToF32: 1,
+  relu: 1, reluBackward: 1, leakyRelu: 1, leakyReluBackward: 1, scale: 1, sumSquares: 1, u8ToF32: 1, u8ToF32Shift: 1,
   adamStep: 1, rmspropStep: 1, sgdStep: 1,
 } satisfies Record<keyof KernelFunctions, 1>) as (keyof KernelFunctions)[];
 
