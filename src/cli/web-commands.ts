@@ -4,7 +4,7 @@ import { type Command, InvalidArgumentError } from "commander";
 import type { NetworkSpec } from "../agents/config.js";
 import type { Observation } from "../envs/core.js";
 import { make } from "../envs/registry.js";
-import { ensureDir } from "../nn/safetensors-fs.js";
+import { ensureDir } from "../util/atomic-file.js";
 import { checkEnvId, int, Interrupted, network, NETWORK_FORMS, port } from "./args.js";
 import { loadModelForEnv } from "./model-args.js";
 import { makeTrainEnv } from "../train/env.js";
