@@ -3,7 +3,6 @@
  * the frame-deduplicating image buffer (uint8 frame stacks) and prioritized sampling on
  * either, so the loop does not branch on observation type.
  */
-import { freemem, totalmem } from "node:os";
 import type { DQNConfig } from "../agents/config.js";
 import type { DQNSpec } from "../agents/dqn.js";
 import { ImageReplayBuffer, linearBeta, PrioritizedReplay, ReplayBuffer, type ImageBatch, type ReplayState, type TransitionStore, type VectorBatch } from "../replay/index.js";
@@ -61,19 +60,13 @@ export interface SystemMemory {
   available: number;
 }
 
-function systemMemory(): SystemMemory {
-  const limit = process.constrainedMemory();
-  const total = limit > 0 && limit < totalmem() ? limit : totalmem();
-  return { total, available: Math.min(freemem(), total) };
-}
-
 const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
 
 /**
  * Checks the replay memory against the machine before it is allocated: more than the
  * total is refused; more than what is available now returns a warning (as SB3 warns).
  */
-export function checkReplayMemory(bytes: number, bufferSize: number, mem: SystemMemory = systemMemory()): string | null {
+export function checkReplayMemory(bytes: number, bufferSize: number, mem: SystemMemory): string | null {
   if (bytes > mem.total) {
     throw new Error(`bufferSize ${bufferSize} needs ${gib(bytes)} (${bytes} bytes) of replay memory, more than this machine's ${gib(mem.total)} (${gib(mem.available)} available); lower bufferSize`);
   }

@@ -1,0 +1,367 @@
+/**
+ * The training loop, top to bottom as CleanRL writes it: build the agent, envs and replay
+ * memory; then repeat collect (act ε-greedily on N envs, store the transitions), learn
+ * (every `trainFreq` steps, then sync the target network), evaluate, checkpoint.
+ *
+ * Nothing here touches the file system, so browsers train with it too: a `RunStore`
+ * (the run directory, run-dir.ts) persists logs, plots, models and checkpoints when one
+ * is plugged in, and events report to whoever listens.
+ */
+import { resolveDQNConfig, type DQNConfig } from "../agents/config.js";
+import { DQNAgent, type DQNSpec, type TrainStepResult } from "../agents/dqn.js";
+import { explorationSchedule } from "../agents/schedules.js";
+import type { Env, Observation } from "../envs/core.js";
+import type { SafeTensor } from "../nn/safetensors.js";
+import { brief } from "../util/text.js";
+import { episodeStatistics } from "../wrappers/record-episode-statistics.js";
+import { VectorEnv } from "../wrappers/vector.js";
+import type { CheckpointMeta, RunProgress } from "./checkpoint.js";
+import type { TrainConfig } from "./config.js";
+import { agentSpec, checkSpecFits, makeTrainEnv } from "./env.js";
+import { evaluate, type EvalResult } from "./evaluate.js";
+import { checkReplayMemory, createMemory, memoryBytesFor, type SystemMemory, type TrainMemory } from "./memory.js";
+import { checkFiniteWeights } from "./model-format.js";
+
+export type TrainEvent =
+  /** `runDir` is null when no run directory keeps the run. */
+  | { kind: "start"; runDir: string | null; config: TrainConfig; resumedFromStep: number | null; replayBytes: number }
+  | { kind: "progress"; step: number; epsilon: number; lastReturn: number | null; lastEval: { mean: number; std: number } | null }
+  | { kind: "episode"; step: number; episode: number; ret: number; length: number }
+  | { kind: "eval"; step: number; mean: number; std: number; min: number; max: number; isBest: boolean }
+  | { kind: "checkpoint"; step: number; path: string }
+  | { kind: "video"; path: string; episode: number; ret: number }
+  /** Something the user should know that does not stop the run (low memory, a dropped replay, cleaned-up leftovers). */
+  | { kind: "warning"; message: string }
+  | { kind: "done"; step: number; reason: StopReason; seconds: number };
+
+export type StopReason = "finished" | "goal" | "interrupted";
+
+/**
+ * Raised when training diverges: the loss, mean Q or weights stop being finite, or the TD
+ * error or |mean Q| grows beyond `divergenceFactor` × max|r| / (1 − γ). The run directory
+ * keeps the last good checkpoint.
+ */
+export class TrainingDivergedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TrainingDivergedError";
+  }
+}
+
+/** Seed of env copy `envIndex`'s `episode`-th episode: independent of timing, so resumed runs replay the same episodes. */
+export function episodeSeed(runSeed: number, envIndex: number, episode: number): number {
+  let h = (runSeed ^ 0x9e3779b9) >>> 0;
+  for (const v of [envIndex, episode]) {
+    h = Math.imul(h ^ v, 0x85ebca6b) >>> 0;
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+    h = (h ^ (h >>> 16)) >>> 0;
+  }
+  return h & 0x7fffffff;
+}
+
+/** A finished training episode, as the run directory logs it. */
+export interface EpisodeRecord {
+  step: number;
+  episode: number;
+  ret: number;
+  length: number;
+  epsilon: number;
+}
+
+/**
+ * Persistence of a run (the run directory, run-dir.ts). Without one the loop keeps
+ * everything in memory and writes nothing.
+ */
+export interface RunStore {
+  readonly runDir: string;
+  episode(loop: TrainLoop, e: EpisodeRecord): void;
+  /** After an evaluation updated `progress.lastEval` (and `bestEval` when `isBest`), before the loss sums reset. */
+  evaluated(loop: TrainLoop, r: EvalResult, isBest: boolean, epsilon: number): void;
+  /** Writes a checkpoint of the loop's state (its weights are known to be finite). */
+  checkpoint(loop: TrainLoop): void;
+  /** Where the last good state of the run is, for error messages. */
+  lastGood(): string;
+  /** After the final checkpoint. */
+  finish(loop: TrainLoop): void;
+}
+
+/** A checkpoint to continue from (read by the run directory). */
+export interface ResumePoint {
+  meta: CheckpointMeta;
+  tensors: ReadonlyMap<string, SafeTensor>;
+  /** The checkpoint's path, for messages. */
+  source: string;
+  /** Loads the checkpoint's saved replay buffer into `replay` if it has one (warnings go to `warn`); true when loaded. */
+  restoreReplay(replay: TrainMemory, warn: (message: string) => void): boolean;
+}
+
+export interface BuildOptions {
+  resume?: ResumePoint | null;
+  /** Wraps env copy `index`'s raw env (the run directory records videos of copy 0). */
+  wrapRaw?: (env: Env, index: number) => Env;
+  /** The machine's memory, to check the replay buffer against before allocating it; omitted: no check. */
+  systemMemory?: () => SystemMemory;
+  onEvent?: (e: TrainEvent) => void;
+}
+
+export interface LoopResult {
+  step: number;
+  bestEval: RunProgress["bestEval"];
+  lastEval: RunProgress["lastEval"];
+  reason: StopReason;
+}
+
+const crossed = (prev: number, cur: number, every: number) => Math.floor(prev / every) < Math.floor(cur / every);
+
+/** Lets timers, signal handlers and UIs run between steps (setImmediate where it exists: no 1 ms clamp). */
+const yieldToEventLoop = (): Promise<void> =>
+  new Promise((resolve) => (typeof setImmediate === "function" ? setImmediate(resolve) : setTimeout(resolve, 0)));
+
+export class TrainLoop {
+  readonly agentCfg: DQNConfig;
+  readonly spec: DQNSpec;
+  readonly agent: DQNAgent;
+  readonly venv: VectorEnv;
+  readonly evalEnv: Env;
+  readonly replay: TrainMemory;
+  readonly progress: RunProgress;
+  /** Told to the user once the run starts. */
+  readonly warnings: string[] = [];
+  readonly emit: (e: TrainEvent) => void;
+  store: RunStore | null = null;
+  private readonly resumedFromStep: number | null;
+  private readonly replayLoaded: boolean;
+  private readonly epsilonAt: (step: number, episodes: number) => number;
+  private readonly obsSize: number;
+  private readonly prevObs: Float32Array | Uint8Array;
+  private readonly nextObs: Float32Array | Uint8Array;
+  private readonly actions: Int32Array;
+  private obs: Float32Array | Uint8Array;
+  private lastReturn: number | null = null;
+  private started = Date.now();
+
+  /** Build: the envs, the agent and the replay memory, restored from `resume` when given. Throws before anything runs. */
+  constructor(readonly cfg: TrainConfig, opts: BuildOptions = {}) {
+    const resume = opts.resume ?? null;
+    this.emit = opts.onEvent ?? (() => {});
+    const agentCfg = resolveDQNConfig(cfg.agent);
+    this.agentCfg = agentCfg;
+    const n = agentCfg.numEnvs;
+    const envEpisodes = resume ? [...resume.meta.progress.envEpisodes] : new Array<number>(n).fill(0);
+    const wrapRaw = opts.wrapRaw;
+    this.venv = new VectorEnv(n, (i) => makeTrainEnv(cfg, wrapRaw && ((raw) => wrapRaw(raw, i))), {
+      // Called inside `step`, before `collect` counts the finished episode.
+      autoresetSeed: (i: number) => episodeSeed(agentCfg.seed, i, envEpisodes[i]! + 1),
+    });
+    this.evalEnv = makeTrainEnv(cfg);
+    const spec = agentSpec(this.venv.envs[0]!, cfg.env);
+    this.spec = spec;
+    if (resume) checkSpecFits(resume.meta.agent.spec, this.venv.envs[0]!, cfg.env, `the checkpoint ${resume.source}`);
+    let replayBytes: number;
+    try {
+      replayBytes = memoryBytesFor(spec, agentCfg);
+    } catch (e) {
+      throw new Error(`bufferSize ${agentCfg.bufferSize}: ${(e as Error).message}`);
+    }
+    if (opts.systemMemory) {
+      const memoryWarning = checkReplayMemory(replayBytes, agentCfg.bufferSize, opts.systemMemory());
+      if (memoryWarning !== null) this.warnings.push(memoryWarning);
+    }
+    try {
+      this.agent = new DQNAgent(spec, agentCfg);
+    } catch (e) {
+      // The engine's limits (WebAssembly memory, typed arrays) are RangeErrors; name the field behind them.
+      if (e instanceof RangeError) throw new Error(`network ${brief(agentCfg.network)}: the network cannot be allocated (${e.message}); use smaller layers`);
+      throw e;
+    }
+    this.obsSize = spec.observationShape.reduce((a, b) => a * b, 1);
+    this.replay = createMemory(spec, agentCfg, cfg.totalSteps);
+
+    this.progress = resume
+      ? { ...resume.meta.progress, envEpisodes }
+      : {
+        step: 0, episodes: 0, envEpisodes, bestEval: null, lastEval: null, elapsedSeconds: 0,
+        inFlightActions: Array.from({ length: n }, () => []), lossSum: 0, qSum: 0, lossCount: 0, maxAbsReward: 0,
+      };
+    this.resumedFromStep = resume ? this.progress.step : null;
+    let replayLoaded = false;
+    if (resume) {
+      checkFiniteWeights(resume.tensors, resume.source);
+      try {
+        this.agent.restore(resume.tensors, resume.meta.agent);
+      } catch (e) {
+        throw new Error(`${resume.source}: ${(e as Error).message}`);
+      }
+      replayLoaded = resume.restoreReplay(this.replay, (m) => this.warnings.push(m));
+    }
+    this.replayLoaded = replayLoaded;
+
+    this.epsilonAt = explorationSchedule(agentCfg.exploration, cfg.totalSteps);
+    const ObsArray = spec.observationType === "uint8" ? Uint8Array : Float32Array;
+    this.prevObs = new ObsArray(n * this.obsSize);
+    this.nextObs = new ObsArray(n * this.obsSize);
+    this.obs = new ObsArray(n * this.obsSize);
+    this.actions = new Int32Array(n);
+  }
+
+  /** Seconds of training, over all sessions of a resumed run. */
+  wall(): number {
+    return this.progress.elapsedSeconds + (Date.now() - this.started) / 1000;
+  }
+
+  /** The whole run: collect, learn, evaluate and checkpoint until the step budget, the goal or `signal`. */
+  async run(signal?: AbortSignal): Promise<LoopResult> {
+    const { cfg, progress } = this;
+    this.started = Date.now();
+    this.emit({ kind: "start", runDir: this.store?.runDir ?? null, config: cfg, resumedFromStep: this.resumedFromStep, replayBytes: this.replay.memoryBytes });
+    for (const message of this.warnings) this.emit({ kind: "warning", message });
+    this.resetEnvs();
+
+    let reason: StopReason = "finished";
+    let lastYield = Date.now();
+    while (progress.step < cfg.totalSteps) {
+      const epsilon = this.epsilonAt(progress.step, progress.episodes);
+      const prev = progress.step;
+      this.collect(epsilon);
+      this.learn(prev);
+      if (crossed(prev, progress.step, cfg.evalEvery) && this.evaluate(epsilon)) {
+        reason = "goal";
+        break;
+      }
+      if (crossed(prev, progress.step, cfg.checkpointEvery)) this.checkpoint();
+      // Now and then: report progress and yield so SIGINT/SIGTERM handlers run.
+      if (Date.now() - lastYield > 50) {
+        this.emit({ kind: "progress", step: progress.step, epsilon, lastReturn: this.lastReturn, lastEval: progress.lastEval });
+        await yieldToEventLoop();
+        lastYield = Date.now();
+      }
+      if (signal?.aborted) {
+        reason = "interrupted";
+        break;
+      }
+    }
+    if (reason !== "interrupted" && progress.lastEval?.step !== progress.step) {
+      if (this.evaluate(this.epsilonAt(progress.step, progress.episodes))) reason = "goal";
+    }
+    this.checkpoint();
+    this.store?.finish(this);
+    this.venv.close();
+    this.evalEnv.close();
+    this.emit({ kind: "done", step: progress.step, reason, seconds: this.wall() });
+    return { step: progress.step, bestEval: progress.bestEval, lastEval: progress.lastEval, reason };
+  }
+
+  /** Resets every env copy to its episode's seed; a resumed run replays the actions of its unfinished episodes. */
+  private resetEnvs(): void {
+    const { venv, progress, obsSize } = this;
+    const n = venv.numEnvs;
+    this.obs = venv.reset({ seeds: progress.envEpisodes.map((k, i) => episodeSeed(this.agentCfg.seed, i, k)) }).obs as Float32Array | Uint8Array;
+    for (let i = 0; i < n; i++) {
+      const log = progress.inFlightActions[i]!;
+      for (let t = 0; t < log.length; t++) {
+        const r = venv.envs[i]!.step(log[t]!);
+        if (r.terminated || r.truncated) throw new Error(`resume: env ${i} ended while replaying its unfinished episode (step ${t}); the env is not deterministic`);
+        if (t === log.length - 1) this.obs.set(r.obs as Float32Array | Uint8Array, i * obsSize);
+      }
+    }
+    // Without a saved replay a resumed run starts its memory afresh from the current observations.
+    if (!this.replayLoaded) this.replay.start(this.obs);
+  }
+
+  /** Collect: one ε-greedy step of every env copy, its finished episodes and its transitions into replay. */
+  collect(epsilon: number): void {
+    const { venv, agent, progress, actions, prevObs, nextObs, obsSize } = this;
+    const n = venv.numEnvs;
+    const inFlight = progress.inFlightActions;
+    agent.actBatch(this.obs, n, epsilon, actions);
+    for (let i = 0; i < n; i++) inFlight[i]!.push(actions[i]!);
+    prevObs.set(this.obs);
+    const r = venv.step(actions);
+    nextObs.set(r.obs);
+    for (let i = 0; i < n; i++) {
+      const final = r.infos.finalObs[i];
+      if (!final) continue;
+      nextObs.set(final, i * obsSize);
+      inFlight[i]!.length = 0;
+      progress.envEpisodes[i]!++;
+      progress.episodes++;
+      const stats = episodeStatistics(r.infos.finalInfo[i]);
+      if (!stats) throw new Error(`trainer: env ${i} ended an episode without RecordEpisodeStatistics info`);
+      this.lastReturn = stats.r;
+      const record: EpisodeRecord = { step: progress.step + i + 1, episode: progress.episodes, ret: stats.r, length: stats.l, epsilon };
+      this.store?.episode(this, record);
+      this.emit({ kind: "episode", step: record.step, episode: record.episode, ret: record.ret, length: record.length });
+      if (this.agentCfg.targetUpdateOnEpisodeEnd) agent.updateTarget();
+    }
+    this.obs = r.obs as Float32Array | Uint8Array;
+    for (let i = 0; i < n; i++) {
+      const a = Math.abs(r.rewards[i]!);
+      if (a > progress.maxAbsReward) progress.maxAbsReward = a;
+    }
+    this.replay.add(prevObs, actions, r.rewards, nextObs, r.terminated, r.truncated, this.obs);
+    progress.step += n;
+  }
+
+  /** Learn: the gradient steps due since step `prev`, then the target network's sync when due. */
+  learn(prev: number): void {
+    const { agentCfg, agent, progress, replay } = this;
+    if (progress.step > agentCfg.learningStarts && crossed(prev, progress.step, agentCfg.trainFreq) && replay.size >= agentCfg.batchSize) {
+      for (let g = 0; g < agentCfg.gradientSteps; g++) {
+        const res = agent.trainStep(replay.sample(progress.step));
+        this.checkUpdate(res);
+        replay.learned(agent.tdErrors);
+        progress.lossSum += res.loss;
+        progress.qSum += res.meanQ;
+        progress.lossCount++;
+      }
+    }
+    if (!agentCfg.targetUpdateOnEpisodeEnd && crossed(prev, progress.step, agentCfg.targetUpdateInterval)) agent.updateTarget();
+  }
+
+  /** Evaluate: greedy episodes on the selection seeds (`evalSeed`…); true when `stopAtReturn` is reached. */
+  evaluate(epsilon: number): boolean {
+    const { cfg, agent, progress } = this;
+    const evalEpsilon = this.agentCfg.evalEpsilon;
+    const r = evaluate(this.evalEnv, (o: Observation) => agent.act(o as Float32Array | Uint8Array, { epsilon: evalEpsilon }), {
+      episodes: cfg.evalEpisodes,
+      seed: cfg.evalSeed,
+    });
+    progress.lastEval = { step: progress.step, mean: r.mean, std: r.std };
+    const isBest = progress.bestEval === null || r.mean > progress.bestEval.mean;
+    if (isBest) progress.bestEval = { ...progress.lastEval };
+    this.store?.evaluated(this, r, isBest, epsilon);
+    progress.lossSum = progress.qSum = progress.lossCount = 0;
+    this.emit({ kind: "eval", step: progress.step, mean: r.mean, std: r.std, min: r.min, max: r.max, isBest });
+    return cfg.stopAtReturn !== null && r.mean >= cfg.stopAtReturn;
+  }
+
+  /** Checkpoint: refuses non-finite weights, then lets the store (if any) save the run's state. */
+  checkpoint(): void {
+    const { agent } = this;
+    for (const p of agent.online.parameters()) {
+      const s = agent.arena.kernels.sumSquares(p.ptr, p.size);
+      if (!Number.isFinite(s)) throw new TrainingDivergedError(`weights are not finite at step ${this.progress.step}; ${this.lastGood()}`);
+    }
+    this.store?.checkpoint(this);
+  }
+
+  private lastGood(): string {
+    return this.store?.lastGood() ?? "no run directory keeps a checkpoint";
+  }
+
+  /** The divergence guard: no discounted return can exceed max|r| · horizon. */
+  private checkUpdate(res: TrainStepResult): void {
+    const { agentCfg, cfg, progress } = this;
+    const horizon = agentCfg.gamma < 1 ? 1 / (1 - agentCfg.gamma) : cfg.totalSteps;
+    // Huber's loss grows like |δ| and MSE's like δ²/2: both give the size of the TD error δ.
+    const td = agentCfg.loss === "mse" ? Math.sqrt(2 * res.loss) : res.loss;
+    const factor = cfg.divergenceFactor;
+    const limit = factor === null ? Infinity : factor * Math.max(1, progress.maxAbsReward) * horizon;
+    if (Math.abs(res.meanQ) <= limit && td <= limit) return;
+    const why = !Number.isFinite(res.loss) || !Number.isFinite(res.meanQ)
+      ? `loss became ${res.loss} (mean Q ${res.meanQ}) at step ${progress.step}`
+      : `at step ${progress.step} ${td > limit ? `the TD error (about ${td.toExponential(2)}, loss ${res.loss.toExponential(2)})` : `|mean Q| ${Math.abs(res.meanQ).toExponential(2)}`} ` +
+        `exceeds the divergence threshold ${limit.toExponential(2)} = divergenceFactor ${factor} × max|r| ${Math.max(1, progress.maxAbsReward)} × horizon ${horizon.toFixed(0)}`;
+    throw new TrainingDivergedError(`${why}; ${this.lastGood()} (try a lower lr, now ${agentCfg.lr}, or maxGradNorm)`);
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * The run directory: the persistence layer the training loop (loop.ts) plugs in when a
+ * run has a directory. It resumes from and writes checkpoints, logs episodes and
+ * evaluations as CSV, redraws the returns plot, saves `best.safetensors` and
+ * `model.safetensors`, and records videos of env copy 0.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { Env } from "../envs/core.js";
+import { ensureDir, removeStaleTempFiles } from "../nn/safetensors-fs.js";
+import { briefList } from "../util/text.js";
+import { returnsPlotPng, returnsPlotSvg, type EpisodePoint, type EvalPoint } from "../viz/plot.js";
+import { CHECKPOINT_FILE, cleanCheckpointDir, readCheckpoint, readCheckpointReplay, writeCheckpoint } from "./checkpoint.js";
+import { resolveTrainConfig, type TrainConfig } from "./config.js";
+import type { EvalResult } from "./evaluate.js";
+import { CsvLog, writeFileAtomic } from "./files.js";
+import type { EpisodeRecord, ResumePoint, RunStore, TrainEvent, TrainLoop } from "./loop.js";
+import { saveModel } from "./model-file.js";
+import { RecordVideo } from "./record-video.js";
+
+const EPISODE_COLUMNS = ["step", "episode", "return", "length", "epsilon", "wall_s"] as const;
+const PROGRESS_COLUMNS = ["step", "wall_s", "eval_mean", "eval_std", "eval_min", "eval_max", "eval_episodes", "epsilon", "loss", "mean_q", "steps_per_s", "episodes"] as const;
+
+export interface RunDirOptions {
+  runDir: string;
+  /** Continue the run in `runDir` from its last checkpoint. */
+  resume?: boolean;
+  /** With `resume`: a new step budget (to extend a finished run). */
+  totalSteps?: number;
+  /** With `resume`: continue without the checkpoint's saved replay buffer (see TrainOptions). */
+  dropReplay?: boolean;
+  onEvent?: (e: TrainEvent) => void;
+}
+
+export class RunDirectory implements RunStore {
+  readonly runDir: string;
+  /** The run's config: the given one, or the checkpoint's when resuming. */
+  readonly config: TrainConfig;
+  readonly resume: ResumePoint | null;
+  private readonly ckptDir: string;
+  private readonly ckptPath: string;
+  private readonly episodesPath: string;
+  private readonly progressPath: string;
+  private readonly emit: (e: TrainEvent) => void;
+  private episodesLog: CsvLog<(typeof EPISODE_COLUMNS)[number]> | null = null;
+  private progressLog: CsvLog<(typeof PROGRESS_COLUMNS)[number]> | null = null;
+  private episodePoints: EpisodePoint[] = [];
+  private evalPoints: EvalPoint[] = [];
+  private lastCheckpointStep: number | null;
+  private speedMark = { step: 0, time: Date.now() };
+
+  /**
+   * Reads and checks the directory (the checkpoint to resume, leftover logs) and the
+   * config without changing anything, so a refused start leaves the directory as it was.
+   */
+  constructor(config: Partial<TrainConfig> & { env: string }, opts: RunDirOptions) {
+    const { runDir } = opts;
+    this.runDir = runDir;
+    this.ckptDir = join(runDir, "checkpoints");
+    this.ckptPath = join(this.ckptDir, CHECKPOINT_FILE);
+    this.episodesPath = join(runDir, "episodes.csv");
+    this.progressPath = join(runDir, "progress.csv");
+    this.emit = opts.onEvent ?? (() => {});
+    const { ckptDir, ckptPath } = this;
+    if (opts.resume) {
+      if (!existsSync(ckptPath)) throw new Error(`--resume: no checkpoint at ${ckptPath}`);
+      const { tensors, meta } = readCheckpoint(ckptPath);
+      const at = meta.progress.step;
+      if (opts.totalSteps !== undefined && opts.totalSteps < at) {
+        throw new Error(`--steps ${opts.totalSteps} is below step ${at} of the checkpoint ${ckptPath}; pass at least ${at}`);
+      }
+      this.config = resolveTrainConfig({ ...meta.train, ...(opts.totalSteps !== undefined ? { totalSteps: opts.totalSteps } : {}) });
+      this.resume = {
+        meta, tensors, source: ckptPath,
+        restoreReplay: (replay, warn) => {
+          if (meta.replay === null) return false;
+          if (opts.dropReplay) {
+            warn(`resuming without the saved replay buffer (--drop-replay): the memory starts afresh, so the run will differ from an uninterrupted one`);
+            return false;
+          }
+          try {
+            const state = readCheckpointReplay(ckptDir, meta, replay.memoryBytes);
+            try {
+              replay.load(state);
+            } catch (e) {
+              throw new Error(`${join(ckptDir, meta.replay.file)}: ${(e as Error).message}`);
+            }
+          } catch (e) {
+            throw new Error(`cannot resume exactly: ${(e as Error).message}; pass --drop-replay to resume without the replay buffer (not exact)`);
+          }
+          return true;
+        },
+      };
+      this.lastCheckpointStep = at;
+    } else {
+      this.config = resolveTrainConfig(config);
+      if (existsSync(ckptPath)) throw new Error(`${runDir} already holds a run; pass --resume to continue it or choose another --run-dir`);
+      const logged = [this.episodesPath, this.progressPath].filter((p) => CsvLog.rowCount(p) > 0);
+      if (logged.length > 0) {
+        throw new Error(`${runDir} holds the logs of a run that stopped before its first checkpoint (${logged.join(", ")}); nothing there can be resumed: delete them or choose another --run-dir`);
+      }
+      this.resume = null;
+      this.lastCheckpointStep = null;
+    }
+  }
+
+  /** Env copy 0 records its training episodes into `videos/` when the config asks for it. */
+  readonly wrapRaw = (raw: Env, index: number): Env => {
+    const video = this.config.video;
+    if (video === null || index !== 0) return raw;
+    return new RecordVideo(raw, {
+      dir: join(this.runDir, "videos"), every: video.every, stride: video.stride, firstEpisode: this.resume?.meta.progress.envEpisodes[0] ?? 0,
+      onSaved: (path, episode, ret) => this.emit({ kind: "video", path, episode, ret }),
+    });
+  };
+
+  /**
+   * Takes over the directory for `loop` (built from this directory's config and resume
+   * point): leftovers of interrupted writes go, logs keep only what the checkpoint covers.
+   */
+  attach(loop: TrainLoop): void {
+    const { runDir, ckptDir, progressPath, episodesPath } = this;
+    ensureDir(ckptDir);
+    const removed = [...cleanCheckpointDir(ckptDir, this.resume?.meta ?? null), ...removeStaleTempFiles(runDir), ...removeStaleTempFiles(join(runDir, "videos"))];
+    if (removed.length > 0) loop.warnings.push(`removed ${removed.length} leftover(s) of interrupted writes: ${briefList(removed, 4)}`);
+    if (this.resume) {
+      for (const path of [episodesPath, progressPath]) {
+        const { torn } = CsvLog.keepThrough(path, "step", loop.progress.step);
+        if (torn > 0) loop.warnings.push(`${path}: dropped ${torn} torn row(s) left by an interrupted write`);
+      }
+    }
+    writeFileAtomic(join(runDir, "config.json"), `${JSON.stringify({ ...loop.cfg, agent: loop.agentCfg }, null, 2)}\n`);
+    this.episodesLog = new CsvLog(episodesPath, EPISODE_COLUMNS);
+    this.progressLog = new CsvLog(progressPath, PROGRESS_COLUMNS);
+    this.episodePoints = CsvLog.read(episodesPath).map((r) => ({ step: Number(r.step), ret: Number(r.return) }));
+    this.evalPoints = CsvLog.read(progressPath).map((r) => ({ step: Number(r.step), mean: Number(r.eval_mean), std: Number(r.eval_std) }));
+    this.speedMark = { step: loop.progress.step, time: Date.now() };
+    loop.store = this;
+  }
+
+  episode(loop: TrainLoop, e: EpisodeRecord): void {
+    this.episodesLog!.append({ step: e.step, episode: e.episode, return: e.ret, length: e.length, epsilon: e.epsilon, wall_s: Number(loop.wall().toFixed(2)) });
+    this.episodePoints.push({ step: e.step, ret: e.ret });
+  }
+
+  evaluated(loop: TrainLoop, r: EvalResult, isBest: boolean, epsilon: number): void {
+    const { progress, cfg } = loop;
+    const now = Date.now();
+    const sps = (progress.step - this.speedMark.step) / Math.max(1e-3, (now - this.speedMark.time) / 1000);
+    this.speedMark = { step: progress.step, time: now };
+    if (isBest) saveModel(join(this.runDir, "best.safetensors"), loop.agent, { ...this.modelInfo(loop), eval: { mean: r.mean, std: r.std, episodes: cfg.evalEpisodes } });
+    this.progressLog!.append({
+      step: progress.step, wall_s: Number(loop.wall().toFixed(2)), eval_mean: r.mean, eval_std: r.std, eval_min: r.min, eval_max: r.max,
+      eval_episodes: cfg.evalEpisodes, epsilon, loss: progress.lossCount ? progress.lossSum / progress.lossCount : null,
+      mean_q: progress.lossCount ? progress.qSum / progress.lossCount : null, steps_per_s: Number(sps.toFixed(1)), episodes: progress.episodes,
+    });
+    this.evalPoints.push({ step: progress.step, mean: r.mean, std: r.std });
+    const plot = { title: `${cfg.env} — DQN`, episodes: this.episodePoints, evals: this.evalPoints };
+    writeFileAtomic(join(this.runDir, "returns.svg"), returnsPlotSvg(plot));
+    writeFileAtomic(join(this.runDir, "returns.png"), returnsPlotPng(plot));
+  }
+
+  checkpoint(loop: TrainLoop): void {
+    const { progress, cfg } = loop;
+    try {
+      writeCheckpoint(this.ckptDir, { agent: loop.agent, train: cfg, progress: { ...progress, elapsedSeconds: loop.wall() }, replay: cfg.saveReplay ? loop.replay.state() : null });
+    } catch (e) {
+      throw new Error(`${(e as Error).message}; ${this.lastCheckpointStep === null ? "no checkpoint was written yet" : `the checkpoint of step ${this.lastCheckpointStep} is intact (continue with --resume)`}`);
+    }
+    this.lastCheckpointStep = progress.step;
+    this.emit({ kind: "checkpoint", step: progress.step, path: this.ckptPath });
+  }
+
+  lastGood(): string {
+    return this.lastCheckpointStep === null
+      ? "no checkpoint was written yet"
+      : `the last good checkpoint is ${this.ckptPath} (step ${this.lastCheckpointStep})`;
+  }
+
+  finish(loop: TrainLoop): void {
+    const last = loop.progress.lastEval;
+    saveModel(join(this.runDir, "model.safetensors"), loop.agent, {
+      ...this.modelInfo(loop), eval: last ? { mean: last.mean, std: last.std, episodes: loop.cfg.evalEpisodes } : null,
+    });
+  }
+
+  private modelInfo(loop: TrainLoop) {
+    const { cfg } = loop;
+    return { env: cfg.env, envOptions: cfg.envOptions, pipeline: cfg.pipeline, step: loop.progress.step };
+  }
+}
