@@ -35,5 +35,3 @@ export function loadModule(path: string, module: Module, opts?: LoadOptions): Re
   module.loadStateDict(f.tensors, opts);
   return f.metadata;
 }
-
-export { ensureDir, fsError, removeStaleTempFiles, writeFileAtomic } from "../util/atomic-file.js";

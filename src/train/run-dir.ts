@@ -7,16 +7,16 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Env } from "../envs/core.js";
-import { ensureDir, removeStaleTempFiles } from "../nn/safetensors-fs.js";
+import { ensureDir, removeStaleTempFiles, writeFileAtomic } from "../util/atomic-file.js";
 import { briefList } from "../util/text.js";
-import { returnsPlotPng, returnsPlotSvg, type EpisodePoint, type EvalPoint } from "../viz/plot.js";
+import { returnsPlotPng, returnsPlotSvg, type EpisodePoint, type EvalPoint } from "../media/plot.js";
 import { CHECKPOINT_FILE, cleanCheckpointDir, readCheckpoint, readCheckpointReplay, writeCheckpoint } from "./checkpoint.js";
 import { resolveTrainConfig, type TrainConfig } from "./config.js";
 import type { EvalResult } from "./evaluate.js";
-import { CsvLog, writeFileAtomic } from "./files.js";
+import { CsvLog } from "./files.js";
 import type { EpisodeRecord, ResumePoint, RunStore, TrainEvent, TrainLoop } from "./loop.js";
 import { saveModel } from "./model-file.js";
-import { RecordVideo } from "./record-video.js";
+import { RecordVideo } from "../wrappers/record-video.js";
 
 const EPISODE_COLUMNS = ["step", "episode", "return", "length", "epsilon", "wall_s"] as const;
 const PROGRESS_COLUMNS = ["step", "wall_s", "eval_mean", "eval_std", "eval_min", "eval_max", "eval_episodes", "epsilon", "loss", "mean_q", "steps_per_s", "episodes"] as const;

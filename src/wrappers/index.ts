@@ -11,4 +11,5 @@ export { FrameStack } from "./frame-stack.js";
 export { NoopReset, type NoopResetOptions } from "./noop-reset.js";
 export { dqnImagePipeline, DQN_IMAGE_DEFAULTS, type DqnImagePipelineOptions } from "./pipeline.js";
 export { VectorEnv, type VectorEnvOptions, type VectorResetArgs, type VectorInfos, type VectorResetResult, type VectorStepResult } from "./vector.js";
+export { RecordVideo, type RecordVideoOptions } from "./record-video.js";
 export type { BoxArray } from "./util.js";

@@ -16,7 +16,7 @@ import type { Action, Env, KeyControls, Observation } from "../../envs/core.js";
 import { Discrete } from "../../envs/spaces.js";
 import { listen, readBody, sendText, type WebServer } from "./http.js";
 import { playHtml } from "./pages.js";
-import { PngEncoder } from "../png.js";
+import { PngEncoder } from "../../media/png.js";
 import { openSse, type SseStream } from "./sse.js";
 
 /**
