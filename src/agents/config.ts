@@ -16,7 +16,9 @@ export type NetworkSpec =
    */
   | { kind: "nature-cnn"; dueling?: boolean; dropout?: number }
   /** Mnih et al. 2013 / the tutorial net: conv 16 8×8 s4, 32 4×4 s2, fc 256; `dropout` as above. */
-  | { kind: "small-cnn"; dueling?: boolean; dropout?: number };
+  | { kind: "small-cnn"; dueling?: boolean; dropout?: number }
+  /** Built by a user's `NetworkFactory` (DQNAgent's `network` option); model files record `name`, and loading needs the factory again. */
+  | { kind: "custom"; name: string; dueling?: never };
 
 export interface DQNConfig {
   /** The learning algorithm: "dqn", "qr-dqn", "c51", "iqn" or "m-dqn"; see `deepq list` and docs/algorithms.md. */
@@ -219,9 +221,14 @@ const CHECKS: Record<keyof DQNConfig, Check> = {
 };
 
 function checkNetwork(v: unknown): string | null {
-  const allowed = 'an object { kind: "mlp", hidden: [sizes…], activation?: "relu" | "leaky_relu", dueling?: boolean } or { kind: "nature-cnn" | "small-cnn", dueling?: boolean, dropout?: p in [0, 1) }';
+  const allowed = 'an object { kind: "mlp", hidden: [sizes…], activation?: "relu" | "leaky_relu", dueling?: boolean } or { kind: "nature-cnn" | "small-cnn", dueling?: boolean, dropout?: p in [0, 1) } or { kind: "custom", name } (with a network factory)';
   if (v === null || typeof v !== "object") return allowed;
   const n = v as Record<string, unknown>;
+  if (n.kind === "custom") {
+    const extraCustom = Object.keys(n).filter((k) => k !== "kind" && k !== "name");
+    if (extraCustom.length) return `{ kind: "custom", name } (unknown field ${brief(extraCustom[0], 40)})`;
+    return typeof n.name === "string" && n.name.length > 0 && n.name.length <= 200 ? null : '{ kind: "custom", name: a non-empty string }';
+  }
   const extra = Object.keys(n).filter((k) => !["kind", "hidden", "activation", "dueling", "dropout"].includes(k));
   if (extra.length) return `${allowed} (unknown field ${brief(extra[0], 40)})`;
   if (n.dueling !== undefined && typeof n.dueling !== "boolean") return allowed;

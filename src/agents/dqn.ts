@@ -11,9 +11,15 @@ import {
 } from "../nn/index.js";
 import { createAlgorithm, type Algorithm, type AlgorithmState, type BatchInputs, type ForwardRole } from "./algorithms/index.js";
 import { resolveDQNConfig, type DQNConfig } from "./config.js";
-import type { DQNSpec, TrainingBatch } from "./types.js";
+import type { DQNSpec, NetworkFactory, TrainingBatch } from "./types.js";
 
-export type { DQNSpec, TrainingBatch } from "./types.js";
+export type { DQNSpec, NetworkContext, NetworkFactory, TrainingBatch } from "./types.js";
+
+export interface DQNAgentOptions {
+  arena?: Arena;
+  /** Builds the Q-network instead of `config.network` (which is then `{ kind: "custom", name }`). */
+  network?: NetworkFactory;
+}
 
 export interface TrainStepResult {
   loss: number;
@@ -65,7 +71,7 @@ export class DQNAgent {
   private greedy = new Int32Array(1);
   private readonly single = new Int32Array(1);
 
-  constructor(spec: DQNSpec, config: Partial<DQNConfig> = {}, opts: { arena?: Arena } = {}) {
+  constructor(spec: DQNSpec, config: Partial<DQNConfig> = {}, opts: DQNAgentOptions = {}) {
     this.config = resolveDQNConfig(config);
     if (!Number.isInteger(spec.nActions) || spec.nActions < 1) {
       throw new RangeError(`DQN: nActions must be a positive integer, got ${spec.nActions}`);
@@ -78,8 +84,10 @@ export class DQNAgent {
     this.arena = opts.arena ?? defaultArena();
     const seed = this.config.seed;
     this.algorithm = createAlgorithm(this.spec, this.config, this.arena);
-    this.online = this.algorithm.buildNetwork(seed);
-    this.target = this.algorithm.buildNetwork(seed);
+    const factory = opts.network;
+    const build = (s: number) => (factory ? this.algorithm.buildCustomNetwork(factory, s) : this.algorithm.buildNetwork(s));
+    this.online = build(seed);
+    this.target = build(seed);
     this.target.copyFrom(this.online);
     this.target.eval();
     this.optimizer = buildOptimizer(this.config, this.online.parameters());

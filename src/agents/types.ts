@@ -1,4 +1,6 @@
 /** What agents and algorithms exchange with the trainer. */
+import type { Module } from "../nn/module.js";
+import type { Arena } from "../nn/tensor.js";
 
 /** What the agent needs to know about the env. */
 export interface DQNSpec {
@@ -8,6 +10,24 @@ export interface DQNSpec {
   observationType: "float32" | "uint8";
   nActions: number;
 }
+
+/** What a custom network factory is given: the env's spec and where its tensors must live. */
+export interface NetworkContext {
+  observationShape: readonly number[];
+  nActions: number;
+  /** Outputs per observation the head must give: nActions × the algorithm's outputs per action (1 for DQN). */
+  outputs: number;
+  /** Seed for the initial weights (the online and target networks get the same). */
+  seed: number;
+  /** The arena the agent computes in: build every layer with `{ arena }`. */
+  arena: Arena;
+}
+
+/**
+ * A user-built Q-network: a module mapping [n, ...observationShape] to [n, outputs]. Called
+ * twice per agent (online and target network) with the same seed.
+ */
+export type NetworkFactory = (ctx: NetworkContext) => Module;
 
 /** A minibatch as the replay buffers fill it (row-major, `size` rows used). */
 export interface TrainingBatch {

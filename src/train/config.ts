@@ -21,8 +21,12 @@ export interface TrainConfig {
   evalEvery: number;
   /** Greedy episodes per evaluation. */
   evalEpisodes: number;
-  /** Evaluation episode i uses seed evalSeed + i, the same at every evaluation. */
+  /** Evaluation episode i uses seed evalSeed + i, the same at every evaluation: the selection seeds the best model is picked on. */
   evalSeed: number;
+  /** Episodes of the final evaluation of the best model on report seeds, unseen by selection (0: none). */
+  reportEpisodes: number;
+  /** Report episode i uses seed reportSeed + i; the range must not overlap the selection seeds. */
+  reportSeed: number;
   /** Steps between checkpoints (one is also written at the end and on SIGINT/SIGTERM). */
   checkpointEvery: number;
   /** Save the replay buffer with each checkpoint, so a resumed run keeps its memory. */
@@ -47,6 +51,8 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<Omit<TrainConfig, "env">> = Object.f
   evalEvery: 10_000,
   evalEpisodes: 10,
   evalSeed: 1_000_000,
+  reportEpisodes: 100,
+  reportSeed: 2_000_000,
   checkpointEvery: 50_000,
   saveReplay: false,
   stopAtReturn: null,
@@ -55,7 +61,7 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<Omit<TrainConfig, "env">> = Object.f
 });
 
 const TRAIN_KEYS = [
-  "env", "envOptions", "pipeline", "agent", "totalSteps", "evalEvery", "evalEpisodes", "evalSeed", "checkpointEvery", "saveReplay",
+  "env", "envOptions", "pipeline", "agent", "totalSteps", "evalEvery", "evalEpisodes", "evalSeed", "reportEpisodes", "reportSeed", "checkpointEvery", "saveReplay",
   "stopAtReturn", "video", "divergenceFactor",
 ] as const;
 
@@ -85,6 +91,15 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> & { env: string
   positiveInt("checkpointEvery", cfg.checkpointEvery);
   if (!Number.isSafeInteger(cfg.evalSeed) || cfg.evalSeed < 0) {
     throw new Error(`train config: evalSeed = ${brief(cfg.evalSeed)} is invalid; expected a non-negative integer`);
+  }
+  if (!Number.isSafeInteger(cfg.reportEpisodes) || cfg.reportEpisodes < 0) {
+    throw new Error(`train config: reportEpisodes = ${brief(cfg.reportEpisodes)} is invalid; expected a non-negative integer (0: no report evaluation)`);
+  }
+  if (!Number.isSafeInteger(cfg.reportSeed) || cfg.reportSeed < 0) {
+    throw new Error(`train config: reportSeed = ${brief(cfg.reportSeed)} is invalid; expected a non-negative integer`);
+  }
+  if (cfg.reportEpisodes > 0 && cfg.reportSeed < cfg.evalSeed + cfg.evalEpisodes && cfg.evalSeed < cfg.reportSeed + cfg.reportEpisodes) {
+    throw new Error(`train config: report seeds ${cfg.reportSeed}–${cfg.reportSeed + cfg.reportEpisodes - 1} (reportSeed, reportEpisodes) overlap the selection seeds ${cfg.evalSeed}–${cfg.evalSeed + cfg.evalEpisodes - 1} (evalSeed, evalEpisodes); choose disjoint ranges`);
   }
   if (typeof cfg.saveReplay !== "boolean") throw new Error(`train config: saveReplay must be true or false, got ${brief(cfg.saveReplay)}`);
   if (cfg.stopAtReturn !== null && !Number.isFinite(cfg.stopAtReturn)) {

@@ -12,10 +12,13 @@ import type { TrainConfig } from "./config.js";
 
 /**
  * The env as training and evaluation see it: RecordEpisodeStatistics innermost, so returns
- * are the env's own; `wrapRaw` may wrap the raw env first (RecordVideo).
+ * are the env's own; `wrapRaw` may wrap the raw env first (RecordVideo); `create` builds the
+ * raw env (a user's env that is not registered).
  */
-export function makeTrainEnv(cfg: Pick<TrainConfig, "env" | "envOptions" | "pipeline">, wrapRaw: (env: Env) => Env = (e) => e): Env {
-  const base = new RecordEpisodeStatistics(wrapRaw(make(cfg.env, cfg.envOptions)));
+export function makeTrainEnv(
+  cfg: Pick<TrainConfig, "env" | "envOptions" | "pipeline">, wrapRaw: (env: Env) => Env = (e) => e, create: () => Env = () => make(cfg.env, cfg.envOptions),
+): Env {
+  const base = new RecordEpisodeStatistics(wrapRaw(create()));
   return cfg.pipeline === null ? base : (dqnImagePipeline(base, cfg.pipeline) as unknown as Env);
 }
 

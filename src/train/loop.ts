@@ -8,7 +8,7 @@
  * is plugged in, and events report to whoever listens.
  */
 import { resolveDQNConfig, type DQNConfig } from "../agents/config.js";
-import { DQNAgent, type DQNSpec, type TrainStepResult } from "../agents/dqn.js";
+import { DQNAgent, type DQNSpec, type NetworkFactory, type TrainStepResult } from "../agents/dqn.js";
 import { explorationSchedule } from "../agents/schedules.js";
 import type { Env, Observation } from "../envs/core.js";
 import type { SafeTensor } from "../nn/safetensors.js";
@@ -20,7 +20,7 @@ import type { TrainConfig } from "./config.js";
 import { agentSpec, checkSpecFits, makeTrainEnv } from "./env.js";
 import { evaluate, type EvalResult } from "./evaluate.js";
 import { checkReplayMemory, createMemory, memoryBytesFor, type SystemMemory, type TrainMemory } from "./memory.js";
-import { checkFiniteWeights } from "./model-format.js";
+import { agentFromWeights, checkFiniteWeights } from "./model-format.js";
 
 export type TrainEvent =
   /** `runDir` is null when no run directory keeps the run. */
@@ -32,9 +32,21 @@ export type TrainEvent =
   | { kind: "video"; path: string; episode: number; ret: number }
   /** Something the user should know that does not stop the run (low memory, a dropped replay, cleaned-up leftovers). */
   | { kind: "warning"; message: string }
+  /** The best model's evaluation on the report seeds, after training. */
+  | { kind: "report"; mean: number; std: number; episodes: number; seed: number; step: number }
   | { kind: "done"; step: number; reason: StopReason; seconds: number };
 
-export type StopReason = "finished" | "goal" | "interrupted";
+/** Why a run ended: its step budget, `stopAtReturn` reached, the abort signal, or an event listener returning false. */
+export type StopReason = "finished" | "goal" | "interrupted" | "stopped";
+
+/** The best model's final evaluation on report seeds, which selection never saw (report.json). */
+export interface RunReport {
+  /** Step of the best model (chosen on the selection seeds). */
+  step: number;
+  selection: { seed: number; episodes: number; mean: number; std: number };
+  /** Episode i used seed `seed + i`. */
+  report: { seed: number; episodes: number; mean: number; std: number; min: number; max: number; returns: number[]; lengths: number[] };
+}
 
 /**
  * Raised when training diverges: the loss, mean Q or weights stop being finite, or the TD
@@ -83,6 +95,9 @@ export interface RunStore {
   lastGood(): string;
   /** After the final checkpoint. */
   finish(loop: TrainLoop): void;
+  /** The weights of the best model so far (a resumed run's selection happened in earlier sessions). */
+  bestWeights(): ReadonlyMap<string, SafeTensor> | null;
+  report(loop: TrainLoop, report: RunReport): void;
 }
 
 /** A checkpoint to continue from (read by the run directory). */
@@ -97,17 +112,32 @@ export interface ResumePoint {
 
 export interface BuildOptions {
   resume?: ResumePoint | null;
+  /** Train this agent (built for the env's spec and `cfg.agent`) instead of a new one. */
+  agent?: DQNAgent;
+  /** Builds a raw env copy; default: `make(cfg.env, cfg.envOptions)`. */
+  createEnv?: () => Env;
+  /**
+   * `createEnv` returns one and the same instance: `numEnvs` must be 1, evaluations run on it
+   * and then restore the training episode by replaying its actions from its seed, and the
+   * loop does not close it.
+   */
+  singleInstance?: boolean;
+  /** Builds the Q-network when `cfg.agent.network` is `{ kind: "custom" }`. */
+  network?: NetworkFactory;
   /** Wraps env copy `index`'s raw env (the run directory records videos of copy 0). */
   wrapRaw?: (env: Env, index: number) => Env;
   /** The machine's memory, to check the replay buffer against before allocating it; omitted: no check. */
   systemMemory?: () => SystemMemory;
-  onEvent?: (e: TrainEvent) => void;
+  /** Every event; a listener returning exactly false stops the run after the current step ("stopped"). */
+  onEvent?: (e: TrainEvent) => boolean | void;
 }
 
 export interface LoopResult {
   step: number;
   bestEval: RunProgress["bestEval"];
   lastEval: RunProgress["lastEval"];
+  /** Null when `reportEpisodes` is 0 or the run was interrupted. */
+  report: RunReport | null;
   reason: StopReason;
 }
 
@@ -127,8 +157,13 @@ export class TrainLoop {
   readonly progress: RunProgress;
   /** Told to the user once the run starts. */
   readonly warnings: string[] = [];
-  readonly emit: (e: TrainEvent) => void;
   store: RunStore | null = null;
+  private readonly listener: (e: TrainEvent) => boolean | void;
+  private stopRequested = false;
+  private readonly singleInstance: boolean;
+  private readonly networkFactory: NetworkFactory | undefined;
+  /** The best model's weights, kept for the report evaluation. */
+  private bestWeights: ReadonlyMap<string, SafeTensor> | null = null;
   private readonly resumedFromStep: number | null;
   private readonly replayLoaded: boolean;
   private readonly epsilonAt: (step: number, episodes: number) => number;
@@ -143,17 +178,23 @@ export class TrainLoop {
   /** Build: the envs, the agent and the replay memory, restored from `resume` when given. Throws before anything runs. */
   constructor(readonly cfg: TrainConfig, opts: BuildOptions = {}) {
     const resume = opts.resume ?? null;
-    this.emit = opts.onEvent ?? (() => {});
-    const agentCfg = resolveDQNConfig(cfg.agent);
+    this.listener = opts.onEvent ?? (() => {});
+    const agentCfg = opts.agent ? opts.agent.config : resolveDQNConfig(cfg.agent);
     this.agentCfg = agentCfg;
+    this.networkFactory = opts.network;
     const n = agentCfg.numEnvs;
+    this.singleInstance = opts.singleInstance ?? false;
+    if (this.singleInstance && n !== 1) {
+      throw new Error(`numEnvs ${n}: one env instance cannot be stepped as ${n} copies; pass a factory () => Env instead of the instance`);
+    }
     const envEpisodes = resume ? [...resume.meta.progress.envEpisodes] : new Array<number>(n).fill(0);
     const wrapRaw = opts.wrapRaw;
-    this.venv = new VectorEnv(n, (i) => makeTrainEnv(cfg, wrapRaw && ((raw) => wrapRaw(raw, i))), {
+    const createEnv = opts.createEnv;
+    this.venv = new VectorEnv(n, (i) => makeTrainEnv(cfg, wrapRaw && ((raw) => wrapRaw(raw, i)), createEnv), {
       // Called inside `step`, before `collect` counts the finished episode.
       autoresetSeed: (i: number) => episodeSeed(agentCfg.seed, i, envEpisodes[i]! + 1),
     });
-    this.evalEnv = makeTrainEnv(cfg);
+    this.evalEnv = this.singleInstance ? this.venv.envs[0]! : makeTrainEnv(cfg, undefined, createEnv);
     const spec = agentSpec(this.venv.envs[0]!, cfg.env);
     this.spec = spec;
     if (resume) checkSpecFits(resume.meta.agent.spec, this.venv.envs[0]!, cfg.env, `the checkpoint ${resume.source}`);
@@ -167,8 +208,9 @@ export class TrainLoop {
       const memoryWarning = checkReplayMemory(replayBytes, agentCfg.bufferSize, opts.systemMemory());
       if (memoryWarning !== null) this.warnings.push(memoryWarning);
     }
+    if (opts.agent) checkSpecFits(opts.agent.spec, this.venv.envs[0]!, cfg.env, "the agent");
     try {
-      this.agent = new DQNAgent(spec, agentCfg);
+      this.agent = opts.agent ?? new DQNAgent(spec, agentCfg, { network: opts.network });
     } catch (e) {
       // The engine's limits (WebAssembly memory, typed arrays) are RangeErrors; name the field behind them.
       if (e instanceof RangeError) throw new Error(`network ${brief(agentCfg.network)}: the network cannot be allocated (${e.message}); use smaller layers`);
@@ -204,6 +246,11 @@ export class TrainLoop {
     this.actions = new Int32Array(n);
   }
 
+  /** Tells the listener; a listener returning false stops the run after the current step. */
+  emit(e: TrainEvent): void {
+    if (this.listener(e) === false) this.stopRequested = true;
+  }
+
   /** Seconds of training, over all sessions of a resumed run. */
   wall(): number {
     return this.progress.elapsedSeconds + (Date.now() - this.started) / 1000;
@@ -215,6 +262,7 @@ export class TrainLoop {
     this.started = Date.now();
     this.emit({ kind: "start", runDir: this.store?.runDir ?? null, config: cfg, resumedFromStep: this.resumedFromStep, replayBytes: this.replay.memoryBytes });
     for (const message of this.warnings) this.emit({ kind: "warning", message });
+    this.bestWeights = this.store?.bestWeights() ?? null;
     this.resetEnvs();
 
     let reason: StopReason = "finished";
@@ -239,16 +287,48 @@ export class TrainLoop {
         reason = "interrupted";
         break;
       }
+      if (this.stopRequested) {
+        reason = "stopped";
+        break;
+      }
     }
     if (reason !== "interrupted" && progress.lastEval?.step !== progress.step) {
       if (this.evaluate(this.epsilonAt(progress.step, progress.episodes))) reason = "goal";
     }
     this.checkpoint();
     this.store?.finish(this);
-    this.venv.close();
-    this.evalEnv.close();
+    const report = reason === "interrupted" ? null : this.report();
+    if (!this.singleInstance) {
+      this.venv.close();
+      this.evalEnv.close();
+    }
     this.emit({ kind: "done", step: progress.step, reason, seconds: this.wall() });
-    return { step: progress.step, bestEval: progress.bestEval, lastEval: progress.lastEval, reason };
+    return { step: progress.step, bestEval: progress.bestEval, lastEval: progress.lastEval, report, reason };
+  }
+
+  /**
+   * Report: the best model (chosen on the selection seeds) evaluated greedily on the report
+   * seeds, `reportSeed`…, which no selection saw; null when `reportEpisodes` is 0.
+   */
+  private report(): RunReport | null {
+    const { cfg, progress, agent } = this;
+    const best = progress.bestEval;
+    if (cfg.reportEpisodes === 0 || best === null || this.bestWeights === null) return null;
+    const model = agentFromWeights(this.bestWeights, `the best model (step ${best.step})`, agent.spec, agent.config.network,
+      { arena: agent.arena, network: this.networkFactory }, agent.algorithm.modelSettings());
+    const evalEpsilon = this.agentCfg.evalEpsilon;
+    const r = evaluate(this.evalEnv, (o: Observation) => model.act(o as Float32Array | Uint8Array, { epsilon: evalEpsilon }), {
+      episodes: cfg.reportEpisodes,
+      seed: cfg.reportSeed,
+    });
+    const report: RunReport = {
+      step: best.step,
+      selection: { seed: cfg.evalSeed, episodes: cfg.evalEpisodes, mean: best.mean, std: best.std },
+      report: { seed: cfg.reportSeed, episodes: cfg.reportEpisodes, mean: r.mean, std: r.std, min: r.min, max: r.max, returns: r.returns, lengths: r.lengths },
+    };
+    this.store?.report(this, report);
+    this.emit({ kind: "report", mean: r.mean, std: r.std, episodes: cfg.reportEpisodes, seed: cfg.reportSeed, step: best.step });
+    return report;
   }
 
   /** Resets every env copy to its episode's seed; a resumed run replays the actions of its unfinished episodes. */
@@ -266,6 +346,27 @@ export class TrainLoop {
     }
     // Without a saved replay a resumed run starts its memory afresh from the current observations.
     if (!this.replayLoaded) this.replay.start(this.obs);
+  }
+
+  /**
+   * Brings env copy `i` back into its unfinished training episode after evaluation used the
+   * same instance: reset with the episode's seed, replay its actions, and check that it
+   * arrives at the observation it left.
+   */
+  private restoreEpisode(i: number): void {
+    const env = this.venv.envs[i]!;
+    const log = this.progress.inFlightActions[i]!;
+    let obs: Observation | null = env.reset({ seed: episodeSeed(this.agentCfg.seed, i, this.progress.envEpisodes[i]!) }).obs;
+    for (let t = 0; t < log.length && obs !== null; t++) {
+      const r = env.step(log[t]!);
+      obs = r.terminated || r.truncated ? null : r.obs;
+    }
+    const left = this.obs.subarray(i * this.obsSize, (i + 1) * this.obsSize);
+    const arrived = obs;
+    const same = arrived !== null && arrived.length === left.length && left.every((v, k) => v === arrived[k]);
+    if (!same) {
+      throw new Error("evaluating on the env instance being trained needs an env that is deterministic given its reset seed and actions, and this one is not; pass a factory () => Env so evaluation gets its own copy");
+    }
   }
 
   /** Collect: one ε-greedy step of every env copy, its finished episodes and its transitions into replay. */
@@ -328,8 +429,12 @@ export class TrainLoop {
     });
     progress.lastEval = { step: progress.step, mean: r.mean, std: r.std };
     const isBest = progress.bestEval === null || r.mean > progress.bestEval.mean;
-    if (isBest) progress.bestEval = { ...progress.lastEval };
+    if (isBest) {
+      progress.bestEval = { ...progress.lastEval };
+      if (cfg.reportEpisodes > 0) this.bestWeights = agent.modelStateDict();
+    }
     this.store?.evaluated(this, r, isBest, epsilon);
+    if (this.singleInstance) this.restoreEpisode(0);
     progress.lossSum = progress.qSum = progress.lossCount = 0;
     this.emit({ kind: "eval", step: progress.step, mean: r.mean, std: r.std, min: r.min, max: r.max, isBest });
     return cfg.stopAtReturn !== null && r.mean >= cfg.stopAtReturn;

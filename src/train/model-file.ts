@@ -11,7 +11,7 @@ import { modelFileParts, modelFromFile, type ModelInfo } from "./model-format.js
 export { MODEL_FORMAT, type ModelInfo } from "./model-format.js";
 export { CHECKPOINT_FORMAT, readCheckpoint, type CheckpointMeta, type RunProgress } from "./checkpoint.js";
 
-export function saveModel(path: string, agent: DQNAgent, info: Omit<ModelInfo, "format" | "spec" | "network" | "algorithm">): void {
+export function saveModel(path: string, agent: DQNAgent, info: Omit<ModelInfo, "format" | "spec" | "network" | "algorithm" | "config">): void {
   writeFileAtomic(path, modelFileParts(agent, info));
 }
 

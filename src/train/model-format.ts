@@ -5,10 +5,9 @@
  * PyTorch into the matching `nn.Sequential`) and, in its metadata, everything needed
  * to rebuild the env and the network: `deepq eval model.safetensors` needs nothing else.
  */
-import { DQNAgent, type DQNSpec } from "../agents/dqn.js";
+import { DQNAgent, type DQNAgentOptions, type DQNSpec } from "../agents/dqn.js";
 import { resolveDQNConfig, type DQNConfig, type NetworkSpec } from "../agents/config.js";
 import type { AlgorithmSettings } from "../agents/algorithms/index.js";
-import type { Arena } from "../nn/tensor.js";
 import { parseSafeTensors, safeTensorsParts, toFloat32, type SafeTensor, type SafeTensorsFile } from "../nn/safetensors.js";
 import { brief } from "../util/text.js";
 import type { TrainConfig } from "./config.js";
@@ -30,12 +29,14 @@ export interface ModelInfo {
   step: number;
   /** The evaluation that selected these weights, if any. */
   eval: { mean: number; std: number; episodes: number } | null;
+  /** Every hyperparameter of the agent (so `DQN.load` can continue training); absent in older files. */
+  config?: DQNConfig;
 }
 
 /** The file's bytes, as consecutive parts (see `writeFileAtomic`). */
-export function modelFileParts(agent: DQNAgent, info: Omit<ModelInfo, "format" | "spec" | "network" | "algorithm">): Uint8Array[] {
+export function modelFileParts(agent: DQNAgent, info: Omit<ModelInfo, "format" | "spec" | "network" | "algorithm" | "config">): Uint8Array[] {
   const meta: ModelInfo = {
-    format: MODEL_FORMAT, ...info, spec: agent.spec, network: agent.config.network, algorithm: agent.algorithm.modelSettings(),
+    format: MODEL_FORMAT, ...info, spec: agent.spec, network: agent.config.network, algorithm: agent.algorithm.modelSettings(), config: agent.config,
   };
   return safeTensorsParts(agent.modelStateDict(), { deepq: JSON.stringify(meta) });
 }
@@ -98,6 +99,7 @@ function checkModelInfo(name: string, raw: string | undefined): ModelInfo {
       std: c.finite("eval.std", evalField.std, 0),
       episodes: c.int("eval.episodes", evalField.episodes, 1),
     },
+    ...(meta.config === undefined ? {} : { config: c.wrap("config", () => resolveDQNConfig(c.object("config", meta.config) as Partial<DQNConfig>)) }),
   };
 }
 
@@ -126,13 +128,13 @@ export function checkFiniteWeights(sd: ReadonlyMap<string, SafeTensor>, name: st
 }
 
 /** A model from a file's bytes (`name` labels errors), in a fresh agent for greedy use. */
-export function modelFromBytes(bytes: Uint8Array, name: string, opts: { arena?: Arena } = {}): { agent: DQNAgent; info: ModelInfo } {
+export function modelFromBytes(bytes: Uint8Array, name: string, opts: DQNAgentOptions = {}): { agent: DQNAgent; info: ModelInfo } {
   return modelFromFile(parseSafeTensors(bytes, name), name, opts);
 }
 
 /** A fresh greedy agent for `spec`, `network` and `algorithm` (DQN by default) holding the weights of `tensors`, with errors naming `name`. */
 export function agentFromWeights(
-  tensors: ReadonlyMap<string, SafeTensor>, name: string, spec: DQNSpec, network: NetworkSpec, opts: { arena?: Arena } = {},
+  tensors: ReadonlyMap<string, SafeTensor>, name: string, spec: DQNSpec, network: NetworkSpec, opts: DQNAgentOptions = {},
   algorithm: AlgorithmSettings = { algorithm: "dqn" },
 ): DQNAgent {
   checkFiniteWeights(tensors, name);
@@ -150,8 +152,13 @@ export function agentFromWeights(
   return agent;
 }
 
+/** What a parsed model file says about itself, validated (`name` labels errors). */
+export function modelInfoOf(file: SafeTensorsFile, name: string): ModelInfo {
+  return checkModelInfo(name, file.metadata.deepq);
+}
+
 /** A model from a parsed file (`name` labels errors), in a fresh agent for greedy use. */
-export function modelFromFile(file: SafeTensorsFile, name: string, opts: { arena?: Arena } = {}): { agent: DQNAgent; info: ModelInfo } {
+export function modelFromFile(file: SafeTensorsFile, name: string, opts: DQNAgentOptions = {}): { agent: DQNAgent; info: ModelInfo } {
   const info = checkModelInfo(name, file.metadata.deepq);
   return { agent: agentFromWeights(file.tensors, name, info.spec, info.network, opts, info.algorithm), info };
 }

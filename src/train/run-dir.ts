@@ -2,11 +2,14 @@
  * The run directory: the persistence layer the training loop (loop.ts) plugs in when a
  * run has a directory. It resumes from and writes checkpoints, logs episodes and
  * evaluations as CSV, redraws the returns plot, saves `best.safetensors` and
- * `model.safetensors`, and records videos of env copy 0.
+ * `model.safetensors`, writes `report.json` (the best model on report seeds) and records
+ * videos of env copy 0.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Env } from "../envs/core.js";
+import type { SafeTensor } from "../nn/safetensors.js";
+import { readSafeTensorsFile } from "../nn/safetensors-fs.js";
 import { ensureDir, removeStaleTempFiles, writeFileAtomic } from "../util/atomic-file.js";
 import { briefList } from "../util/text.js";
 import { returnsPlotPng, returnsPlotSvg, type EpisodePoint, type EvalPoint } from "../media/plot.js";
@@ -14,7 +17,7 @@ import { CHECKPOINT_FILE, cleanCheckpointDir, readCheckpoint, readCheckpointRepl
 import { resolveTrainConfig, type TrainConfig } from "./config.js";
 import type { EvalResult } from "./evaluate.js";
 import { CsvLog } from "./files.js";
-import type { EpisodeRecord, ResumePoint, RunStore, TrainEvent, TrainLoop } from "./loop.js";
+import type { EpisodeRecord, ResumePoint, RunReport, RunStore, TrainEvent, TrainLoop } from "./loop.js";
 import { saveModel } from "./model-file.js";
 import { RecordVideo } from "../wrappers/record-video.js";
 
@@ -29,7 +32,7 @@ export interface RunDirOptions {
   totalSteps?: number;
   /** With `resume`: continue without the checkpoint's saved replay buffer (see TrainOptions). */
   dropReplay?: boolean;
-  onEvent?: (e: TrainEvent) => void;
+  onEvent?: (e: TrainEvent) => boolean | void;
 }
 
 export class RunDirectory implements RunStore {
@@ -41,7 +44,7 @@ export class RunDirectory implements RunStore {
   private readonly ckptPath: string;
   private readonly episodesPath: string;
   private readonly progressPath: string;
-  private readonly emit: (e: TrainEvent) => void;
+  private readonly emit: (e: TrainEvent) => boolean | void;
   private episodesLog: CsvLog<(typeof EPISODE_COLUMNS)[number]> | null = null;
   private progressLog: CsvLog<(typeof PROGRESS_COLUMNS)[number]> | null = null;
   private episodePoints: EpisodePoint[] = [];
@@ -168,7 +171,7 @@ export class RunDirectory implements RunStore {
       throw new Error(`${(e as Error).message}; ${this.lastCheckpointStep === null ? "no checkpoint was written yet" : `the checkpoint of step ${this.lastCheckpointStep} is intact (continue with --resume)`}`);
     }
     this.lastCheckpointStep = progress.step;
-    this.emit({ kind: "checkpoint", step: progress.step, path: this.ckptPath });
+    loop.emit({ kind: "checkpoint", step: progress.step, path: this.ckptPath });
   }
 
   lastGood(): string {
@@ -182,6 +185,16 @@ export class RunDirectory implements RunStore {
     saveModel(join(this.runDir, "model.safetensors"), loop.agent, {
       ...this.modelInfo(loop), eval: last ? { mean: last.mean, std: last.std, episodes: loop.cfg.evalEpisodes } : null,
     });
+  }
+
+  bestWeights(): ReadonlyMap<string, SafeTensor> | null {
+    const path = join(this.runDir, "best.safetensors");
+    return existsSync(path) ? readSafeTensorsFile(path).tensors : null;
+  }
+
+  /** `report.json`: the report-seed evaluation of the best model beside its selection. */
+  report(_loop: TrainLoop, report: RunReport): void {
+    writeFileAtomic(join(this.runDir, "report.json"), `${JSON.stringify({ model: "best.safetensors", ...report }, null, 2)}\n`);
   }
 
   private modelInfo(loop: TrainLoop) {

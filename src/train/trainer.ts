@@ -6,11 +6,11 @@
  */
 import type { RunProgress } from "./checkpoint.js";
 import type { TrainConfig } from "./config.js";
-import { TrainLoop, type StopReason, type TrainEvent } from "./loop.js";
+import { TrainLoop, type RunReport, type StopReason, type TrainEvent } from "./loop.js";
 import { RunDirectory } from "./run-dir.js";
 import { systemMemory } from "./system-memory.js";
 
-export { episodeSeed, TrainingDivergedError, type TrainEvent } from "./loop.js";
+export { episodeSeed, TrainingDivergedError, type RunReport, type StopReason, type TrainEvent } from "./loop.js";
 
 export interface TrainOptions {
   /** Where logs, plots, models and checkpoints go. */
@@ -25,6 +25,7 @@ export interface TrainOptions {
    * longer matches an uninterrupted one). Without it, such a resume is refused.
    */
   dropReplay?: boolean;
+  /** Every event (what it returns is ignored; abort `signal` to stop). */
   onEvent?: (e: TrainEvent) => void;
   /** Aborting checkpoints and stops (the CLI wires SIGINT/SIGTERM to it). */
   signal?: AbortSignal;
@@ -35,14 +36,18 @@ export interface TrainResult {
   step: number;
   bestEval: RunProgress["bestEval"];
   lastEval: RunProgress["lastEval"];
+  /** The best model on the report seeds (also in report.json); null when `reportEpisodes` is 0 or the run was interrupted. */
+  report: RunReport | null;
   reason: StopReason;
 }
 
 export async function train(config: Partial<TrainConfig> & { env: string }, opts: TrainOptions): Promise<TrainResult> {
   // Everything is read and checked before the run directory changes, so a refused start
   // (a bad config, a damaged checkpoint, too little memory) leaves it as it was.
-  const dir = new RunDirectory(config, opts);
-  const loop = new TrainLoop(dir.config, { resume: dir.resume, wrapRaw: dir.wrapRaw, systemMemory, onEvent: opts.onEvent });
+  const listener = opts.onEvent;
+  const onEvent = listener && ((e: TrainEvent) => void listener(e));
+  const dir = new RunDirectory(config, { ...opts, onEvent });
+  const loop = new TrainLoop(dir.config, { resume: dir.resume, wrapRaw: dir.wrapRaw, systemMemory, onEvent });
   dir.attach(loop);
   const result = await loop.run(opts.signal);
   return { runDir: dir.runDir, ...result };

@@ -6,11 +6,12 @@
  * trainer, replay, model files or CLI know which algorithm runs.
  */
 import {
-  argmaxAt, Dropout, duelingMlp, duelingNatureCnn, duelingSmallCnn, mlp, natureCnn, NoisyLinear, Rng, smallCnn,
-  type Arena, type HeadLayout, type Module, type RngState, type Tensor,
+  argmaxAt, Dropout, duelingMlp, duelingNatureCnn, duelingSmallCnn, mlp, Module, natureCnn, NoisyLinear, Rng, smallCnn,
+  type Arena, type HeadLayout, type RngState, type Tensor,
 } from "../../nn/index.js";
+import { brief } from "../../util/text.js";
 import type { DQNConfig } from "../config.js";
-import type { DQNSpec, TrainingBatch } from "../types.js";
+import type { DQNSpec, NetworkFactory, TrainingBatch } from "../types.js";
 
 /** The algorithm and the hyperparameters that shape its head (what a model file records). */
 export type AlgorithmSettings = Pick<DQNConfig, "algorithm"> & Partial<DQNConfig>;
@@ -94,6 +95,7 @@ export abstract class Algorithm {
    */
   buildNetwork(seed: number): Module {
     const net = this.config.network;
+    if (net.kind === "custom") throw new Error(`network "custom" (${brief(net.name, 60)}) is built by its factory; pass the same network factory again`);
     const { observationShape: shape, nActions } = this.spec;
     const outputs = nActions * this.outputsPerAction;
     const common = {
@@ -114,6 +116,27 @@ export abstract class Algorithm {
     const opts = { ...common, height: h, width: w, ...(net.dropout ? { dropout: net.dropout } : {}) };
     if (net.kind === "nature-cnn") return net.dueling ? duelingNatureCnn(c, nActions, opts) : natureCnn(c, outputs, opts);
     return net.dueling ? duelingSmallCnn(c, nActions, opts) : smallCnn(c, outputs, opts);
+  }
+
+  /**
+   * A user-built network from `factory`, checked to live in the agent's arena and to map one
+   * observation to nActions × outputsPerAction outputs (one evaluation-mode forward pass).
+   */
+  buildCustomNetwork(factory: NetworkFactory, seed: number): Module {
+    const name = this.config.network.kind === "custom" ? this.config.network.name : "custom";
+    const { observationShape, nActions } = this.spec;
+    const outputs = nActions * this.outputsPerAction;
+    const net = factory({ observationShape, nActions, outputs, seed, arena: this.arena });
+    if (!(net instanceof Module)) throw new Error(`network ${brief(name, 60)}: the factory returned ${brief(net)}, expected an nn.Module`);
+    if (net.arena !== this.arena) throw new Error(`network ${brief(name, 60)}: its layers live in another arena; build them with the arena the factory is given`);
+    const probe = this.arena.tensor([1, ...observationShape]);
+    const wasTraining = net.training;
+    const out = net.eval().forward(probe);
+    net.train(wasTraining);
+    if (out.shape.length !== 2 || out.shape[0] !== 1 || out.shape[1] !== outputs) {
+      throw new Error(`network ${brief(name, 60)}: maps one observation of shape [${observationShape.join(", ")}] to shape [${out.shape.join(", ")}], expected [1, ${outputs}] (${nActions} actions × ${this.outputsPerAction})`);
+    }
+    return net;
   }
 
   /**

@@ -58,6 +58,7 @@ export class IQN extends Algorithm {
    */
   override buildNetwork(seed: number): Module {
     const net = this.config.network;
+    if (net.kind === "custom") throw new Error('algorithm "iqn" builds its own network and takes no network factory');
     const shape = this.spec.observationShape;
     const rng = new Rng(seed);
     const arena = this.arena;
@@ -206,6 +207,7 @@ export class IQN extends Algorithm {
 
 /** Why a configuration cannot run IQN (one line naming the keys), or null. */
 export function validateIQN(c: DQNConfig): string | null {
+  if (c.network.kind === "custom") return 'algorithm "iqn" cannot use a custom network: its head takes a quantile embedding besides the observation';
   return c.network.dueling
     ? 'algorithm "iqn" cannot use network.dueling: its head is the product of state and quantile embeddings (Dopamine\'s ImplicitQuantileNetwork)'
     : null;
