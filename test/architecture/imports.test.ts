@@ -1,6 +1,7 @@
 /** The layer rule (docs/architecture.md) holds for every import in src/, and the check catches a planted breach. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { projectRoot } from "../helpers/fixtures.js";
 import { ALLOWED, importGraph, importsOf, layerOf, readSourceTree, violations, type Layer } from "./layers.js";
@@ -96,4 +97,13 @@ test("the resolved graph of src/ has the edges the rule is about", () => {
   const edges = importGraph(readSourceTree(join(projectRoot, "src")));
   assert.ok(edges.some((e) => e.from === "cli/bin.ts" && e.to === "cli/main.ts"), "cli/bin.ts → cli/main.ts");
   assert.ok(edges.some((e) => layerOf(e.from) === "train" && layerOf(e.to) === "agents"), "train → agents");
+});
+
+test("docs/architecture.md's table is the rule the test checks", () => {
+  const doc = readFileSync(join(projectRoot, "docs", "architecture.md"), "utf8");
+  const rows = new Map<string, string[]>();
+  for (const m of doc.matchAll(/^\| `([a-z/]+)` \| (.+) \|$/gm)) {
+    rows.set(m[1]!, m[2] === "(nothing)" ? [] : m[2]!.split(", "));
+  }
+  assert.deepEqual(Object.fromEntries(rows), Object.fromEntries(Object.entries(ALLOWED).map(([k, v]) => [k, [...v]])));
 });
