@@ -66,13 +66,13 @@ export async function playCommand(target: string, flags: PlayFlags): Promise<voi
   let web: WebServer;
   if (flags.human) {
     const id = checkEnvId(flags.env ?? target);
-    web = await startPlay({ title: id, envId: id, human: true, makeEnv: () => make(id), fps: flags.fps, seed: flags.seed, host: flags.host, port: flags.port });
+    web = await startPlay({ title: id, human: true, makeEnv: () => make(id), fps: flags.fps, seed: flags.seed, host: flags.host, port: flags.port });
   } else {
     // Checked before the server starts: a model that does not fit the env fails here, not in the page.
     const { agent, env: cfg } = loadModelForEnv(target, flags);
     const env = cfg.env;
     web = await startPlay({
-      title: env, envId: env, makeEnv: () => makeTrainEnv(cfg), fps: flags.fps, seed: flags.seed, host: flags.host, port: flags.port,
+      title: env, makeEnv: () => makeTrainEnv(cfg), fps: flags.fps, seed: flags.seed, host: flags.host, port: flags.port,
       policy: (o: Observation) => agent.act(o as Float32Array | Uint8Array, { epsilon: 0 }),
       onEpisode: (ret, len) => process.stderr.write(`episode: return ${ret.toFixed(1)} in ${len} steps\n`),
     });

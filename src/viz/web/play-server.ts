@@ -20,13 +20,14 @@ import { PngEncoder } from "../../media/png.js";
 import { openSse, type SseStream } from "./sse.js";
 
 /**
- * The keyboard controls for `env`: its `metadata.keyControls` (each env declares its own),
- * or for a discrete env without them, arrow keys and space → actions 0…4 in that order.
+ * The keyboard controls for `env` (called `name` in errors): its `metadata.keyControls`
+ * (each env declares its own), or for a discrete env without them, arrow keys and space →
+ * actions 0…4 in that order.
  */
-export function humanControls(envId: string, env: Env): KeyControls {
+export function humanControls(name: string, env: Env): KeyControls {
   const space = env.actionSpace;
   if (!(space instanceof Discrete)) {
-    throw new Error(`${envId}: --human needs a discrete action space, got ${space.toString()} (an env with continuous controls may offer continuous: false)`);
+    throw new Error(`${name}: --human needs a discrete action space, got ${space.toString()} (an env with continuous controls may offer continuous: false)`);
   }
   const declared = env.metadata.keyControls;
   if (declared !== undefined) return declared;
@@ -52,8 +53,6 @@ export interface PlayOptions {
   policy?: (obs: Observation) => Action;
   /** A person drives with the keyboard. */
   human?: boolean;
-  /** Env id for the key mapping (default: title). */
-  envId?: string;
   /** Frames (= steps) per second; default the env's `metadata.renderFps`. */
   fps?: number;
   /** Episode i of a page uses seed + i (default: random seeds). */
@@ -93,7 +92,7 @@ class Session {
 
   constructor(private readonly opts: PlayOptions, private readonly stream: SseStream) {
     this.env = opts.makeEnv();
-    this.controls = opts.human ? humanControls(opts.envId ?? opts.title, this.env) : null;
+    this.controls = opts.human ? humanControls(opts.title, this.env) : null;
     this.started = !opts.human;
   }
 
@@ -190,7 +189,7 @@ export async function startPlay(opts: PlayOptions): Promise<PlayServer> {
   // Fail before listening if the env cannot be built or driven, or the policy cannot act on it.
   const probe = opts.makeEnv();
   try {
-    if (opts.human) humanControls(opts.envId ?? opts.title, probe);
+    if (opts.human) humanControls(opts.title, probe);
     else opts.policy!(probe.reset({ seed: opts.seed }).obs);
   } finally {
     probe.close();
