@@ -57,7 +57,7 @@ export function layerOf(srcPath: string): Layer | null {
   if (srcPath === "index.ts") return "api";
   for (const [prefix, layer] of NESTED) if (srcPath.startsWith(prefix)) return layer;
   const top = srcPath.split("/")[0]!;
-  return top in ALLOWED && !top.includes("/") && top !== "api" ? (top as Layer) : null;
+  return Object.hasOwn(ALLOWED, top) && top !== "api" ? (top as Layer) : null;
 }
 
 export interface ImportEdge {
