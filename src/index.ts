@@ -9,10 +9,12 @@ export * as nn from "./nn/index.js";
 export * as replay from "./replay/index.js";
 export * as wrappers from "./wrappers/index.js";
 export {
-  DQN, train, evaluate, loadModel, saveModel, modelFromBytes, TrainLoop, TrainingDivergedError, resolveTrainConfig, DEFAULT_TRAIN_CONFIG,
+  DQN, train, evaluate, loadModel, saveModel, modelFromBytes, recordVideo, returnsPlotPng, returnsPlotSvg, TrainLoop, TrainingDivergedError, resolveTrainConfig, DEFAULT_TRAIN_CONFIG,
   type DQNOptions, type DQNEvaluateOptions, type EnvSource, type LearnCallbacks, type LearnOptions, type LearnResult, type LoadOptions, type PredictOptions,
-  type EvalResult, type EvaluateOptions, type ModelInfo, type RunReport, type StopReason, type TrainConfig, type TrainEvent, type TrainOptions, type TrainResult,
+  type EvalResult, type EvaluateOptions, type ReturnsPlotData, type EpisodePoint, type EvalPoint, type ModelInfo,
+  type RunReport, type StopReason, type TrainConfig, type TrainEvent, type TrainOptions, type TrainResult,
 } from "./train/index.js";
+export { GifWriter, type GifOptions } from "./viz/gif.js";
 export { ReplayBuffer, ImageReplayBuffer, PrioritizedReplay, linearBeta, type ReplayState } from "./replay/index.js";
 export { epsilonExponential, epsilonLinear, explorationSchedule, type ExplorationConfig } from "./agents/schedules.js";
 export {

@@ -110,6 +110,8 @@ async function trainCommand(envArg: string | undefined, flags: TrainFlags): Prom
     });
     interrupted = res.reason === "interrupted";
     if (res.bestEval) say(`best eval ${res.bestEval.mean.toFixed(1)} ± ${res.bestEval.std.toFixed(1)} at step ${res.bestEval.step} → ${runDir}/best.safetensors`);
+    const rep = res.report?.report;
+    if (rep) say(`report: best model ${rep.mean.toFixed(1)} ± ${rep.std.toFixed(1)} over ${rep.episodes} unseen seeds ${rep.seed}–${rep.seed + rep.episodes - 1} → ${runDir}/report.json`);
   } catch (e) {
     await dashboard?.close();
     throw e;
@@ -136,7 +138,7 @@ async function evalCommand(path: string, flags: ModelCommandFlags & { episodes: 
     seed: flags.seed,
     onEpisode: flags.json ? undefined : (i, ret, len) => process.stderr.write(`episode ${i + 1}: return ${ret.toFixed(1)} in ${len} steps\n`),
   });
-  if (flags.json) process.stdout.write(`${JSON.stringify({ env: cfg.env, episodes: flags.episodes, mean: r.mean, std: r.std })}\n`);
+  if (flags.json) process.stdout.write(`${JSON.stringify({ env: cfg.env, episodes: flags.episodes, seed: flags.seed, mean: r.mean, std: r.std, returns: r.returns, lengths: r.lengths })}\n`);
   else process.stdout.write(`${cfg.env}: mean return ${r.mean.toFixed(2)} ± ${r.std.toFixed(2)} over ${flags.episodes} episodes (min ${r.min.toFixed(1)}, max ${r.max.toFixed(1)})\n`);
 }
 
@@ -184,7 +186,7 @@ export function buildProgram(): Command {
     .option("--seed <n>", "episode i uses seed + i", int("--seed", 0), 1_000_000)
     .option("--env <id>", "env id (default: the one the model was trained on)")
     .option("--network <net>", `network of a plain safetensors file: ${NETWORK_FORMS}`, network)
-    .option("--json", "print one JSON line { env, episodes, mean, std }")
+    .option("--json", "print one JSON line { env, episodes, seed, mean, std, returns, lengths } (episode i used seed + i)")
     .action(evalCommand);
 
   program.command("record")

@@ -15,4 +15,7 @@ export { evaluate, type EvalResult, type EvaluateOptions } from "./evaluate.js";
 export { DEFAULT_TRAIN_CONFIG, resolveTrainConfig, type TrainConfig } from "./config.js";
 export { agentSpec, checkSpecFits, makeTrainEnv } from "./env.js";
 export { MODEL_FORMAT, agentFromWeights, modelFileParts, modelFromBytes, type ModelInfo } from "./model-format.js";
-export { train, loadModel, saveModel, readCheckpoint, RunDirectory, type TrainOptions, type TrainResult, type CheckpointMeta, type RunProgress, type RunDirOptions } from "./node.js";
+export {
+  train, loadModel, saveModel, readCheckpoint, recordVideo, returnsPlotPng, returnsPlotSvg, RunDirectory,
+  type TrainOptions, type TrainResult, type CheckpointMeta, type RunProgress, type RunDirOptions, type RecordOptions, type RecordResult, type ReturnsPlotData, type EpisodePoint, type EvalPoint,
+} from "./node.js";

@@ -6,7 +6,7 @@
  */
 import type * as node from "./node.js";
 
-export type { TrainOptions, TrainResult, CheckpointMeta, RunProgress, RunDirOptions } from "./node.js";
+export type { TrainOptions, TrainResult, CheckpointMeta, RunProgress, RunDirOptions, RecordOptions, RecordResult, ReturnsPlotData, EpisodePoint, EvalPoint } from "./node.js";
 
 const REASON = "needs Node's file system; in a browser use DQN.learn without runDir, and DQN.fromBytes / modelFromBytes for model files";
 
@@ -18,6 +18,9 @@ export const train: typeof node.train = async () => refuse("train()");
 export const loadModel: typeof node.loadModel = () => refuse("loadModel()");
 export const saveModel: typeof node.saveModel = () => refuse("saveModel()");
 export const readCheckpoint: typeof node.readCheckpoint = () => refuse("readCheckpoint()");
+export const recordVideo: typeof node.recordVideo = async () => refuse("recordVideo()");
+export const returnsPlotPng: typeof node.returnsPlotPng = () => refuse("returnsPlotPng()");
+export const returnsPlotSvg: typeof node.returnsPlotSvg = () => refuse("returnsPlotSvg()");
 export const RunDirectory = class {
   constructor() {
     refuse("RunDirectory");

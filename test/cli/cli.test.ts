@@ -69,7 +69,9 @@ test("bad flags and values get a one-line error naming them; usage errors exit 2
 test("the committed pretrained CartPole agent balances for the full 500 steps", () => {
   const r = deepq("eval", join(projectRoot, "pretrained/CartPole-v1-dqn.safetensors"), "--episodes", "5", "--json");
   assert.equal(r.code, 0, r.err);
-  assert.deepEqual(JSON.parse(r.out), { env: "CartPole-v1", episodes: 5, mean: 500, std: 0 });
+  assert.deepEqual(JSON.parse(r.out), {
+    env: "CartPole-v1", episodes: 5, seed: 1_000_000, mean: 500, std: 0, returns: [500, 500, 500, 500, 500], lengths: [500, 500, 500, 500, 500],
+  });
 });
 
 test("the committed pretrained CarRacing agent drives from pixels", () => {

@@ -123,7 +123,7 @@ test("a plain safetensors file (as PyTorch writes it) runs with --env and --netw
     assert.match(bare.err, /torch\.safetensors has no deepq metadata \(a plain safetensors file, e\.g\. saved from PyTorch\): pass --env <id> and --network <net>/);
     const ok = await runMain("eval", plain, "--env", "CartPole-v1", "--network", "mlp:256,256", "--episodes", "2", "--json");
     assert.equal(ok.code, 0, ok.err);
-    assert.deepEqual(JSON.parse(ok.out), { env: "CartPole-v1", episodes: 2, mean: 500, std: 0 });
+    assert.deepEqual(JSON.parse(ok.out), { env: "CartPole-v1", episodes: 2, seed: 1_000_000, mean: 500, std: 0, returns: [500, 500], lengths: [500, 500] });
     const wrong = await runMain("eval", plain, "--env", "CartPole-v1", "--network", "dueling-mlp:256,256");
     assert.equal(wrong.code, 1);
     assert.match(wrong.err, /torch\.safetensors: weights do not fit the network \{"kind":"mlp","hidden":\[256,256\],"dueling":true\}: loadStateDict into .*missing keys/);

@@ -1,0 +1,63 @@
+/**
+ * Honest numbers: the best model is selected on the evaluation seeds, then evaluated on
+ * report seeds it never saw; report.json and the result hold the per-episode returns.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import "../../src/envs/index.js";
+import { resolveTrainConfig } from "../../src/train/config.js";
+import { makeTrainEnv } from "../../src/train/env.js";
+import { evaluate } from "../../src/train/evaluate.js";
+import { loadModel } from "../../src/train/model-file.js";
+import { train } from "../../src/train/trainer.js";
+import { quick, tmp } from "./helpers.js";
+
+const reported = { ...quick, reportEpisodes: 4, reportSeed: 3_000_000 };
+
+test("the best model is evaluated on the report seeds after training, into report.json", async () => {
+  const dir = tmp("deepq-report-");
+  try {
+    const res = await train(reported, { runDir: dir });
+    const report = JSON.parse(readFileSync(join(dir, "report.json"), "utf8")) as Record<string, unknown>;
+    assert.deepEqual(report, { model: "best.safetensors", ...res.report });
+    assert.equal(res.report!.step, res.bestEval!.step);
+    assert.deepEqual(res.report!.selection, { seed: 1_000_000, episodes: 2, mean: res.bestEval!.mean, std: res.bestEval!.std });
+    // The same numbers from the saved best model, evaluated by hand on seeds 3,000,000–3,000,003.
+    const { agent } = loadModel(join(dir, "best.safetensors"));
+    const byHand = evaluate(makeTrainEnv(resolveTrainConfig(reported)), (o) => agent.act(o as Float32Array), { episodes: 4, seed: 3_000_000 });
+    assert.deepEqual(res.report!.report, { seed: 3_000_000, episodes: 4, mean: byHand.mean, std: byHand.std, min: byHand.min, max: byHand.max, returns: byHand.returns, lengths: byHand.lengths });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a resumed run reports the same as an uninterrupted one; reportEpisodes 0 reports nothing", async () => {
+  const a = tmp("deepq-report-");
+  const b = tmp("deepq-report-");
+  const c = tmp("deepq-report-");
+  try {
+    const full = await train(reported, { runDir: a });
+    const stop = new AbortController();
+    const cut = await train(reported, { runDir: b, signal: stop.signal, onEvent: (e) => e.kind === "progress" && e.step >= 1500 && stop.abort() });
+    assert.equal(cut.reason, "interrupted");
+    assert.equal(cut.report, null);
+    assert.ok(!existsSync(join(b, "report.json")));
+    const resumed = await train({ env: "CartPole-v1" }, { runDir: b, resume: true });
+    assert.deepEqual(resumed.report, full.report);
+    const none = await train({ ...quick, totalSteps: 1000, reportEpisodes: 0 }, { runDir: c });
+    assert.equal(none.report, null);
+    assert.ok(!existsSync(join(c, "report.json")));
+  } finally {
+    for (const d of [a, b, c]) rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test("report seeds must not overlap the selection seeds", () => {
+  assert.throws(() => resolveTrainConfig({ env: "CartPole-v1", evalSeed: 0, evalEpisodes: 10, reportSeed: 9, reportEpisodes: 5 }),
+    /report seeds 9–13 \(reportSeed, reportEpisodes\) overlap the selection seeds 0–9 \(evalSeed, evalEpisodes\); choose disjoint ranges/);
+  assert.throws(() => resolveTrainConfig({ env: "CartPole-v1", reportEpisodes: -1 }), /reportEpisodes = -1 is invalid; expected a non-negative integer/);
+  assert.equal(resolveTrainConfig({ env: "CartPole-v1", evalSeed: 0, evalEpisodes: 10, reportSeed: 10 }).reportEpisodes, 100);
+  assert.equal(resolveTrainConfig({ env: "CartPole-v1", evalSeed: 0, evalEpisodes: 10, reportSeed: 5, reportEpisodes: 0 }).reportSeed, 5);
+});
