@@ -1,4 +1,4 @@
-/** `deepq record`'s episodes loop: every episode of the policy in one GIF or MP4 with the returns. */
+/** recordVideo: every episode of the policy in one GIF or MP4 with the returns. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { make } from "../../src/envs/index.js";
 import { findFfmpeg } from "../../src/media/video.js";
-import { recordVideo } from "../../src/cli/record.js";
+import { recordVideo } from "../../src/train/record.js";
 
 const haveFfmpeg = (() => {
   try {

@@ -1,0 +1,71 @@
+/**
+ * Videos of greedy episodes: the env's human-sized view (`render()`, e.g. CarRacing's
+ * 600×400), one frame per env step (or every k-th), with the running return captioned on
+ * each frame, written as GIF or MP4 by media's video writers.
+ */
+import type { Action, Env, Observation } from "../envs/core.js";
+import { captionFrame } from "../media/gif.js";
+import { openVideo, videoFormat, type VideoWriter } from "../media/video.js";
+
+export interface RecordOptions {
+  episodes: number;
+  /** Episode i is reset with seed `seed + i`. */
+  seed: number;
+  /** Frames per second of the video (default: the env's render fps, capped at 50 for GIF). */
+  fps?: number;
+  /** Keep every k-th frame (GIFs of long episodes get big). */
+  frameStride?: number;
+  /** Stop an episode after this many steps. */
+  maxSteps?: number;
+}
+
+export interface RecordResult {
+  returns: number[];
+  frames: number;
+  width: number;
+  height: number;
+}
+
+/** Plays `episodes` episodes of `policy` on `env` and writes them, one after another, to `out` (.gif or .mp4). */
+export async function recordVideo<O extends Observation, A extends Action>(
+  env: Env<O, A>, policy: (obs: O) => A, out: string, opts: RecordOptions,
+): Promise<RecordResult> {
+  videoFormat(out); // a bad extension fails before any episode is played
+  if (!Number.isInteger(opts.episodes) || opts.episodes <= 0) throw new RangeError(`episodes must be a positive integer, got ${opts.episodes}`);
+  const stride = opts.frameStride ?? 1;
+  if (!Number.isInteger(stride) || stride <= 0) throw new RangeError(`frameStride must be a positive integer, got ${stride}`);
+  const fps = opts.fps ?? env.metadata.renderFps / stride;
+  let video: VideoWriter | null = null;
+  let width = 0;
+  let height = 0;
+  let frames = 0;
+  const returns: number[] = [];
+  const addFrame = async (ret: number, episode: number) => {
+    const f = env.render();
+    if (video === null) {
+      width = f.width;
+      height = f.height;
+      video = openVideo(out, { width, height, fps, title: `deepq ${env.spec?.id ?? ""}` });
+    }
+    const rgb = f.data.slice();
+    captionFrame(rgb, width, height, `episode ${episode + 1}  return ${ret.toFixed(1)}`);
+    await video.add(rgb);
+    frames++;
+  };
+  for (let e = 0; e < opts.episodes; e++) {
+    let { obs } = env.reset({ seed: opts.seed + e });
+    let ret = 0;
+    await addFrame(ret, e);
+    for (let t = 0; opts.maxSteps === undefined || t < opts.maxSteps; t++) {
+      const r = env.step(policy(obs));
+      ret += r.reward;
+      obs = r.obs;
+      const ended = r.terminated || r.truncated;
+      if (ended || (t + 1) % stride === 0) await addFrame(ret, e);
+      if (ended) break;
+    }
+    returns.push(ret);
+  }
+  await (video as VideoWriter | null)?.finish();
+  return { returns, frames, width, height };
+}
