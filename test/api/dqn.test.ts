@@ -55,6 +55,17 @@ test("an env instance trains like a factory of copies: evaluation borrows it and
   await assert.rejects(new DQN(new ChainEnv(), { ...chainConfig, numEnvs: 2 }).learn(opts), /numEnvs 2: one env instance cannot be stepped as 2 copies; pass a factory/);
 });
 
+test("a factory builds the vector env's copies; predict takes float64 observations and explores when not deterministic", async () => {
+  const model = new DQN(() => new ChainEnv(), { ...chainConfig, numEnvs: 3 });
+  const res = await model.learn({ totalSteps: 3000, evalEvery: 1000, evalEpisodes: 1, reportEpisodes: 0 });
+  assert.equal(res.step, 3000);
+  const obs = oneHot(4);
+  assert.equal(model.predict(Float64Array.from(obs)), model.predict(obs));
+  const explorer = new DQN(() => new ChainEnv(), { ...chainConfig, exploration: { kind: "linear", start: 1, end: 1, fraction: 1 } });
+  const actions = new Set(Array.from({ length: 50 }, () => explorer.predict(obs, { deterministic: false })));
+  assert.deepEqual([...actions].sort(), [0, 1]);
+});
+
 test("a callback returning false stops learn; every event reaches onEvent", async () => {
   const model = new DQN(() => new ChainEnv(), chainConfig);
   const kinds = new Set<TrainEvent["kind"]>();
