@@ -28,6 +28,12 @@ int dq_pool_threads(const dq_pool *pool);
 /* Per-thread scratch of thread `tid` (valid for the pool's lifetime). */
 void *dq_pool_scratch(dq_pool *pool, int tid);
 /*
+ * Scratch shared by all threads of one job (operands packed once for every task), ≥ `bytes` and
+ * 64-byte aligned; NULL when it cannot be had. Only the calling thread may ask, between jobs: the
+ * buffer may move, and stays valid until the next call.
+ */
+void *dq_pool_shared(dq_pool *pool, size_t bytes);
+/*
  * Runs fn(ctx, t, tid) for every t < ntasks on at most `threads` threads and returns when all are
  * done. Tasks are claimed from a shared counter, so which thread runs which task depends on timing;
  * callers make each task's result independent of that (tasks write disjoint outputs, each computed

@@ -7,10 +7,11 @@
  * onto the path's registers and fuses a·b + c into FMA where the path has it (-ffp-contract=fast).
  *
  * GEMM (BLIS/GotoBLAS scheme): C is cut into tasks of ≤ MC rows × ≤ NC columns. A task walks
- * the k-blocks of ≤ KC: it packs its rows of op(A) into MR-row panels and its columns of op(B) into
- * NR-column panels (contiguous, zero-padded, whatever the transposes), then runs an MR × NR
+ * the k-blocks of ≤ KC: it packs its rows of op(A) into MR-row panels, then each NR-column panel
+ * of op(B) in turn (contiguous, zero-padded, whatever the transposes), and runs an MR × NR
  * register-blocked micro-kernel over them, the B panel staying in L1 while the A panels stream
- * from L2. Every element of C is summed in the same order — k-blocks of a size fixed by k alone,
+ * from L2. An operand that several tasks or products share is packed once per call instead
+ * (prepack). Every element of C is summed in the same order — k-blocks of a size fixed by k alone,
  * the same micro-kernel for edge tiles — so the result does not depend on how C is cut into
  * tasks, nor on which thread runs which task, nor on the thread count.
  */
@@ -47,7 +48,7 @@
 #define KC 256
 /* Rows of op(A) per task: the packed A block (MC·KC floats, ≤ 128 KiB) lives in L2. */
 #define MC (MR * 16)
-/* Columns of op(B) per task; the packed B block (KC·NC floats, 1 MiB) lives in L2/L3. */
+/* Columns of op(B) per task (packed one NR-column panel at a time, so the panel is in L1 when used). */
 #define NC 1024
 /*
  * Calls below this many multiply-adds (~20 µs of one core) run on the calling thread. Handing work
@@ -70,19 +71,19 @@ static inline long max_l(long a, long b) { return a > b ? a : b; }
 static inline long ceil_div(long a, long b) { return (a + b - 1) / b; }
 static inline long round_up(long a, long b) { return ceil_div(a, b) * b; }
 
-/* Scratch layout per thread: packed A block, then packed B block. */
+/* Scratch layout per thread: packed A block, then one packed B panel. */
 #define PACK_A_FLOATS ((long)MC * KC)
-#define PACK_B_FLOATS ((long)KC * NC)
+#define PACK_B_FLOATS ((long)KC * NR)
 _Static_assert((PACK_A_FLOATS + PACK_B_FLOATS) * 4 + 4096 <= DQ_SCRATCH_BYTES, "GEMM scratch does not fit");
 
 /* ---------------------------------------------------------------- packing */
 
 #if defined(__AVX__)
-/* dst[c·ldd + r] = src[r·lds + c] for an 8×8 block. */
-static inline void transpose8(const float *src, long lds, float *dst, long ldd) {
-  __m256 r0 = _mm256_loadu_ps(src), r1 = _mm256_loadu_ps(src + lds), r2 = _mm256_loadu_ps(src + 2 * lds),
-         r3 = _mm256_loadu_ps(src + 3 * lds), r4 = _mm256_loadu_ps(src + 4 * lds), r5 = _mm256_loadu_ps(src + 5 * lds),
-         r6 = _mm256_loadu_ps(src + 6 * lds), r7 = _mm256_loadu_ps(src + 7 * lds);
+/* dst[c·ldd + r] = src_r[c] for 8 rows of 8 floats; the rows are stored in order c = 0 .. 7. */
+static inline void transpose8_rows(const float *s0, const float *s1, const float *s2, const float *s3, const float *s4,
+                                   const float *s5, const float *s6, const float *s7, float *dst, long ldd) {
+  __m256 r0 = _mm256_loadu_ps(s0), r1 = _mm256_loadu_ps(s1), r2 = _mm256_loadu_ps(s2), r3 = _mm256_loadu_ps(s3),
+         r4 = _mm256_loadu_ps(s4), r5 = _mm256_loadu_ps(s5), r6 = _mm256_loadu_ps(s6), r7 = _mm256_loadu_ps(s7);
   __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
          t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
          t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
@@ -98,6 +99,12 @@ static inline void transpose8(const float *src, long lds, float *dst, long ldd) 
   _mm256_storeu_ps(dst + 6 * ldd, _mm256_permute2f128_ps(u2, u6, 0x31));
   _mm256_storeu_ps(dst + 7 * ldd, _mm256_permute2f128_ps(u3, u7, 0x31));
 }
+
+/* dst[c·ldd + r] = src[r·lds + c] for an 8×8 block. */
+static inline void transpose8(const float *src, long lds, float *dst, long ldd) {
+  transpose8_rows(src, src + lds, src + 2 * lds, src + 3 * lds, src + 4 * lds, src + 5 * lds, src + 6 * lds, src + 7 * lds,
+                  dst, ldd);
+}
 #endif
 
 /*
@@ -108,6 +115,18 @@ static inline void transpose8(const float *src, long lds, float *dst, long ldd) 
 static void pack_transposed(const float *src, long lds, long rows, long kc, float *dst, int width) {
   long r0 = 0;
 #if defined(__AVX__)
+  if (width > 4 && width < 8 && rows == width) {
+    /* The AVX2 path's 6-row panels: an 8×8 transpose whose last rows repeat row 5. Each stored
+       row spills 2 lanes into the next row, which the next store overwrites; the last block of a
+       panel stops before kc, so nothing beyond the panel is written. */
+    const float *s[8];
+    for (int r = 0; r < 8; r++) s[r] = src + (r < rows ? r : rows - 1) * lds;
+    long p = 0;
+    for (; p + 8 < kc; p += 8) transpose8_rows(s[0] + p, s[1] + p, s[2] + p, s[3] + p, s[4] + p, s[5] + p, s[6] + p, s[7] + p, dst + p * width, width);
+    for (; p < kc; p++)
+      for (long r = 0; r < rows; r++) dst[p * width + r] = src[r * lds + p];
+    return;
+  }
   for (; r0 + 8 <= rows; r0 += 8) {
     long p = 0;
     for (; p + 8 <= kc; p += 8) transpose8(src + r0 * lds + p, lds, dst + p * width + r0, width);
@@ -124,8 +143,17 @@ static void pack_transposed(const float *src, long lds, long rows, long kc, floa
 
 /* One panel whose lanes are contiguous in the source: dst[p·width + r] = src[p·lds + r]. */
 static void pack_direct(const float *src, long lds, long rows, long kc, float *dst, int width) {
-  if (rows == width) {
-    for (long p = 0; p < kc; p++) memcpy(dst + p * width, src + p * lds, sizeof(float) * (size_t)width);
+  /* Full panels with a compile-time width: register moves (a memcpy call per 6-32 floats costs more than the copy). */
+  if (rows == NR && width == NR) {
+    for (long p = 0; p < kc; p++)
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) *(vfu *)(dst + p * NR + v * VL) = *(const vfu *)(src + p * lds + v * VL);
+    return;
+  }
+  if (rows == MR && width == MR) {
+    for (long p = 0; p < kc; p++)
+#pragma GCC unroll 16
+      for (int r = 0; r < MR; r++) dst[p * MR + r] = src[p * lds + r];
     return;
   }
   for (long p = 0; p < kc; p++) {
@@ -160,8 +188,8 @@ static void pack_b(int transB, const float *b, long ldb, long p0, long kc, long 
 /* ---------------------------------------------------------------- micro-kernel */
 
 /* C ← alpha·acc + beta·C on one row of NV vectors; beta = 0 never reads C (it may hold NaN). */
-static inline void store_row(float *c, const vf *acc, float alpha, float beta) {
-  for (int v = 0; v < NV; v++) {
+static inline void store_row(float *c, const vf *acc, float alpha, float beta, int vecs) {
+  for (int v = 0; v < vecs; v++) {
     vfu *cp = (vfu *)(c + v * VL);
     if (beta == 0.0f) *cp = alpha * acc[v];
     else *cp = alpha * acc[v] + beta * *cp;
@@ -169,38 +197,61 @@ static inline void store_row(float *c, const vf *acc, float alpha, float beta) {
 }
 
 /*
- * acc = Σ_p Ap[p][0..MR) ⊗ Bp[p][0..NR) over one k-block, then C[0..mr)×[0..nr) ← alpha·acc + beta·C.
- * Edge tiles (mr < MR or nr < NR) go through a full-size buffer, so they use the same arithmetic.
+ * acc[r][v] = Σ_p Ap[p][r] · Bp[p][v·VL ..] for r < rows, v < vecs: the micro-kernel's loop, inlined
+ * with constant rows and vecs so that an edge tile computes only the rows and vectors it stores. Each
+ * element is the same sequence of FMAs whatever rows and vecs are, so edge tiles round alike.
  */
-static void micro_kernel(long kc, const float *restrict ap, const float *restrict bp, float *c, long ldc,
-                         float alpha, float beta, long mr, long nr) {
-  vf acc[MR][NV];
+static inline __attribute__((always_inline)) void tile_sum(long kc, const float *restrict ap, const float *restrict bp,
+                                                           vf acc[MR][NV], const int rows, const int vecs) {
 #pragma GCC unroll 16
-  for (int r = 0; r < MR; r++)
+  for (int r = 0; r < rows; r++)
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; v++) acc[r][v] = (vf){0};
+    for (int v = 0; v < vecs; v++) acc[r][v] = (vf){0};
   for (long p = 0; p < kc; p++) {
     vf bv[NV];
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; v++) bv[v] = *(const vf *)(bp + v * VL);
+    for (int v = 0; v < vecs; v++) bv[v] = *(const vf *)(bp + v * VL);
 #pragma GCC unroll 16
-    for (int r = 0; r < MR; r++) {
+    for (int r = 0; r < rows; r++) {
       const float av = ap[r];
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; v++) acc[r][v] += av * bv[v];
+      for (int v = 0; v < vecs; v++) acc[r][v] += av * bv[v];
     }
     ap += MR;
     bp += NR;
   }
+}
+
+/*
+ * C[0..mr)×[0..nr) ← alpha·(Ap ⊗ Bp summed over one k-block) + beta·C. Edge tiles (mr < MR or
+ * nr < NR) compute 4 or 2 rows and one vector of columns when that covers them (the DQN nets' 32-row
+ * layers leave 2-row tiles on the 6-row AVX2 kernel, their 49- and 81-column images 1-column tiles),
+ * and store through a full-size buffer.
+ */
+static void micro_kernel(long kc, const float *restrict ap, const float *restrict bp, float *c, long ldc,
+                         float alpha, float beta, long mr, long nr) {
+  _Static_assert(NV == 2, "edge tiles assume two vectors of columns");
+  vf acc[MR][NV];
+  const int rows = mr > 4 ? MR : mr > 2 ? 4 : 2, oneVec = nr <= VL;
+  if (rows == MR) {
+    if (oneVec) tile_sum(kc, ap, bp, acc, MR, 1);
+    else tile_sum(kc, ap, bp, acc, MR, NV);
+  } else if (rows == 4) {
+    if (oneVec) tile_sum(kc, ap, bp, acc, 4, 1);
+    else tile_sum(kc, ap, bp, acc, 4, NV);
+  } else {
+    if (oneVec) tile_sum(kc, ap, bp, acc, 2, 1);
+    else tile_sum(kc, ap, bp, acc, 2, NV);
+  }
   if (mr == MR && nr == NR) {
 #pragma GCC unroll 16
-    for (int r = 0; r < MR; r++) store_row(c + r * ldc, acc[r], alpha, beta);
+    for (int r = 0; r < MR; r++) store_row(c + r * ldc, acc[r], alpha, beta, NV);
     return;
   }
   float tile[MR * NR] __attribute__((aligned(64)));
   if (beta != 0.0f)
     for (long r = 0; r < mr; r++) memcpy(tile + r * NR, c + r * ldc, sizeof(float) * (size_t)nr);
-  for (int r = 0; r < MR; r++) store_row(tile + r * NR, acc[r], alpha, beta);
+  for (long r = 0; r < mr; r++) store_row(tile + r * NR, acc[r], alpha, beta, oneVec ? 1 : NV);
   for (long r = 0; r < mr; r++) memcpy(c + r * ldc, tile + r * NR, sizeof(float) * (size_t)nr);
 }
 
@@ -216,6 +267,11 @@ typedef struct {
   long mcb, ncb, mtasks, ntasks; /* task grid of one product: ≤ mcb rows × ≤ ncb columns each */
   long strideA, strideB, strideC, batch;
   long perTask; /* products per task: `batch` when they all accumulate into one C (strideC = 0), else 1 */
+  /* op(A) and op(B) packed once for all tasks, or NULL (each task packs its own). k-block p0 of the
+     packed A holds round_up(m, MR) rows at packedA + p0·mpad, its MR-row panel of row i at + i·kc;
+     likewise for B with npad columns. */
+  const float *packedA, *packedB;
+  long mpad, npad;
   dq_pool *pool;
 } gemm_job;
 
@@ -227,16 +283,69 @@ static void gemm_block(const gemm_job *j, long s, long i0, long j0, float *ap, f
   for (long p0 = 0; p0 < j->k; p0 += j->kcb) {
     const long kc = min_l(j->kcb, j->k - p0);
     const float beta = p0 == 0 ? j->beta : 1.0f;
-    pack_b(j->transB, b, j->ldb, p0, kc, j0, nc, bp);
-    pack_a(j->transA, a, j->lda, i0, mc, p0, kc, ap);
+    const float *ak = ap;
+    if (j->packedA) ak = j->packedA + p0 * j->mpad + i0 * kc;
+    else pack_a(j->transA, a, j->lda, i0, mc, p0, kc, ap);
     for (long jr = 0; jr < nc; jr += NR) {
-      const float *bpanel = bp + jr * kc;
+      /* B is packed panel by panel right before its use, so the panel is still in L1 for the micro-kernels. */
+      const float *bpanel = bp;
+      if (j->packedB) bpanel = j->packedB + p0 * j->npad + (j0 + jr) * kc;
+      else pack_b(j->transB, b, j->ldb, p0, kc, j0 + jr, min_l(NR, nc - jr), bp);
       for (long ir = 0; ir < mc; ir += MR) {
-        micro_kernel(kc, ap + ir * kc, bpanel, c + (i0 + ir) * j->ldc + j0 + jr, j->ldc, j->alpha, beta,
+        micro_kernel(kc, ak + ir * kc, bpanel, c + (i0 + ir) * j->ldc + j0 + jr, j->ldc, j->alpha, beta,
                      min_l(MR, mc - ir), min_l(NR, nc - jr));
       }
     }
   }
+}
+
+/* Pre-packing job: task t packs rows (or columns) chunk t mod chunks of k-block t / chunks of the operands flagged. */
+#define PREPACK_CHUNK (MR * NR * 4)
+typedef struct {
+  const gemm_job *j;
+  float *packedA, *packedB;
+  long chunksA, chunksB, kblocks;
+} prepack_job;
+
+static void prepack_task(void *ctx, long t, int tid) {
+  (void)tid;
+  const prepack_job *q = ctx;
+  const gemm_job *j = q->j;
+  const long perBlock = q->chunksA + q->chunksB, kb = t / perBlock, r = t % perBlock;
+  const long p0 = kb * j->kcb, kc = min_l(j->kcb, j->k - p0);
+  if (r < q->chunksA) {
+    const long i0 = r * PREPACK_CHUNK;
+    pack_a(j->transA, j->a, j->lda, i0, min_l(PREPACK_CHUNK, j->m - i0), p0, kc, q->packedA + p0 * j->mpad + i0 * kc);
+  } else {
+    const long j0 = (r - q->chunksA) * PREPACK_CHUNK;
+    pack_b(j->transB, j->b, j->ldb, p0, kc, j0, min_l(PREPACK_CHUNK, j->n - j0), q->packedB + p0 * j->npad + j0 * kc);
+  }
+}
+
+/* Packed operands beyond this many bytes are packed per task instead (they would not stay in cache anyway). */
+#define PREPACK_MAX_BYTES ((size_t)8 << 20)
+
+/*
+ * Packs op(A) once when more than one task or product would pack the same A (one A for all
+ * products, or several column blocks), op(B) likewise; leaves the job's packed pointers NULL otherwise.
+ */
+static void prepack(gemm_job *j, int threads) {
+  const long mpad = round_up(j->m, MR), npad = round_up(j->n, NR);
+  /* bytesA rounded to 64: the micro-kernel loads B panels as aligned vectors. */
+  const size_t bytesA = ((size_t)mpad * (size_t)j->k * 4 + 63) & ~(size_t)63, bytesB = (size_t)npad * (size_t)j->k * 4;
+  const int useA = j->strideA == 0 && (j->batch > 1 || j->ntasks > 1) && bytesA <= PREPACK_MAX_BYTES;
+  const int useB = j->strideB == 0 && (j->batch > 1 || j->mtasks > 1) && bytesB <= PREPACK_MAX_BYTES;
+  if (!useA && !useB) return;
+  const size_t bytes = (useA ? bytesA : 0) + (useB ? bytesB : 0);
+  float *buf = dq_pool_shared(j->pool, bytes);
+  if (!buf) return;
+  j->mpad = mpad;
+  j->npad = npad;
+  prepack_job q = {j, useA ? buf : NULL, useB ? buf + (useA ? bytesA / 4 : 0) : NULL,
+                   useA ? ceil_div(j->m, PREPACK_CHUNK) : 0, useB ? ceil_div(j->n, PREPACK_CHUNK) : 0, ceil_div(j->k, j->kcb)};
+  dq_pool_run(j->pool, bytes >= (size_t)EW_PAR_MIN * 4 ? threads : 1, q.kblocks * (q.chunksA + q.chunksB), prepack_task, &q);
+  j->packedA = q.packedA;
+  j->packedB = q.packedB;
 }
 
 /* Task t: block (t mod blocks) of product t / blocks, or of every product in turn when they share C. */
@@ -367,6 +476,71 @@ static void refine_grid(gemm_job *j, long want) {
   }
 }
 
+/*
+ * Products accumulating into one C (a conv layer's weight gradient over the batch) go in SUM_GROUPS
+ * fixed groups of consecutive products, each summed into a partial C of its own, and C = beta·C +
+ * Σ partials in group order. The groups depend on the batch alone, so the sums do not depend on the
+ * thread count, and the threads share the products instead of each re-packing every product's A
+ * for a slice of a small C.
+ */
+#define SUM_GROUPS 8
+
+typedef struct {
+  gemm_job j; /* the whole product grid of one thread: ≤ mcb × ≤ ncb blocks */
+  float *partial;
+} group_job;
+
+static void group_task(void *ctx, long g, int tid) {
+  const group_job *q = ctx;
+  gemm_job j = q->j;
+  j.c = q->partial + g * j.m * j.n;
+  j.ldc = j.n;
+  float *ap = dq_pool_scratch(j.pool, tid), *bp = ap + PACK_A_FLOATS;
+  const long s0 = g * j.batch / SUM_GROUPS, s1 = (g + 1) * j.batch / SUM_GROUPS;
+  for (long s = s0; s < s1; s++) {
+    j.beta = s == s0 ? 0.0f : 1.0f;
+    for (long i0 = 0; i0 < j.m; i0 += j.mcb)
+      for (long j0 = 0; j0 < j.n; j0 += j.ncb) gemm_block(&j, s, i0, j0, ap, bp);
+  }
+}
+
+typedef struct {
+  const float *partial;
+  float *c;
+  long m, n, ldc;
+  float beta;
+} group_sum_args;
+
+static void group_sum_rows(void *args, long r0, long r1) {
+  const group_sum_args *q = args;
+  const long plane = q->m * q->n;
+  for (long r = r0; r < r1; r++) {
+    float *restrict c = q->c + r * q->ldc;
+    const float *restrict part = q->partial + r * q->n;
+    for (long i = 0; i < q->n; i++) {
+      float v = q->beta == 0.0f ? 0.0f : q->beta * c[i];
+      for (int g = 0; g < SUM_GROUPS; g++) v += part[g * plane + i];
+      c[i] = v;
+    }
+  }
+}
+
+static void for_range(const dq_ctx *ctx, long len, long chunk, long work, void (*fn)(void *, long, long), void *args);
+
+/* The grouped form of a shared-C batch; returns 0 (doing nothing) when it does not apply. */
+static int gemm_grouped(const dq_ctx *ctx, int threads, const gemm_job *base) {
+  if (base->strideC != 0 || base->batch < 2 * SUM_GROUPS) return 0;
+  const size_t bytes = (size_t)base->m * (size_t)base->n * SUM_GROUPS * 4;
+  if (bytes > PREPACK_MAX_BYTES) return 0;
+  float *partial = dq_pool_shared(base->pool, bytes);
+  if (!partial) return 0;
+  group_job q = {*base, partial};
+  dq_pool_run(base->pool, threads, SUM_GROUPS, group_task, &q);
+  group_sum_args sa = {partial, base->c, base->m, base->n, base->ldc, base->beta};
+  for_range(ctx, base->m, max_l(1, EW_CHUNK / (base->n * SUM_GROUPS)), base->m * base->n * SUM_GROUPS, group_sum_rows, &sa);
+  return 1;
+}
+
 static void gemm_batched(const dq_ctx *ctx, int transA, int transB, long m, long n, long k, float alpha, const float *a,
                          long lda, long strideA, const float *b, long ldb, long strideB, float beta, float *c, long ldc,
                          long strideC, long batch) {
@@ -389,14 +563,16 @@ static void gemm_batched(const dq_ctx *ctx, int transA, int transB, long m, long
     return;
   }
   gemm_job j = {transA, transB, m, n, k, 0, alpha, beta, a, b, c, lda, ldb, ldc, 0, 0, 0, 0,
-                strideA, strideB, strideC, batch, strideC ? 1 : batch, ctx->pool};
+                strideA, strideB, strideC, batch, strideC ? 1 : batch, NULL, NULL, 0, 0, ctx->pool};
   long kblocks = ceil_div(k, KC);
   j.kcb = ceil_div(k, kblocks); /* equal k-blocks: a function of k only */
   j.mcb = split(m, ceil_div(m, MC), MR, &j.mtasks);
   j.ncb = split(n, ceil_div(n, NC), NR, &j.ntasks);
+  if (gemm_grouped(ctx, threads, &j)) return;
   /* At least 3 tasks per thread so a late or busy thread does not hold the others up. Products
      with their own C are tasks of their own; products sharing one C split only that C. */
   if (threads > 1) refine_grid(&j, ceil_div(threads * 3, strideC ? batch : 1));
+  prepack(&j, threads);
   const long tasks = j.mtasks * j.ntasks * (strideC ? batch : 1);
   dq_pool_run(ctx->pool, threads, tasks, gemm_task, &j);
 }
@@ -495,10 +671,47 @@ static void im2col_block(const conv_args *q, long j0, int width, const float *sr
     for (int jj = 0; jj < width; jj++) d[jj * q->ldcol + ox] = s[ox * q->sw + jj];
 }
 
+/*
+ * Stride-1 columns that never reach horizontal padding (the 3×3/1 layer): column row (ci, i, j) is
+ * outH runs of outW floats, each read from one input row. A run is copied by whole vectors when
+ * their overhang, both read and written, stays inside the plane and the column row: the runs are
+ * written in order, so the next ones overwrite what a run's last vector wrote beyond it.
+ */
+static void im2col_stride1(const conv_args *q, long c0, long c1) {
+  const long runs = q->outH * q->outW, vecLen = round_up(q->outW, VL);
+  for (long ci = c0; ci < c1; ci++) {
+    const float *plane = q->x + ci * q->h * q->w, *planeEnd = plane + q->h * q->w;
+    for (long i = 0; i < q->kh; i++) {
+      for (long j = 0; j < q->kw; j++) {
+        float *row = q->col + ((ci * q->kh + i) * q->kw + j) * q->ldcol;
+        for (long oy = 0; oy < q->outH; oy++) {
+          const long iy = oy * q->sh - q->ph + i;
+          float *d = row + oy * q->outW;
+          if (iy < 0 || iy >= q->h) {
+            memset(d, 0, sizeof(float) * (size_t)q->outW);
+            continue;
+          }
+          const float *s = plane + iy * q->w + (j - q->pw);
+          if (oy * q->outW + vecLen <= runs && s + vecLen <= planeEnd) {
+            for (long t = 0; t < q->outW; t += VL) *(vfu *)(d + t) = *(const vfu *)(s + t);
+          } else {
+            for (long t = 0; t < q->outW; t++) d[t] = s[t];
+          }
+        }
+      }
+    }
+  }
+}
+
 static void im2col_channels(void *args, long c0, long c1) {
   const conv_args *q = args;
   long lo[MAX_KW_CACHED], hi[MAX_KW_CACHED];
   for (long j = 0; j < q->kw && j < MAX_KW_CACHED; j++) ox_range(q, j, &lo[j], &hi[j]);
+  if (q->sw == 1 && q->kw <= MAX_KW_CACHED && lo[0] == 0 && hi[q->kw - 1] == q->outW) {
+    /* Column 0 starts inside the image and the last column ends inside it: no column reaches horizontal padding. */
+    im2col_stride1(q, c0, c1);
+    return;
+  }
   /* Kernel columns [0, blocked) go in transposed blocks (the strided 8×8/4 first layer: 8 wide);
      a block qualifies when none of its columns reaches horizontal padding. */
   long blocked = 0;

@@ -35,6 +35,8 @@
 struct dq_pool {
   int threads;
   void *scratch[MAX_THREADS];
+  void *shared;
+  size_t sharedBytes;
   pthread_t tids[MAX_THREADS];
   int started; /* workers created */
 
@@ -104,7 +106,9 @@ static void *worker_main(void *arg) {
     dq_task_fn fn = p->fn;
     void *ctx = p->ctx;
     long ntasks = p->ntasks;
-    if (wa.tid < p->jobThreads) run_tasks(p, g, fn, ctx, ntasks, wa.tid);
+    const int allowed = wa.tid < p->jobThreads;
+    atomic_thread_fence(memory_order_acquire); /* the fields are read before any claim (see dq_pool_run) */
+    if (allowed) run_tasks(p, g, fn, ctx, ntasks, wa.tid);
   }
 }
 
@@ -154,6 +158,7 @@ void dq_pool_destroy(dq_pool *p) {
   pthread_mutex_unlock(&p->mu);
   for (int t = 1; t <= p->started; t++) pthread_join(p->tids[t], NULL);
   for (int t = 0; t < MAX_THREADS; t++) free(p->scratch[t]);
+  free(p->shared);
   pthread_mutex_destroy(&p->mu);
   pthread_cond_destroy(&p->cv);
   free(p);
@@ -163,20 +168,37 @@ int dq_pool_threads(const dq_pool *p) { return p->threads; }
 
 void *dq_pool_scratch(dq_pool *p, int tid) { return p->scratch[tid]; }
 
+void *dq_pool_shared(dq_pool *p, size_t bytes) {
+  if (bytes <= p->sharedBytes) return p->shared;
+  /* Grown in steps of at least 1/2, so a sequence of growing calls reallocates only a few times. */
+  size_t want = p->sharedBytes + p->sharedBytes / 2;
+  if (want < bytes) want = bytes;
+  want = (want + 63) & ~(size_t)63;
+  void *buf = aligned_alloc(64, want);
+  if (!buf) return NULL;
+  free(p->shared);
+  p->shared = buf;
+  p->sharedBytes = want;
+  return buf;
+}
+
 void dq_pool_run(dq_pool *p, int threads, long ntasks, dq_task_fn fn, void *ctx) {
   if (threads > p->threads) threads = p->threads;
   if (threads <= 1 || ntasks <= 1) {
     for (long t = 0; t < ntasks; t++) fn(ctx, t, 0);
     return;
   }
+  const unsigned gen = atomic_load(&p->gen) + 1;
+  /* Retire the previous job's claims before its fields change: a late worker that still holds the
+     previous generation may read this job's fields, but its compare-and-swap then fails. */
+  atomic_store(&p->next, (unsigned long long)gen << 32);
+  atomic_thread_fence(memory_order_release);
   p->fn = fn;
   p->ctx = ctx;
   p->ntasks = ntasks;
   p->jobThreads = threads;
   atomic_store_explicit(&p->done, 0, memory_order_relaxed);
-  const unsigned gen = atomic_load(&p->gen) + 1;
-  atomic_store_explicit(&p->next, (unsigned long long)gen << 32, memory_order_release);
-  atomic_store(&p->gen, gen); /* seq_cst: orders against the sleepers check below */
+  atomic_store(&p->gen, gen); /* seq_cst: publishes the fields, and orders against the sleepers check below */
   if (atomic_load(&p->sleepers) > 0) {
     pthread_mutex_lock(&p->mu);
     pthread_cond_broadcast(&p->cv);

@@ -96,6 +96,12 @@ export function camelCase(name: string): string {
 }
 
 /**
+ * The spelling the user gave each option of an options object that `make` normalized, so
+ * errors quote `no_such_option` rather than the `noSuchOption` the env received.
+ */
+export const givenOptionNames = new WeakMap<object, ReadonlyMap<string, string>>();
+
+/**
  * Validates and normalizes constructor options: accepts camelCase or snake_case
  * keys, rejects unknown keys and values of the wrong type, naming what is allowed.
  */
@@ -106,8 +112,10 @@ export function parseOptions<T extends object>(
 ): T {
   const defs = defaults as Record<string, unknown>;
   const out: Record<string, unknown> = { ...defs };
-  for (const [rawKey, value] of Object.entries(given ?? {})) {
-    const key = camelCase(rawKey);
+  const spelled = given ? givenOptionNames.get(given) : undefined;
+  for (const [givenKey, value] of Object.entries(given ?? {})) {
+    const key = camelCase(givenKey);
+    const rawKey = spelled?.get(givenKey) ?? givenKey;
     if (!(key in defs)) {
       const allowed = Object.keys(defs);
       throw new Error(

@@ -22,7 +22,7 @@
 import { BoxShape, EdgeShape, PolygonShape, RevoluteJoint, Vec2, World, type Body, type Contact } from "planck";
 import { parseOptions, type Action, type Env, type EnvMetadata, type EnvSpec, type KeyControls, type RenderFrame, type ResetArgs, type ResetResult, type StepResult } from "./core.js";
 import { type Generator, npRandom } from "./rng.js";
-import { Box, Discrete, type Space, assertAction } from "./spaces.js";
+import { Box, Discrete, type Space, assertAction, formatAction } from "./spaces.js";
 import { polygonMass } from "./box2d.js";
 import { installIslandSolver } from "./lunar-lander/island-solver.js";
 import { Raster, type Rgb } from "../media/raster.js";
@@ -362,8 +362,7 @@ export class LunarLander implements Env<Float32Array, Action> {
     let lateral: number;
     if (continuous) {
       if (typeof action === "number" || action.length !== 2 || !Number.isFinite(action[0]) || !Number.isFinite(action[1])) {
-        const shown = typeof action === "number" ? String(action) : `[${Array.from(action).join(", ")}]`;
-        throw new RangeError(`${this.name}: action ${shown} must be 2 finite numbers [main, lateral] (clipped to [-1, 1])`);
+        throw new RangeError(`${this.name}: action ${formatAction(action)} is not in the action space ${this.actionSpace.toString()}: it takes 2 finite numbers [main, lateral], clipped to [-1, 1]`);
       }
       // Gymnasium clips continuous actions instead of rejecting them; 0.29 also
       // casts them to float32 (1.x keeps float64).

@@ -3,7 +3,7 @@
  * in camelCase or Gymnasium's snake_case, the id's `max_episode_steps` applied
  * through a `TimeLimit` wrapper.
  */
-import { camelCase, type Env, type EnvSpec } from "./core.js";
+import { camelCase, givenOptionNames, type Env, type EnvSpec } from "./core.js";
 import { TimeLimit } from "./time-limit.js";
 
 export interface EnvRegistration {
@@ -50,6 +50,7 @@ export function make(id: string, options: MakeOptions = {}): Env {
     throw new Error(`make: unknown environment id "${id}"; registered: ${registeredIds().join(", ") || "(none)"}`);
   }
   const normalized: Record<string, unknown> = {};
+  const spelled = new Map<string, string>();
   let limit: number | null | undefined = reg.maxEpisodeSteps;
   for (const [k, v] of Object.entries(options)) {
     const key = camelCase(k);
@@ -60,9 +61,11 @@ export function make(id: string, options: MakeOptions = {}): Env {
       limit = v as number | null;
     } else {
       normalized[key] = v;
+      spelled.set(key, k);
     }
   }
   const merged = { ...(reg.defaultOptions ?? {}), ...normalized };
+  givenOptionNames.set(merged, spelled);
   const env = reg.create(merged);
   const spec: EnvSpec = { id, options: merged, maxEpisodeSteps: limit ?? undefined };
   env.spec = spec;

@@ -130,10 +130,18 @@ export class Box<T extends BoxArray = Float32Array> extends Space<T> {
   }
 }
 
+/** An action as a message shows it: numbers as JavaScript prints them (NaN and Infinity included, which JSON turns into null). */
+export function formatAction(action: unknown): string {
+  if (typeof action === "number") return String(action);
+  if (ArrayBuffer.isView(action) || Array.isArray(action)) {
+    return `[${Array.from(action as unknown as ArrayLike<unknown>, (v) => (typeof v === "number" ? String(v) : JSON.stringify(v) ?? String(v))).join(", ")}]`;
+  }
+  return JSON.stringify(action) ?? String(action);
+}
+
 /** Throws a clear error when `action` is outside `space`. */
 export function assertAction(envName: string, space: Space<unknown>, action: unknown): void {
   if (!space.contains(action)) {
-    const shown = ArrayBuffer.isView(action) ? `[${Array.from(action as unknown as ArrayLike<number>).join(", ")}]` : JSON.stringify(action);
-    throw new RangeError(`${envName}: action ${shown} is not in the action space ${space.toString()}`);
+    throw new RangeError(`${envName}: action ${formatAction(action)} is not in the action space ${space.toString()}`);
   }
 }

@@ -169,7 +169,8 @@ export class Conv2d extends Module {
     const col = this.cols.get(n, [ck, p]);
     const y = this.outs.get(n, [o, oh, ow]);
     const k = this.arena.kernels;
-    for (let s = 0; s < n; s++) k.im2col(x.ptr + s * c * h * w * 4, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, col.ptr + s * ck * p * 4, p);
+    // The images' planes follow each other, as do their [c·kh·kw, p] column blocks: one call unfolds all n·c planes.
+    k.im2col(x.ptr, n * c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, col.ptr, p);
     k.gemmBatched(0, 0, o, p, ck, 1, this.weight.ptr, ck, 0, col.ptr, p, ck * p, 0, y.ptr, p, o * p, n);
     if (this.bias) k.addBiasChannels(y.ptr, this.bias.ptr, n, o, p);
     this.x = x;
@@ -197,7 +198,7 @@ export class Conv2d extends Module {
     dx.data.fill(0);
     const dcol = this.dcols.get(n, [ck, p]);
     k.gemmBatched(1, 0, ck, p, o, 1, this.weight.ptr, ck, 0, dOut.ptr, p, o * p, 0, dcol.ptr, p, ck * p, n);
-    for (let s = 0; s < n; s++) k.col2im(dcol.ptr + s * ck * p * 4, p, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, dx.ptr + s * c * h * w * 4);
+    k.col2im(dcol.ptr, p, n * c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, dx.ptr);
     return dx;
   }
 

@@ -253,7 +253,7 @@ test("spaces, options and their errors", () => {
   assert.equal(d.options.lapRule, "first-visit");
   assert.equal(new CarRacing({ lap_rule: "tile0-contact" }).options.lapRule, "tile0-contact");
   assert.throws(() => new CarRacing({ lap_rule: "any" }), /lap_rule must be one of first-visit, tile0-contact, got "any"/);
-  assert.throws(() => make("CarRacing-v3", { domain_randomize: 1 }), /option "domainRandomize" must be a boolean, got 1/);
+  assert.throws(() => make("CarRacing-v3", { domain_randomize: 1 }), /option "domain_randomize" must be a boolean, got 1/);
 });
 
 test("bad actions name the value and the space", () => {
@@ -262,13 +262,13 @@ test("bad actions name the value and the space", () => {
   d.reset({ seed: 0 });
   assert.throws(() => d.step(5), /action 5 is not in the action space Discrete\(5\)/);
   assert.throws(() => d.step(1.5), /action 1.5 is not in the action space/);
-  assert.throws(() => d.step([0, 1, 0]), /action \[0,1,0\] is not in the action space Discrete\(5\)/);
+  assert.throws(() => d.step([0, 1, 0]), /action \[0, 1, 0\] is not in the action space Discrete\(5\)/);
   const c = new CarRacing({ continuous: true });
   c.reset({ seed: 0 });
   assert.throws(() => c.step(3), /action 3 is not in the action space Box/);
-  assert.throws(() => c.step([0, 2, 0]), /action \[0,2,0\] is not in the action space Box/);
-  assert.throws(() => c.step([0, 1]), /action \[0,1\] is not in the action space Box/);
-  assert.throws(() => c.step([NaN, 0, 0]), /action \[null,0,0\] is not in the action space Box/);
+  assert.throws(() => c.step([0, 2, 0]), /action \[0, 2, 0\] is not in the action space Box/);
+  assert.throws(() => c.step([0, 1]), /action \[0, 1\] is not in the action space Box/);
+  assert.throws(() => c.step([NaN, 0, 0]), /action \[NaN, 0, 0\] is not in the action space Box/);
 });
 
 test("seeding: same seed same track and frames; no seed continues the stream", () => {

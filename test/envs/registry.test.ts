@@ -28,7 +28,8 @@ test("unknown ids name the id and list the registered ones", () => {
 
 test("unknown options name the option and the allowed ones; wrong types name the value", () => {
   assert.throws(() => make("CartPole-v1", { gravity: 9.81 }), /CartPole: unknown option "gravity"; allowed: suttonBartoReward/);
-  assert.throws(() => make("CartPole-v1", { sutton_barto_reward: "yes" }), /option "suttonBartoReward" must be a boolean, got "yes"/);
+  assert.throws(() => make("CartPole-v1", { sutton_barto_reward: "yes" }), /option "sutton_barto_reward" must be a boolean, got "yes"/);
+  assert.throws(() => make("CartPole-v1", { suttonBartoReward: "yes" }), /option "suttonBartoReward" must be a boolean, got "yes"/);
 });
 
 test("options are accepted in snake_case and camelCase and normalized in the spec", () => {

@@ -186,7 +186,7 @@ for (const cpu of paths) {
       const dims = [1, 3, 8, 17, 33, 257];
       const extra: Array<[number, number, number]> = [[32, 400, 256], [64, 81, 512], [576, 49, 64], [5, 512, 32], [128, 4, 64], [2, 300, 700]];
       const shapes: Array<[number, number, number]> = [...extra];
-      for (const m of dims) for (const n of dims) for (const kk of [1, 17, 257]) if (m * n * kk <= 257 * 257 * 17) shapes.push([m, n, kk]);
+      for (const m of dims) for (const n of dims) for (const kk of [1, 8, 17, 24, 257]) if (m * n * kk <= 257 * 257 * 17) shapes.push([m, n, kk]);
       const scalars: Array<[number, number]> = [[1, 0], [-0.5, 1], [0.75, 0.3], [2, 0]];
       let caseNo = 0;
       for (const [m, n, kk] of shapes) {
@@ -225,7 +225,7 @@ for (const cpu of paths) {
 
     it("gemmBatched: shared operands (stride 0), one accumulated C (strideC = 0), per-product C, all transposes", () => {
       // [m, n, k, batch]: conv forward (A shared), weight gradient (C shared), input gradient, and small/odd ones.
-      const shapes: Array<[number, number, number, number]> = [[32, 400, 256, 4], [64, 49, 576, 3], [3, 17, 33, 5], [1, 40, 9, 4], [70, 9, 300, 2]];
+      const shapes: Array<[number, number, number, number]> = [[32, 400, 256, 4], [64, 49, 576, 3], [3, 17, 33, 5], [1, 40, 9, 4], [70, 9, 300, 2], [13, 40, 515, 3], [13, 40, 70, 17], [32, 64, 49, 32]];
       for (const [m, n, kk, batch] of shapes) {
         for (let ta = 0; ta < 2; ta++) {
           for (let tb = 0; tb < 2; tb++) {
@@ -264,6 +264,8 @@ for (const cpu of paths) {
     const convCases = [
       [3, 7, 9, 3, 3, 1, 1, 1, 1], [2, 8, 8, 8, 8, 4, 4, 0, 0], [1, 5, 6, 2, 3, 2, 2, 0, 1], [2, 9, 11, 3, 2, 2, 3, 1, 2],
       [1, 4, 4, 5, 5, 1, 1, 2, 2], [4, 84, 84, 8, 8, 4, 4, 0, 0], [2, 12, 13, 4, 4, 2, 2, 1, 1], [3, 30, 29, 8, 8, 2, 3, 3, 0], [32, 20, 20, 4, 4, 2, 2, 0, 0], [64, 9, 9, 3, 3, 1, 1, 0, 0],
+      // Stride 1 without horizontal padding (whole-vector runs): short runs, vertical padding, runs longer than a vector.
+      [2, 6, 5, 3, 2, 1, 1, 1, 0], [1, 5, 12, 2, 3, 1, 1, 0, 0], [3, 19, 20, 2, 2, 1, 1, 2, 0],
     ] as const;
     const out = (h: number, kh: number, s: number, p: number) => Math.floor((h + 2 * p - kh) / s) + 1;
 
@@ -404,15 +406,24 @@ for (const cpu of paths) {
               kernels.gemm(ta as 0 | 1, tb as 0 | 1, m, n, kk, 0.5, a, lda, b, ldb, 0.25, c, ldc);
               return c;
             });
-            // The batched form of a conv weight gradient (one C for all products) too.
+            // The batched form of a conv weight gradient (one C for all products) too: 3 products, and
+            // 17 (summed in groups of products, the groups fixed by the batch alone).
             const shared = kt.map((kernels) => {
               const c = mem.copy(c0, m * ldc);
               kernels.gemmBatched(ta as 0 | 1, tb as 0 | 1, m, n, kk, 0.5, a, lda, 0, b, ldb, 0, 1, c, ldc, 0, 3);
               return c;
             });
+            const grouped = kt.map((kernels) => {
+              const c = mem.copy(c0, m * ldc);
+              kernels.gemmBatched(ta as 0 | 1, tb as 0 | 1, m, n, kk, 0.5, a, lda, 0, b, ldb, 0, 1, c, ldc, 0, 17);
+              return c;
+            });
             const f = mem.f;
             for (let t = 1; t < shared.length; t++) {
               bitsEqual(f.subarray(shared[t]! / 4, shared[t]! / 4 + m * ldc), f.subarray(shared[0]! / 4, shared[0]! / 4 + m * ldc), `gemmBatched(${ta},${tb}) ${m}×${n}×${kk}×3, ${t + 1} threads vs 1`);
+            }
+            for (let t = 1; t < grouped.length; t++) {
+              bitsEqual(f.subarray(grouped[t]! / 4, grouped[t]! / 4 + m * ldc), f.subarray(grouped[0]! / 4, grouped[0]! / 4 + m * ldc), `gemmBatched(${ta},${tb}) ${m}×${n}×${kk}×17, ${t + 1} threads vs 1`);
             }
             for (let t = 1; t < outs.length; t++) {
               bitsEqual(f.subarray(outs[t]! / 4, outs[t]! / 4 + m * ldc), f.subarray(outs[0]! / 4, outs[0]! / 4 + m * ldc), `gemm(${ta},${tb}) ${m}×${n}×${kk}, ${t + 1} threads vs 1`);
@@ -437,7 +448,7 @@ describe("native Arena", { skip }, () => {
       const target = natureCnn(4, 5, { arena, seed: 12 });
       const opt = new RMSprop(online.parameters(), { lr: 2.5e-4, alpha: 0.95, eps: 0.01 });
       const loss = new QLoss("huber", { arena });
-      const batch = 8;
+      const batch = 16; // ≥ 16: the weight gradients take the grouped shared-C path
       const x = arena.tensor([batch, 4, 84, 84], Float32Array.from({ length: batch * 4 * 84 * 84 }, () => rng.random()));
       const xNext = arena.tensor([batch, 4, 84, 84], Float32Array.from({ length: batch * 4 * 84 * 84 }, () => rng.random()));
       const actions = Int32Array.from({ length: batch }, (_, i) => i % 5);
