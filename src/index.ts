@@ -14,7 +14,7 @@ export {
   type EvalResult, type EvaluateOptions, type ReturnsPlotData, type EpisodePoint, type EvalPoint, type ModelInfo,
   type RunReport, type StopReason, type TrainConfig, type TrainEvent, type TrainOptions, type TrainResult,
 } from "./train/index.js";
-export { GifWriter, type GifOptions } from "./viz/gif.js";
+export { GifWriter, type GifOptions } from "./media/gif.js";
 export { ReplayBuffer, ImageReplayBuffer, PrioritizedReplay, linearBeta, type ReplayState } from "./replay/index.js";
 export { epsilonExponential, epsilonLinear, explorationSchedule, type ExplorationConfig } from "./agents/schedules.js";
 export {
@@ -23,3 +23,4 @@ export {
   DQN as DQNAlgorithm,
   type DQNConfig, type DQNSpec, type NetworkContext, type NetworkFactory, type NetworkSpec, type AlgorithmName, type AlgorithmSettings,
 } from "./agents/index.js";
+export { checkSpecFits, makeTrainEnv } from "./train/index.js";

@@ -8,8 +8,8 @@ import type { Observation } from "../envs/core.js";
 import { resolveTrainConfig } from "../train/config.js";
 import { evaluate } from "../train/evaluate.js";
 import { newRunDir } from "../train/files.js";
-import { ProgressDisplay } from "../train/progress.js";
-import { recordVideo, videoFormat } from "../train/record.js";
+import { ProgressDisplay } from "./progress.js";
+import { recordCommand } from "./record.js";
 import { makeTrainEnv } from "../train/env.js";
 import { train, TrainingDivergedError, type TrainEvent } from "../train/trainer.js";
 import { ALGORITHM_NAMES, ALGORITHMS } from "../agents/algorithms/index.js";
@@ -140,20 +140,6 @@ async function evalCommand(path: string, flags: ModelCommandFlags & { episodes: 
   });
   if (flags.json) process.stdout.write(`${JSON.stringify({ env: cfg.env, episodes: flags.episodes, seed: flags.seed, mean: r.mean, std: r.std, returns: r.returns, lengths: r.lengths })}\n`);
   else process.stdout.write(`${cfg.env}: mean return ${r.mean.toFixed(2)} ± ${r.std.toFixed(2)} over ${flags.episodes} episodes (min ${r.min.toFixed(1)}, max ${r.max.toFixed(1)})\n`);
-}
-
-async function recordCommand(path: string, flags: ModelCommandFlags & { out: string; episodes: number; seed: number; stride: number; maxSteps?: number }): Promise<void> {
-  try {
-    videoFormat(flags.out);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const { agent, env: cfg } = loadModelForEnv(path, flags);
-  const env = makeTrainEnv(cfg);
-  const r = await recordVideo(env, (o: Observation) => agent.act(o as Float32Array | Uint8Array, { epsilon: 0 }), flags.out, {
-    episodes: flags.episodes, seed: flags.seed, frameStride: flags.stride, maxSteps: flags.maxSteps,
-  });
-  process.stdout.write(`${flags.out}: ${r.frames} frames ${r.width}×${r.height}, returns ${r.returns.map((x) => x.toFixed(1)).join(", ")}\n`);
 }
 
 function listCommand(): void {

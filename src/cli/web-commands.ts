@@ -4,7 +4,7 @@ import { type Command, InvalidArgumentError } from "commander";
 import type { NetworkSpec } from "../agents/config.js";
 import type { Observation } from "../envs/core.js";
 import { make } from "../envs/registry.js";
-import { ensureDir } from "../nn/safetensors-fs.js";
+import { ensureDir } from "../util/atomic-file.js";
 import { checkEnvId, int, Interrupted, network, NETWORK_FORMS, port } from "./args.js";
 import { loadModelForEnv } from "./model-args.js";
 import { makeTrainEnv } from "../train/env.js";
@@ -66,13 +66,13 @@ export async function playCommand(target: string, flags: PlayFlags): Promise<voi
   let web: WebServer;
   if (flags.human) {
     const id = checkEnvId(flags.env ?? target);
-    web = await startPlay({ title: id, envId: id, human: true, makeEnv: () => make(id), fps: flags.fps, seed: flags.seed, host: flags.host, port: flags.port });
+    web = await startPlay({ title: id, human: true, makeEnv: () => make(id), fps: flags.fps, seed: flags.seed, host: flags.host, port: flags.port });
   } else {
     // Checked before the server starts: a model that does not fit the env fails here, not in the page.
     const { agent, env: cfg } = loadModelForEnv(target, flags);
     const env = cfg.env;
     web = await startPlay({
-      title: env, envId: env, makeEnv: () => makeTrainEnv(cfg), fps: flags.fps, seed: flags.seed, host: flags.host, port: flags.port,
+      title: env, makeEnv: () => makeTrainEnv(cfg), fps: flags.fps, seed: flags.seed, host: flags.host, port: flags.port,
       policy: (o: Observation) => agent.act(o as Float32Array | Uint8Array, { epsilon: 0 }),
       onEpisode: (ret, len) => process.stderr.write(`episode: return ${ret.toFixed(1)} in ${len} steps\n`),
     });

@@ -16,7 +16,7 @@
  * tens of steps and then drift (docs/envs/CarRacing.md gives the sizes).
  */
 import { PolygonShape, Vec2, World, type Body, type Contact } from "planck";
-import { parseOptions, type Action, type Env, type EnvMetadata, type EnvSpec, type Info, type RenderFrame, type ResetArgs, type ResetResult, type StepResult } from "./core.js";
+import { parseOptions, type Action, type Env, type EnvMetadata, type EnvSpec, type Info, type KeyControls, type RenderFrame, type ResetArgs, type ResetResult, type StepResult } from "./core.js";
 import { type Generator, npRandom } from "./rng.js";
 import { Box, Discrete, type Space, assertAction } from "./spaces.js";
 import * as carConstants from "./car-racing/car.js";
@@ -98,10 +98,17 @@ const HULL_COLOR = rgbInt(204, 0, 0); // int(0.8 * 255)
 const WHITE = rgbInt(255, 255, 255);
 const BLACK = rgbInt(0, 0, 0);
 
+/** Discrete actions: 0 nothing, 1 steer left, 2 steer right, 3 gas, 4 brake. */
+const CAR_RACING_KEYS: KeyControls = {
+  keys: { ArrowLeft: 1, ArrowRight: 2, ArrowUp: 3, ArrowDown: 4 },
+  idle: [0],
+  help: "←/→ steer · ↑ gas · ↓ brake",
+};
+
 export class CarRacing implements Env<Uint8Array, Action> {
   readonly observationSpace = new Box<Uint8Array>(0, 255, [STATE_H, STATE_W, 3], "uint8");
   readonly actionSpace: Space<Action>;
-  readonly metadata: EnvMetadata = { renderFps: FPS };
+  readonly metadata: EnvMetadata;
   spec?: EnvSpec;
   readonly options: CarRacingOptions;
   private readonly name: string;
@@ -152,6 +159,7 @@ export class CarRacing implements Env<Uint8Array, Action> {
       throw new RangeError(`${this.name}: lap_rule must be one of ${LAP_RULES.join(", ")}, got ${JSON.stringify(this.options.lapRule)}`);
     }
     this.actionSpace = this.options.continuous ? new Box([-1, 0, 0], [1, 1, 1], [3], "float32") : new Discrete(5);
+    this.metadata = this.options.continuous ? { renderFps: FPS } : { renderFps: FPS, keyControls: CAR_RACING_KEYS };
     if (this.options.domainRandomize) this.randomizeColors(npRandom());
   }
 

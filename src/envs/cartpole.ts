@@ -5,7 +5,7 @@
  * built from a float64 state; only the last bit of `cos`/`sin` may differ between
  * libms).
  */
-import { type Env, type EnvMetadata, type EnvSpec, type RenderFrame, type ResetArgs, type ResetResult, type StepResult, parseOptions } from "./core.js";
+import { type Env, type EnvMetadata, type EnvSpec, type KeyControls, type RenderFrame, type ResetArgs, type ResetResult, type StepResult, parseOptions } from "./core.js";
 import { type Generator, npRandom } from "./rng.js";
 import { Box, Discrete, assertAction } from "./spaces.js";
 import { Raster, type Rgb } from "../media/raster.js";
@@ -51,6 +51,13 @@ export interface CartPoleOptions extends Record<string, unknown> {
 
 const DEFAULT_OPTIONS: CartPoleOptions = { suttonBartoReward: false };
 
+/** Arrow keys push the cart; with no "do nothing" action, no key alternates left and right (zero net force on average). */
+const CARTPOLE_KEYS: KeyControls = {
+  keys: { ArrowLeft: 0, ArrowRight: 1 },
+  idle: [0, 1],
+  help: "← push left · → push right (no key: alternate)",
+};
+
 export class CartPoleEnv implements Env<Float32Array, number> {
   /** Gymnasium ≥ 1.0 bounds: ±2·x_threshold, ±2·theta_threshold, velocities unbounded. */
   readonly observationSpace = new Box(
@@ -60,7 +67,7 @@ export class CartPoleEnv implements Env<Float32Array, number> {
     "float32",
   );
   readonly actionSpace = new Discrete(2);
-  readonly metadata: EnvMetadata = { renderFps: 50 };
+  readonly metadata: EnvMetadata = { renderFps: 50, keyControls: CARTPOLE_KEYS };
   /** Set by `make`. */
   spec?: EnvSpec;
   readonly options: CartPoleOptions;

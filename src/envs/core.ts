@@ -45,9 +45,29 @@ export interface RenderFrame {
   data: Uint8Array;
 }
 
+/**
+ * How a person plays an env with discrete actions from a keyboard (Gymnasium's
+ * `get_keys_to_action`): the live play page and any other front end read it from
+ * `env.metadata.keyControls`, so no viewer needs to know env ids.
+ */
+export interface KeyControls {
+  /** `KeyboardEvent.key` names ("ArrowLeft", " ") → discrete action. */
+  readonly keys: Readonly<Record<string, number>>;
+  /**
+   * Actions taken while no mapped key is pressed, one per step in turn (step t takes
+   * `idle[t % idle.length]`): `[0]` for an env with a "do nothing" action, `[0, 1]` to
+   * alternate where there is none (CartPole).
+   */
+  readonly idle: readonly number[];
+  /** One plain-text line naming the keys ("← push left · → push right"). */
+  readonly help: string;
+}
+
 export interface EnvMetadata {
   /** Frames per second of the human view (Gymnasium's `render_fps`). */
   renderFps: number;
+  /** Keyboard play, for envs with discrete actions that define it. */
+  keyControls?: KeyControls;
 }
 
 export interface Env<O extends Observation = Observation, A extends Action = Action> {

@@ -1,4 +1,4 @@
-export type { Action, Env, EnvMetadata, EnvSpec, Info, Observation, RenderFrame, ResetArgs, ResetResult, StepResult } from "./core.js";
+export type { Action, Env, EnvMetadata, EnvSpec, Info, KeyControls, Observation, RenderFrame, ResetArgs, ResetResult, StepResult } from "./core.js";
 export { parseOptions, camelCase } from "./core.js";
 export * as spaces from "./spaces.js";
 export { Box, Discrete, Space, assertAction } from "./spaces.js";

@@ -20,7 +20,7 @@
  * iterations Gymnasium asks for.
  */
 import { BoxShape, EdgeShape, PolygonShape, RevoluteJoint, Vec2, World, type Body, type Contact } from "planck";
-import { parseOptions, type Action, type Env, type EnvMetadata, type EnvSpec, type RenderFrame, type ResetArgs, type ResetResult, type StepResult } from "./core.js";
+import { parseOptions, type Action, type Env, type EnvMetadata, type EnvSpec, type KeyControls, type RenderFrame, type ResetArgs, type ResetResult, type StepResult } from "./core.js";
 import { type Generator, npRandom } from "./rng.js";
 import { Box, Discrete, type Space, assertAction, formatAction } from "./spaces.js";
 import { polygonMass } from "./box2d.js";
@@ -129,10 +129,17 @@ function clip(x: number, lo: number, hi: number): number {
   return x < lo ? lo : x > hi ? hi : x;
 }
 
+/** Discrete actions: 0 nothing, 1 left orientation engine, 2 main engine, 3 right orientation engine. */
+const LUNAR_LANDER_KEYS: KeyControls = {
+  keys: { ArrowUp: 2, ArrowLeft: 1, ArrowRight: 3 },
+  idle: [0],
+  help: "↑ main engine · ← left engine · → right engine",
+};
+
 export class LunarLander implements Env<Float32Array, Action> {
   readonly observationSpace: Box<Float32Array>;
   readonly actionSpace: Space<Action>;
-  readonly metadata: EnvMetadata = { renderFps: FPS };
+  readonly metadata: EnvMetadata;
   spec?: EnvSpec;
 
   readonly options: LunarLanderOptions;
@@ -184,6 +191,7 @@ export class LunarLander implements Env<Float32Array, Action> {
       [8],
     );
     this.actionSpace = continuous ? new Box(-1, +1, [2]) : new Discrete(4);
+    this.metadata = continuous ? { renderFps: FPS } : { renderFps: FPS, keyControls: LUNAR_LANDER_KEYS };
   }
 
   /** Helipad height in world units (H/4 with the default viewport). */

@@ -25,3 +25,4 @@ export {
   parseSafeTensors, serializeSafeTensors, toFloat32, SafeTensorsError,
   type DType, type SafeTensor, type SafeTensorsFile, type TensorInput, type TensorData,
 } from "./safetensors.js";
+export { createDefaultArenaAsync } from "./arena-async.js";

@@ -1,12 +1,11 @@
 /**
- * Run-directory files: atomic writes (temp file + rename, so a crash never leaves a
- * half-written checkpoint or plot) and append-only CSV logs that never keep a torn row.
+ * Run-directory files: append-only CSV logs that never keep a torn row (rewritten through
+ * util's atomic writes), and the run directory's name.
  */
 import { appendFileSync, existsSync, readFileSync, statSync, truncateSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { ensureDir, fsError, writeFileAtomic } from "../nn/safetensors-fs.js";
-
-export { writeFileAtomic };
+import { ensureDir, fsError, writeFileAtomic } from "../util/atomic-file.js";
+import { splitCsvLine } from "../util/csv.js";
 
 export type CsvValue = number | string | boolean | null;
 
@@ -102,29 +101,6 @@ export class CsvLog<K extends string> {
     if (after > 0 || torn > 0) writeFileAtomic(path, `${kept.join("\n")}\n`);
     return { after, torn };
   }
-}
-
-/** Splits one CSV line (RFC 4180 quoting, as `CsvLog` writes it). */
-export function splitCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let cur = "";
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ",") {
-      out.push(cur);
-      cur = "";
-    } else cur += ch;
-  }
-  out.push(cur);
-  return out;
 }
 
 /** `runs/<env>-<yyyymmdd-hhmmss>` under `root`. */

@@ -4,7 +4,8 @@
  * are in checkpoint.ts.
  */
 import type { DQNAgent } from "../agents/dqn.js";
-import { readSafeTensorsFile, writeFileAtomic } from "../nn/safetensors-fs.js";
+import { readSafeTensorsFile } from "../nn/safetensors-fs.js";
+import { writeFileAtomic } from "../util/atomic-file.js";
 import { modelFileParts, modelFromFile, type ModelFileInfo, type ModelInfo } from "./model-format.js";
 
 export { MODEL_FORMAT, type ModelInfo } from "./model-format.js";

@@ -8,4 +8,4 @@ export { loadModel, saveModel } from "./model-file.js";
 export { readCheckpoint, type CheckpointMeta, type RunProgress } from "./checkpoint.js";
 export { RunDirectory, type RunDirOptions } from "./run-dir.js";
 export { recordVideo, type RecordOptions, type RecordResult } from "./record.js";
-export { returnsPlotPng, returnsPlotSvg, type EpisodePoint, type EvalPoint, type ReturnsPlotData } from "../viz/plot.js";
+export { returnsPlotPng, returnsPlotSvg, type EpisodePoint, type EvalPoint, type ReturnsPlotData } from "../media/plot.js";

@@ -12,4 +12,5 @@ export { NoopReset, type NoopResetOptions } from "./noop-reset.js";
 export { dqnImagePipeline, DQN_IMAGE_DEFAULTS, type DqnImagePipelineOptions } from "./pipeline.js";
 export { DiscreteActions, ACTION_TABLES, resolveActionTable, checkActionTable, type ActionTable } from "./discrete-actions.js";
 export { VectorEnv, type VectorEnvOptions, type VectorResetArgs, type VectorInfos, type VectorResetResult, type VectorStepResult } from "./vector.js";
+export { RecordVideo, type RecordVideoOptions } from "./record-video.js";
 export type { BoxArray } from "./util.js";

@@ -12,7 +12,7 @@ import { CartPoleEnv } from "../../src/envs/cartpole.js";
 import { LunarLander } from "../../src/envs/lunar-lander.js";
 import type { Action, Env } from "../../src/envs/core.js";
 import { ImageReplayBuffer, PrioritizedReplay, ReplayBuffer, type ImageBatch, type VectorBatch } from "../../src/replay/index.js";
-import { captionFrame, returnsPlotRaster } from "../../src/viz/index.js";
+import { captionFrame, returnsPlotRaster } from "../../src/media/index.js";
 import { FrameSkip } from "../../src/wrappers/frame-skip.js";
 
 function addNumbers(h: Hash, ...values: number[]): void {

@@ -4,8 +4,8 @@ import fs, { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } fro
 import { syncBuiltinESMExports } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ensureDir } from "../../src/nn/safetensors-fs.js";
-import { CsvLog, newRunDir, writeFileAtomic } from "../../src/train/files.js";
+import { ensureDir, writeFileAtomic } from "../../src/util/atomic-file.js";
+import { CsvLog, newRunDir } from "../../src/train/files.js";
 
 const dirs: string[] = [];
 const tmp = () => {

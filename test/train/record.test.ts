@@ -1,10 +1,12 @@
+/** recordVideo: every episode of the policy in one GIF or MP4 with the returns. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { make } from "../../src/envs/index.js";
-import { findFfmpeg, recordVideo, videoFormat } from "../../src/train/record.js";
+import { findFfmpeg } from "../../src/media/video.js";
+import { recordVideo } from "../../src/train/record.js";
 
 const haveFfmpeg = (() => {
   try {
@@ -13,12 +15,6 @@ const haveFfmpeg = (() => {
     return false;
   }
 })();
-
-test("video formats by extension", () => {
-  assert.equal(videoFormat("a.GIF"), "gif");
-  assert.equal(videoFormat("dir/a.mp4"), "mp4");
-  assert.throws(() => videoFormat("a.webm"), /unknown video type "\.webm"; use \.gif or \.mp4/);
-});
 
 for (const ext of ["gif", "mp4"] as const) {
   test(`recordVideo writes a ${ext} of every episode with the returns`, { skip: ext === "mp4" && !haveFfmpeg ? "ffmpeg is not installed" : false }, async () => {
@@ -37,24 +33,3 @@ for (const ext of ["gif", "mp4"] as const) {
     }
   });
 }
-
-test("without FFMPEG and without ffmpeg on PATH, MP4 uses the optional @ffmpeg-installer binary", () => {
-  const saved = { PATH: process.env.PATH, FFMPEG: process.env.FFMPEG };
-  try {
-    process.env.PATH = "";
-    delete process.env.FFMPEG;
-    let found: string;
-    try {
-      found = findFfmpeg();
-    } catch (e) {
-      // Only when the optional package could not be installed on this platform.
-      assert.match(String(e), /none on PATH and the optional package @ffmpeg-installer\/ffmpeg is not installed/);
-      return;
-    }
-    assert.match(found, /@ffmpeg-installer/);
-  } finally {
-    process.env.PATH = saved.PATH;
-    if (saved.FFMPEG === undefined) delete process.env.FFMPEG;
-    else process.env.FFMPEG = saved.FFMPEG;
-  }
-});

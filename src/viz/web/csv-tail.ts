@@ -8,7 +8,7 @@
  * new run reuses the directory) restarts the tail from the top; listeners get `reset`.
  */
 import { closeSync, openSync, readSync, statSync, watch, type FSWatcher } from "node:fs";
-import { splitCsvLine } from "../../train/files.js";
+import { splitCsvLine } from "../../util/csv.js";
 
 export type CsvCell = number | string | null;
 export type CsvRow = Record<string, CsvCell>;

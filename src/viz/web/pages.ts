@@ -253,12 +253,12 @@ export function dashboardHtml(runDir: string): string {
 
 const PLAY_JS = `
 var el = function (id) { return document.getElementById(id); };
-var frames = 0, session = null, returns = [], keys = {};
+var frames = 0, session = null, returns = [], keys = {}, mapped = [];
 var es = new EventSource("frames");
 es.addEventListener("hello", function (e) {
   var d = JSON.parse(e.data); session = d.session;
   el("fps").textContent = d.fps; el("env").textContent = d.env;
-  if (d.human) el("help").innerHTML = d.help;
+  if (d.human) { el("help").textContent = d.help; mapped = d.keys; }
 });
 es.addEventListener("frame", function (e) {
   var d = JSON.parse(e.data);
@@ -282,7 +282,7 @@ function onKey(down) {
   return function (e) {
     if (!HUMAN) return;
     var k = e.key;
-    if (!/^(Arrow(Left|Right|Up|Down)| )$/.test(k)) return;
+    if (mapped.indexOf(k) < 0) return;
     e.preventDefault();
     var had = !!keys[k];
     if (down) keys[k] = true; else delete keys[k];

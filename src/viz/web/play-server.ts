@@ -4,60 +4,45 @@
  * in JSON); the page shows them with the running return.
  *
  * The player is either a policy (a trained agent) or a person: with `human`, the page sends
- * its pressed arrow keys (`POST /input`, only when they change) and each step maps them to a
- * discrete action, as Gymnasium's `play` utility does with `keys_to_action`.
+ * its pressed keys (`POST /input`, only when they change) and each step maps them to a
+ * discrete action through the env's `metadata.keyControls`, as Gymnasium's `play` utility
+ * does with `keys_to_action`.
  *
  * Every connected page gets its own env and episode loop, stopped when the page goes away;
  * at most `maxSessions` at once, so a flood of pages cannot exhaust the machine.
  */
 import { randomUUID } from "node:crypto";
-import type { Action, Env, Observation } from "../../envs/core.js";
+import type { Action, Env, KeyControls, Observation } from "../../envs/core.js";
 import { Discrete } from "../../envs/spaces.js";
 import { listen, readBody, sendText, type WebServer } from "./http.js";
 import { playHtml } from "./pages.js";
-import { PngEncoder } from "../png.js";
+import { PngEncoder } from "../../media/png.js";
 import { openSse, type SseStream } from "./sse.js";
 
-/** Gymnasium `play`-style controls: which pressed key gives which action, and what to do with none. */
-export interface HumanControls {
-  keys: Record<string, number>;
-  /** Action when no mapped key is pressed (`t`: step index in the episode). */
-  noop(t: number): number;
-  /** One line for the page. */
-  help: string;
-}
-
 /**
- * Arrow-key controls per env. CartPole has no "do nothing" action, so with no key pressed
- * the cart is pushed left and right on alternate steps (zero net force on average).
+ * The keyboard controls for `env` (called `name` in errors): its `metadata.keyControls`
+ * (each env declares its own), or for a discrete env without them, arrow keys and space →
+ * actions 0…4 in that order.
  */
-export function humanControls(envId: string, env: Env): HumanControls {
+export function humanControls(name: string, env: Env): KeyControls {
   const space = env.actionSpace;
   if (!(space instanceof Discrete)) {
-    throw new Error(`${envId}: --human needs a discrete action space (for CarRacing and LunarLander pass continuous: false)`);
+    throw new Error(`${name}: --human needs a discrete action space, got ${space.toString()} (an env with continuous controls may offer continuous: false)`);
   }
-  const base = envId.split("-")[0];
-  if (base === "CartPole") {
-    return { keys: { ArrowLeft: 0, ArrowRight: 1 }, noop: (t) => t % 2, help: "<kbd>←</kbd> push left · <kbd>→</kbd> push right (no key: alternate)" };
-  }
-  if (base === "LunarLander") {
-    return { keys: { ArrowUp: 2, ArrowLeft: 1, ArrowRight: 3 }, noop: () => 0, help: "<kbd>↑</kbd> main engine · <kbd>←</kbd> left engine · <kbd>→</kbd> right engine" };
-  }
-  if (base === "CarRacing") {
-    return { keys: { ArrowLeft: 1, ArrowRight: 2, ArrowUp: 3, ArrowDown: 4 }, noop: () => 0, help: "<kbd>←</kbd>/<kbd>→</kbd> steer · <kbd>↑</kbd> gas · <kbd>↓</kbd> brake" };
-  }
+  const declared = env.metadata.keyControls;
+  if (declared !== undefined) return declared;
   const keys: Record<string, number> = {};
   ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", " "].slice(0, space.n).forEach((k, i) => (keys[k] = i));
-  return { keys, noop: () => 0, help: `arrow keys and space → actions 0…${Math.min(space.n, 5) - 1}` };
+  return { keys, idle: [0], help: `arrow keys and space → actions 0…${Math.min(space.n, 5) - 1}` };
 }
 
-/** The action for the pressed keys: the most recently pressed mapped key wins. */
-export function actionForKeys(controls: HumanControls, pressed: readonly string[], t: number): number {
+/** The action for the pressed keys at step `t`: the most recently pressed mapped key wins, else the idle action. */
+export function actionForKeys(controls: KeyControls, pressed: readonly string[], t: number): number {
   for (let i = pressed.length - 1; i >= 0; i--) {
     const a = controls.keys[pressed[i]!];
     if (a !== undefined) return a;
   }
-  return controls.noop(t);
+  return controls.idle[t % controls.idle.length]!;
 }
 
 export interface PlayOptions {
@@ -68,8 +53,6 @@ export interface PlayOptions {
   policy?: (obs: Observation) => Action;
   /** A person drives with the keyboard. */
   human?: boolean;
-  /** Env id for the key mapping (default: title). */
-  envId?: string;
   /** Frames (= steps) per second; default the env's `metadata.renderFps`. */
   fps?: number;
   /** Episode i of a page uses seed + i (default: random seeds). */
@@ -105,11 +88,11 @@ class Session {
   private started: boolean;
   private timer: NodeJS.Timeout | null = null;
   pressed: string[] = [];
-  private readonly controls: HumanControls | null;
+  private readonly controls: KeyControls | null;
 
   constructor(private readonly opts: PlayOptions, private readonly stream: SseStream) {
     this.env = opts.makeEnv();
-    this.controls = opts.human ? humanControls(opts.envId ?? opts.title, this.env) : null;
+    this.controls = opts.human ? humanControls(opts.title, this.env) : null;
     this.started = !opts.human;
   }
 
@@ -118,7 +101,7 @@ class Session {
   }
 
   start(): void {
-    this.stream.send("hello", { session: this.id, env: this.opts.title, fps: this.fps, human: !!this.opts.human, help: this.controls?.help ?? "" });
+    this.stream.send("hello", { session: this.id, env: this.opts.title, fps: this.fps, human: !!this.opts.human, help: this.controls?.help ?? "", keys: Object.keys(this.controls?.keys ?? {}) });
     this.reset();
     this.sendFrame();
     if (!this.started) this.stream.send("waiting", { text: "press an arrow key to start" });
@@ -206,7 +189,7 @@ export async function startPlay(opts: PlayOptions): Promise<PlayServer> {
   // Fail before listening if the env cannot be built or driven, or the policy cannot act on it.
   const probe = opts.makeEnv();
   try {
-    if (opts.human) humanControls(opts.envId ?? opts.title, probe);
+    if (opts.human) humanControls(opts.title, probe);
     else opts.policy!(probe.reset({ seed: opts.seed }).obs);
   } finally {
     probe.close();

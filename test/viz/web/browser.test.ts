@@ -116,7 +116,7 @@ test("dashboard: the return chart shows a run directory's rows and gains points 
 });
 
 test("play --human: arrow keys in the page drive the env", { skip, timeout: 30_000 }, async () => {
-  const play = await startPlay({ title: "CartPole-v1", envId: "CartPole-v1", human: true, makeEnv: () => make("CartPole-v1"), seed: 3, port: 0 });
+  const play = await startPlay({ title: "CartPole-v1", human: true, makeEnv: () => make("CartPole-v1"), seed: 3, port: 0 });
   const page = await newPage();
   try {
     await page.goto(play.url);

@@ -171,7 +171,7 @@ test("dashboard: page, then config + full history on connect, then only new rows
   }
 });
 
-test("human controls: arrow keys map to Gymnasium actions, the last pressed key wins", () => {
+test("human controls: each env's metadata.keyControls maps keys to its actions, the last pressed key wins", () => {
   const c = humanControls("CartPole-v1", make("CartPole-v1"));
   assert.equal(actionForKeys(c, ["ArrowLeft"], 0), 0);
   assert.equal(actionForKeys(c, ["ArrowLeft", "ArrowRight"], 0), 1);
@@ -180,7 +180,18 @@ test("human controls: arrow keys map to Gymnasium actions, the last pressed key 
   const l = humanControls("LunarLander-v3", make("LunarLander-v3"));
   assert.equal(actionForKeys(l, ["ArrowUp"], 0), 2);
   assert.equal(actionForKeys(l, [], 0), 0);
-  assert.throws(() => humanControls("LunarLander-v3", make("LunarLander-v3", { continuous: true })), /discrete/);
+  const car = humanControls("CarRacing-v3", make("CarRacing-v3", { continuous: false }));
+  assert.deepEqual([car.keys.ArrowLeft, car.keys.ArrowRight, car.keys.ArrowUp, car.keys.ArrowDown], [1, 2, 3, 4]);
+  assert.throws(() => humanControls("LunarLander-v3", make("LunarLander-v3", { continuous: true })), /LunarLander-v3: --human needs a discrete action space/);
+  assert.equal(make("CarRacing-v3").metadata.keyControls, undefined, "continuous CarRacing declares no keys");
+  // The server reads whatever the env declares: no env id is known to it.
+  const env = make("CartPole-v1");
+  const custom = { keys: { a: 1, d: 0 }, idle: [1], help: "a / d" };
+  const declared = Object.create(env, { metadata: { value: { renderFps: 50, keyControls: custom } } }) as typeof env;
+  const k = humanControls("Custom-v0", declared);
+  assert.equal(k, custom);
+  assert.equal(actionForKeys(k, ["d"], 0), 0);
+  assert.equal(actionForKeys(k, [], 3), 1);
 });
 
 test("play: PNG frames at the env's rate with the return, episodes reported", async () => {

@@ -1,24 +1,15 @@
 /**
  * The static page (web/index.html, bundled by `npm run build:web` into web/dist/): loads a
  * deepq model file chosen in the page or given by URL, and runs the env and the network in
- * the page itself with the same code as Node: src/envs, src/nn and the WASM SIMD kernels
- * (compiled asynchronously here, as browsers forbid large synchronous compiles on the main
- * thread). No server: it also works opened from disk (file://) with the file input.
+ * the page itself with the same code as Node, through the public API (src/index.ts) only:
+ * the envs, the network and the WASM SIMD kernels (compiled asynchronously, as browsers
+ * forbid large synchronous compiles on the main thread). No server: it also works opened
+ * from disk (file://) with the file input.
  *
  * URL parameters: `model=<url>` loads and starts at once; `speed=<k>` steps per frame tick
  * (`max`: as fast as possible); `seed=<n>` episode i uses seed + i; `episodes=<n>` stops after n.
  */
-import type { Env, Observation } from "../../../envs/core.js";
-import { registerBuiltins } from "../../../envs/builtins.js";
-import { createJsKernels, KERNEL_SCRATCH_PTR, KERNEL_RESERVED_BYTES } from "../../../nn/kernels/index.js";
-import { loadWasmKernels } from "../../../nn/kernels/wasm.js";
-import { Arena, setDefaultArena } from "../../../nn/tensor.js";
-import type { DQNAgent } from "../../../agents/dqn.js";
-import type { ModelInfo } from "../../../train/model-format.js";
-import { checkSpecFits, makeTrainEnv } from "../../../train/env.js";
-import { modelFromBytes } from "../../../train/model-format.js";
-
-registerBuiltins();
+import { agents, checkSpecFits, makeTrainEnv, modelFromBytes, nn, type Env, type ModelInfo, type Observation } from "../../../index.js";
 
 interface StaticState {
   backend: string;
@@ -48,17 +39,7 @@ function setStatus(text: string, error = false): void {
 }
 
 async function initKernels(): Promise<void> {
-  const PAGE = 65536;
-  const memory = new WebAssembly.Memory({ initial: Math.max(16, Math.ceil(KERNEL_RESERVED_BYTES / PAGE) + 1) });
-  let k = null;
-  try {
-    k = await loadWasmKernels(memory, KERNEL_SCRATCH_PTR);
-  } catch (e) {
-    console.warn("WASM kernels unavailable, using the TypeScript kernels:", e);
-  }
-  const arena = new Arena({ memory, kernels: k ?? createJsKernels(memory) });
-  setDefaultArena(arena);
-  state.backend = arena.kernels.backend;
+  state.backend = (await nn.createDefaultArenaAsync()).kernels.backend;
   $("backend").textContent = state.backend;
 }
 
@@ -75,7 +56,7 @@ class Runner {
   private readonly maxEpisodes: number;
   private readonly seed: number | undefined;
 
-  constructor(private readonly agent: DQNAgent, info: ModelInfo) {
+  constructor(private readonly agent: agents.DQNAgent, info: ModelInfo) {
     this.env = makeTrainEnv(info);
     checkSpecFits(agent.spec, this.env, info.env, "the model");
     this.ctx = $<HTMLCanvasElement>("screen").getContext("2d")!;

@@ -3,11 +3,10 @@
  * is saved as a GIF (the env's `render()` view, every `stride`-th frame, with the running
  * return captioned) into a folder of the run directory.
  */
-import { join } from "node:path";
 import type { Action, Env, Observation, ResetArgs, ResetResult, StepResult } from "../envs/core.js";
 import { Wrapper } from "../envs/wrapper.js";
-import { captionFrame, GifWriter, gifFps } from "../viz/gif.js";
-import { writeFileAtomic } from "./files.js";
+import { captionFrame, GifWriter, gifFps } from "../media/gif.js";
+import { writeFileAtomic } from "../util/atomic-file.js";
 
 export interface RecordVideoOptions {
   /** Folder the GIFs go to (`episode-<n>.gif`). */
@@ -73,7 +72,7 @@ export class RecordVideo<O extends Observation = Observation, A extends Action =
   }
 
   private save(): void {
-    const path = join(this.opts.dir, `episode-${this.episode}.gif`);
+    const path = `${this.opts.dir}/episode-${this.episode}.gif`;
     writeFileAtomic(path, this.gif!.finish());
     this.gif = null;
     this.opts.onSaved?.(path, this.episode, this.ret);

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { make } from "../../src/envs/index.js";
-import { RecordVideo } from "../../src/train/record-video.js";
+import { RecordVideo } from "../../src/wrappers/index.js";
 
 test("RecordVideo saves every n-th episode as a GIF with its return, and nothing else changes", () => {
   const dir = mkdtempSync(join(tmpdir(), "deepq-video-"));

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { decode } from "fast-png";
 import { make } from "../../src/envs/index.js";
-import { encodePng, PngEncoder } from "../../src/viz/index.js";
+import { encodePng, PngEncoder } from "../../src/media/index.js";
 
 test("PngEncoder writes PNGs that decode to the same RGB bytes", () => {
   const env = make("CartPole-v1");

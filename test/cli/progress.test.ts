@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
-import { ProgressDisplay } from "../../src/train/progress.js";
+import { ProgressDisplay } from "../../src/cli/progress.js";
 
 test("off a TTY, progress prints plain lines with every field and permanent log lines", async () => {
   const stream = new PassThrough();

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { decode } from "fast-png";
-import { formatTick, niceTicks, returnsPlotPng, returnsPlotRaster, returnsPlotSvg } from "../../src/viz/index.js";
+import { formatTick, niceTicks, returnsPlotPng, returnsPlotRaster, returnsPlotSvg } from "../../src/media/index.js";
 
 const data = {
   title: "CartPole-v1",

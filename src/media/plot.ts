@@ -4,8 +4,8 @@
  * evaluation's mean ± std. One display list is built, then written as SVG or PNG,
  * so the two files always show the same thing.
  */
-import { GLYPH_H } from "../media/font5x7.js";
-import { Raster, parseColor, type Rgb } from "../media/raster.js";
+import { GLYPH_H } from "./font5x7.js";
+import { Raster, parseColor, type Rgb } from "./raster.js";
 import { encodePng } from "./png.js";
 
 export interface EpisodePoint {

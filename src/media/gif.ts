@@ -3,9 +3,9 @@
  * LZW). Works in Node and browsers.
  */
 import * as gifenc from "gifenc";
-import { GLYPH_H } from "../media/font5x7.js";
+import { GLYPH_H } from "./font5x7.js";
 import type { GifEncoderInstance } from "gifenc";
-import { Raster } from "../media/raster.js";
+import { Raster } from "./raster.js";
 
 // Node loads gifenc's CommonJS build (everything under `default`); bundlers load its
 // ESM build (named exports, and `default` is only GIFEncoder).

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { GifWriter, captionFrame, gifFps } from "../../src/viz/index.js";
+import { GifWriter, captionFrame, gifFps } from "../../src/media/index.js";
 
 /** Walks the GIF block structure and returns the number of image frames and their delays (1/100 s). */
 function parseGif(b: Uint8Array): { width: number; height: number; frames: number; delays: number[] } {
