@@ -16,7 +16,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { Kernels } from "../src/nn/kernels/abi.js";
-import { createKernelsOf, KERNEL_RESERVED_BYTES, nativeDefaultThreads, nativeInfo, type BackendKind } from "../src/nn/kernels/index.js";
+import { type BackendKind, createKernelsOf, KERNEL_RESERVED_BYTES, nativeDefaultThreads, nativeInfo } from "../src/nn/kernels/index.js";
 import { detectWasmVariant } from "../src/nn/kernels/wasm.js";
 import { Rng } from "../src/nn/rng.js";
 
@@ -82,7 +82,9 @@ function setup(k: Kernels): { plain: () => void; shift: () => void } {
   };
 }
 
-console.log(`batch [${N}, ${C}, ${H}, ${W}] uint8 → float, pad ${PAD}; median of ${repeats} alternating repeats; load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`);
+console.log(
+  `batch [${N}, ${C}, ${H}, ${W}] uint8 → float, pad ${PAD}; median of ${repeats} alternating repeats; load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`,
+);
 const results: Record<string, Record<string, number>> = {};
 const r1 = (v: number) => Number(v.toFixed(1));
 for (const cfg of configs) {
@@ -90,12 +92,20 @@ for (const cfg of configs) {
   const { plain, shift } = setup(k);
   const [p, s] = timeAll([plain, shift]) as [{ wall: number; cpu: number }, { wall: number; cpu: number }];
   results[cfg.label] = {
-    plain_us: r1(p.wall * 1e6), shift_us: r1(s.wall * 1e6), plain_cpu_us: r1(p.cpu * 1e6), shift_cpu_us: r1(s.cpu * 1e6),
+    plain_us: r1(p.wall * 1e6),
+    shift_us: r1(s.wall * 1e6),
+    plain_cpu_us: r1(p.cpu * 1e6),
+    shift_cpu_us: r1(s.cpu * 1e6),
     ratio: Number((s.wall / p.wall).toFixed(2)),
   };
-  console.log(`${cfg.label.padEnd(9)} (${k.backend}): u8ToF32 ${r1(p.wall * 1e6)} µs (cpu ${r1(p.cpu * 1e6)}), u8ToF32Shift ${r1(s.wall * 1e6)} µs (cpu ${r1(s.cpu * 1e6)}): ${(s.wall / p.wall).toFixed(2)}×`);
+  console.log(
+    `${cfg.label.padEnd(9)} (${k.backend}): u8ToF32 ${r1(p.wall * 1e6)} µs (cpu ${r1(p.cpu * 1e6)}), u8ToF32Shift ${r1(s.wall * 1e6)} µs (cpu ${r1(s.cpu * 1e6)}): ${(s.wall / p.wall).toFixed(2)}×`,
+  );
 }
 const out = join(dirname(fileURLToPath(import.meta.url)), "results", "augment.json");
 mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, `${JSON.stringify({ batch: [N, C, H, W], pad: PAD, load_average: r1(loadavg()[0]!), date: new Date().toISOString().slice(0, 10), backends: results }, null, 2)}\n`);
+writeFileSync(
+  out,
+  `${JSON.stringify({ batch: [N, C, H, W], pad: PAD, load_average: r1(loadavg()[0]!), date: new Date().toISOString().slice(0, 10), backends: results }, null, 2)}\n`,
+);
 console.log(`wrote ${out}`);

@@ -28,14 +28,19 @@ import { learningPhaseSpeed } from "./learning-phase.js";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
   options: {
-    steps: { type: "string", default: "3000" }, only: { type: "string" }, "async-envs": { type: "string", default: "both" },
+    steps: { type: "string", default: "3000" },
+    only: { type: "string" },
+    "async-envs": { type: "string", default: "both" },
     "rss-probe": { type: "boolean", default: false },
   },
 });
 
 /** Child-process mode: the Nature-CNN agent and a full 1e5-transition image buffer, then RSS. */
 function rssProbe(): void {
-  const agent = new DQNAgent({ observationShape: [4, 84, 84], observationType: "uint8", nActions: 5 }, { network: { kind: "nature-cnn" }, batchSize: 32, bufferSize: 100_000 });
+  const agent = new DQNAgent(
+    { observationShape: [4, 84, 84], observationType: "uint8", nActions: 5 },
+    { network: { kind: "nature-cnn" }, batchSize: 32, bufferSize: 100_000 },
+  );
   const buf = new ImageReplayBuffer({ capacity: 100_000, frameShape: [84, 84], stack: 4, allocate: "eager" });
   const frame = new Uint8Array(84 * 84);
   buf.addFirst(frame);
@@ -75,7 +80,7 @@ async function learningSpeed(c: (typeof CASES)[number], steps: number, asyncEnvs
     totalSteps: learningStarts + steps,
     agent: { ...cfg.agent, trainFreq, learningStarts, exploration: { kind: "linear", start: 1, end: 0.1, steps: 1_000_000 } },
   });
-  const updates = s.stepsPerS * (cfg.agent?.gradientSteps ?? 1) / trainFreq;
+  const updates = (s.stepsPerS * (cfg.agent?.gradientSteps ?? 1)) / trainFreq;
   return { steps_per_s: round1(s.stepsPerS), updates_per_s: round1(updates), steps_per_cpu_s: round1(s.stepsPerCpuS) };
 }
 
@@ -105,7 +110,9 @@ if (values["rss-probe"]) {
       const name = asyncEnvs ? `${c.name}/asyncEnvs` : c.name;
       const r = await learningSpeed(c, steps, asyncEnvs);
       results[name] = r;
-      console.log(`${name.padEnd(34)} ${r.steps_per_s} agent steps/s, ${r.updates_per_s} updates/s in the learning phase (${r.steps_per_cpu_s} per CPU second)`);
+      console.log(
+        `${name.padEnd(34)} ${r.steps_per_s} agent steps/s, ${r.updates_per_s} updates/s in the learning phase (${r.steps_per_cpu_s} per CPU second)`,
+      );
     }
   }
   results.replay_bytes_per_transition = ImageReplayBuffer.bytesFor({ capacity: 1_000_000, frameShape: [84, 84], stack: 4 }) / 1_000_000;

@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import { registerBuiltins } from "../src/envs/builtins.js";
 import type { Action, Env } from "../src/envs/core.js";
 import { make, registration } from "../src/envs/registry.js";
-import { Crop, DEFAULT_CROP, FrameSkip, FrameStack, GrayScale, NoopReset, dqnImagePipeline } from "../src/wrappers/index.js";
+import { Crop, DEFAULT_CROP, dqnImagePipeline, FrameSkip, FrameStack, GrayScale, NoopReset } from "../src/wrappers/index.js";
 
 interface Case {
   id: string;
@@ -124,15 +124,19 @@ function main(): void {
     const raw = () => make(pipeId, { continuous: false });
     const skip = measure(dqnImagePipeline(raw()));
     // The same chain with every frame drawn (FrameSkip told not to skip).
-    const noSkip = measure(new FrameStack(new GrayScale(new Crop(new FrameSkip(new NoopReset(raw(), { noops: 50 }), 4, { skipObservations: false }), DEFAULT_CROP)), 4));
+    const noSkip = measure(
+      new FrameStack(new GrayScale(new Crop(new FrameSkip(new NoopReset(raw(), { noops: 50 }), 4, { skipObservations: false }), DEFAULT_CROP)), 4),
+    );
     results[`${pipeId} dqnImagePipeline`] = { agent_steps_per_s: Math.round(skip), agent_steps_per_s_no_skip: Math.round(noSkip) };
-    console.log(`${pipeId} through dqnImagePipeline: ${Math.round(skip).toLocaleString("en-US")} agent steps/s ` +
-      `(${Math.round(noSkip).toLocaleString("en-US")} drawing every skipped frame, ${(skip / noSkip).toFixed(2)}×)`);
+    console.log(
+      `${pipeId} through dqnImagePipeline: ${Math.round(skip).toLocaleString("en-US")} agent steps/s ` +
+        `(${Math.round(noSkip).toLocaleString("en-US")} drawing every skipped frame, ${(skip / noSkip).toFixed(2)}×)`,
+    );
   }
 
   const out = join(dirname(fileURLToPath(import.meta.url)), "results", "envs.json");
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify(results, null, 2) + "\n");
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`wrote ${out}`);
 }
 

@@ -92,20 +92,28 @@ async function run(env: string, goal: number, variant: Variant, seed: number): P
   let reached: { wall: number; steps: number } | null = null;
   let lastStep = 0;
   try {
-    await train({ ...preset, env, totalSteps, stopAtReturn: goal, agent: { ...preset.agent, ...variant.agent, seed } }, {
-      runDir: dir,
-      onEvent: (e) => {
-        if (e.kind === "eval" && reached === null && e.mean >= goal) reached = { wall: (performance.now() - t0) / 1000, steps: e.step };
-        if (e.kind === "done") lastStep = e.step;
+    await train(
+      { ...preset, env, totalSteps, stopAtReturn: goal, agent: { ...preset.agent, ...variant.agent, seed } },
+      {
+        runDir: dir,
+        onEvent: (e) => {
+          if (e.kind === "eval" && reached === null && e.mean >= goal) reached = { wall: (performance.now() - t0) / 1000, steps: e.step };
+          if (e.kind === "done") lastStep = e.step;
+        },
       },
-    });
+    );
     const total = (performance.now() - t0) / 1000;
     const { agent, info } = loadModel(join(dir, "model.safetensors"));
     const r = evaluate(makeTrainEnv(info), (o: Observation) => agent.act(o as Float32Array, { epsilon: 0 }), { episodes: 100, seed: 10_000_000 });
     const hit = reached as { wall: number; steps: number } | null;
     return {
-      seed, steps: hit?.steps ?? null, wall_s: hit ? round(hit.wall) : null, eval_mean: round(r.mean), eval_std: round(r.std),
-      total_steps: lastStep, total_wall_s: round(total),
+      seed,
+      steps: hit?.steps ?? null,
+      wall_s: hit ? round(hit.wall) : null,
+      eval_mean: round(r.mean),
+      eval_std: round(r.std),
+      total_steps: lastStep,
+      total_wall_s: round(total),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -157,7 +165,9 @@ for (const env of envs) {
     for (let seed = 0; seed < seeds; seed++) {
       const r = await run(env, goal, variant, seed);
       runs.push(r);
-      console.log(`${env} ${name} seed ${seed}: goal ${r.steps === null ? "not reached" : `at ${r.steps} steps (${r.wall_s} s)`}; 100-episode eval ${r.eval_mean} ± ${r.eval_std}; ${r.total_steps} steps in ${r.total_wall_s} s`);
+      console.log(
+        `${env} ${name} seed ${seed}: goal ${r.steps === null ? "not reached" : `at ${r.steps} steps (${r.wall_s} s)`}; 100-episode eval ${r.eval_mean} ± ${r.eval_std}; ${r.total_steps} steps in ${r.total_wall_s} s`,
+      );
     }
     save(env, goal, name, variant, runs);
   }

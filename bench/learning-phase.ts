@@ -35,15 +35,18 @@ export async function learningPhaseSpeed(config: Partial<TrainConfig> & { env: s
   let mark: Mark | null = null;
   let end: Mark = { step: 0, t: 0, cpu: 0 };
   try {
-    await train({ ...config, evalEvery: 10_000_000, evalEpisodes: 1, checkpointEvery: 10_000_000, saveReplay: false, video: null }, {
-      runDir: dir,
-      onEvent: (e) => {
-        if (e.kind !== "progress") return;
-        const now = { step: e.step, t: performance.now(), cpu: cpuMs() };
-        if (mark === null && e.step > learningStarts) mark = now;
-        end = now;
+    await train(
+      { ...config, evalEvery: 10_000_000, evalEpisodes: 1, checkpointEvery: 10_000_000, saveReplay: false, video: null },
+      {
+        runDir: dir,
+        onEvent: (e) => {
+          if (e.kind !== "progress") return;
+          const now = { step: e.step, t: performance.now(), cpu: cpuMs() };
+          if (mark === null && e.step > learningStarts) mark = now;
+          end = now;
+        },
       },
-    });
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

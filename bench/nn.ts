@@ -29,14 +29,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { QLoss, tdTargets, type QLossKind } from "../src/agents/td.js";
+import { QLoss, type QLossKind, tdTargets } from "../src/agents/td.js";
 import type { Kernels } from "../src/nn/kernels/abi.js";
-import { createKernelsOf, defaultBackend, nativeDefaultThreads, nativeInfo, type BackendKind } from "../src/nn/kernels/index.js";
+import { type BackendKind, createKernelsOf, defaultBackend, nativeDefaultThreads, nativeInfo } from "../src/nn/kernels/index.js";
 import { detectWasmVariant } from "../src/nn/kernels/wasm.js";
-import { argmaxAt } from "../src/nn/ops.js";
 import type { Module } from "../src/nn/module.js";
 import { mlp, natureCnn, smallCnn } from "../src/nn/nets.js";
-import { Adam, RMSprop, type Optimizer } from "../src/nn/optim.js";
+import { argmaxAt } from "../src/nn/ops.js";
+import { Adam, type Optimizer, RMSprop } from "../src/nn/optim.js";
 import { Rng } from "../src/nn/rng.js";
 import { Arena, type Tensor } from "../src/nn/tensor.js";
 
@@ -57,20 +57,44 @@ const CNN_INPUT = [4, 84, 84];
 
 const CASES: Case[] = [
   {
-    name: "mlp-8-64-64-4-b128-adam", build: (arena) => mlp([8, 64, 64, 4], { arena }), input: [8], actions: 4, batch: 128,
-    optimizer: (m) => new Adam(m.parameters(), { lr: 1e-3 }), loss: "huber", target: { update_ms: 0.07, act_us: 10 },
+    name: "mlp-8-64-64-4-b128-adam",
+    build: (arena) => mlp([8, 64, 64, 4], { arena }),
+    input: [8],
+    actions: 4,
+    batch: 128,
+    optimizer: (m) => new Adam(m.parameters(), { lr: 1e-3 }),
+    loss: "huber",
+    target: { update_ms: 0.07, act_us: 10 },
   },
   {
-    name: "mlp-4-120-84-2-b128-adam", build: (arena) => mlp([4, 120, 84, 2], { arena }), input: [4], actions: 2, batch: 128,
-    optimizer: (m) => new Adam(m.parameters(), { lr: 2.5e-4 }), loss: "mse", target: { update_ms: 0.1, act_us: 10 },
+    name: "mlp-4-120-84-2-b128-adam",
+    build: (arena) => mlp([4, 120, 84, 2], { arena }),
+    input: [4],
+    actions: 2,
+    batch: 128,
+    optimizer: (m) => new Adam(m.parameters(), { lr: 2.5e-4 }),
+    loss: "mse",
+    target: { update_ms: 0.1, act_us: 10 },
   },
   {
-    name: "small-cnn-b32-rmsprop", build: (arena) => smallCnn(4, 5, { arena }), input: CNN_INPUT, actions: 5, batch: 32,
-    optimizer: (m) => new RMSprop(m.parameters(), { lr: 2.5e-4, alpha: 0.95, eps: 0.01 }), loss: "huber", target: { update_ms: 6.5 },
+    name: "small-cnn-b32-rmsprop",
+    build: (arena) => smallCnn(4, 5, { arena }),
+    input: CNN_INPUT,
+    actions: 5,
+    batch: 32,
+    optimizer: (m) => new RMSprop(m.parameters(), { lr: 2.5e-4, alpha: 0.95, eps: 0.01 }),
+    loss: "huber",
+    target: { update_ms: 6.5 },
   },
   {
-    name: "nature-cnn-b32-rmsprop", build: (arena) => natureCnn(4, 5, { arena }), input: CNN_INPUT, actions: 5, batch: 32,
-    optimizer: (m) => new RMSprop(m.parameters(), { lr: 2.5e-4, alpha: 0.95, eps: 0.01 }), loss: "huber", target: { update_ms: 17, act_us: 1000 },
+    name: "nature-cnn-b32-rmsprop",
+    build: (arena) => natureCnn(4, 5, { arena }),
+    input: CNN_INPUT,
+    actions: 5,
+    batch: 32,
+    optimizer: (m) => new RMSprop(m.parameters(), { lr: 2.5e-4, alpha: 0.95, eps: 0.01 }),
+    loss: "huber",
+    target: { update_ms: 17, act_us: 1000 },
   },
 ];
 
@@ -204,14 +228,22 @@ function setup(c: Case, arena: Arena): { update: () => void; act: () => void; si
 function peakGflops(cfg: Config): number {
   const arena = new Arena({ backend: cfg.kind, threads: cfg.threads });
   const n = cfg.kind === "js" ? 256 : 1024;
-  const a = arena.alloc(n * n * 4), b = arena.alloc(n * n * 4), c = arena.alloc(n * n * 4);
+  const a = arena.alloc(n * n * 4),
+    b = arena.alloc(n * n * 4),
+    c = arena.alloc(n * n * 4);
   arena.f32().fill(0.5, a / 4, c / 4 + n * n);
   const k = arena.kernels;
   const [t] = timeAll([() => k.gemm(0, 0, n, n, n, 1, a, n, b, n, 0, c, n)], 5, 200, 200);
   return (2 * n ** 3) / t!.min / 1e9;
 }
 
-interface TorchFigures { update_ms: number; update_ms_min: number; update_cpu_ms: number; act_us: number; act_us_min: number }
+interface TorchFigures {
+  update_ms: number;
+  update_ms_min: number;
+  update_cpu_ms: number;
+  act_us: number;
+  act_us_min: number;
+}
 
 /** PyTorch's figures from bench/torch_nn.py, or null (with the reason printed) when torch is not importable. */
 function torchFigures(only: string | undefined, repeats: number): Record<string, { threads: Record<string, TorchFigures> }> | null {
@@ -233,7 +265,12 @@ function torchFigures(only: string | undefined, repeats: number): Record<string,
 }
 
 interface Figures {
-  update_ms: number; act_us: number; update_ms_min: number; act_us_min: number; gflops: number; of_peak: number;
+  update_ms: number;
+  act_us: number;
+  update_ms_min: number;
+  act_us_min: number;
+  gflops: number;
+  of_peak: number;
   /** CPU time of one update (all threads): on a machine shared with other work, the one-thread figure is what an idle core would take. */
   update_cpu_ms: number;
 }
@@ -248,14 +285,22 @@ const r4 = (v: number) => +v.toPrecision(4);
  */
 function gemmShapes(cfgs: Config[], repeats: number): void {
   const shapes: Array<[string, 0 | 1, 0 | 1, number, number, number]> = [];
-  for (const [name, m, n, k] of [["conv1", 12800, 32, 256], ["conv2", 2592, 64, 512], ["conv3", 1568, 64, 576]] as const) {
+  for (const [name, m, n, k] of [
+    ["conv1", 12800, 32, 256],
+    ["conv2", 2592, 64, 512],
+    ["conv3", 1568, 64, 576],
+  ] as const) {
     shapes.push([`${name} fwd`, 0, 0, m, n, k], [`${name} dW (Aᵀ)`, 1, 0, n, k, m], [`${name} dX (Bᵀ)`, 0, 1, m, k, n]);
   }
   shapes.push(["fc1 fwd (Bᵀ)", 0, 1, 32, 512, 3136], ["fc1 dW (Aᵀ)", 1, 0, 512, 3136, 32], ["fc1 dX", 0, 0, 32, 3136, 512]);
   shapes.push(["mlp 128×64×8 (Bᵀ)", 0, 1, 128, 64, 8], ["mlp 128×64×64 (Bᵀ)", 0, 1, 128, 64, 64], ["mlp dW 64×64×128 (Aᵀ)", 1, 0, 64, 64, 128]);
   // And as Conv2d issues them: one gemmBatched per layer over the 32 images (weights shared, or one accumulated dW).
   const batched: Array<[string, 0 | 1, 0 | 1, number, number, number, "a" | "c" | "none"]> = [];
-  for (const [name, o, p, ck] of [["conv1", 32, 400, 256], ["conv2", 64, 81, 512], ["conv3", 64, 49, 576]] as const) {
+  for (const [name, o, p, ck] of [
+    ["conv1", 32, 400, 256],
+    ["conv2", 64, 81, 512],
+    ["conv3", 64, 49, 576],
+  ] as const) {
     batched.push([`${name} fwd ×32`, 0, 0, o, p, ck, "a"], [`${name} dW ×32`, 0, 1, o, ck, p, "c"], [`${name} dX ×32`, 1, 0, ck, p, o, "a"]);
   }
   const arenas = cfgs.map((c) => new Arena({ backend: c.kind, threads: c.threads }));
@@ -263,8 +308,12 @@ function gemmShapes(cfgs: Config[], repeats: number): void {
   const run = (name: string, dims: string, flops: number, make: (arena: Arena) => () => void) => {
     const fns = arenas.map(make);
     const t = timeAll(fns, repeats, 50, 100);
-    rows.push([name, dims, ...t.map((x) => (flops / x.min / 1e9).toFixed(0)),
-      ...cfgs.flatMap((c, i) => (c.threads === 1 ? [(flops / t[i]!.cpu / 1e9).toFixed(0)] : []))]);
+    rows.push([
+      name,
+      dims,
+      ...t.map((x) => (flops / x.min / 1e9).toFixed(0)),
+      ...cfgs.flatMap((c, i) => (c.threads === 1 ? [(flops / t[i]!.cpu / 1e9).toFixed(0)] : [])),
+    ]);
   };
   const buffers = (arena: Arena, floats: number[]): number[] => {
     const ptrs = floats.map((f) => arena.alloc(f * 4));
@@ -281,7 +330,8 @@ function gemmShapes(cfgs: Config[], repeats: number): void {
   for (const [name, ta, tb, m, n, k, shared] of batched) {
     const B = 32;
     run(name, `${B}×(${m}×${n}×${k})`, 2 * B * m * n * k, (arena) => {
-      const sa = shared === "a" ? 0 : m * k, sc = shared === "c" ? 0 : m * n;
+      const sa = shared === "a" ? 0 : m * k,
+        sc = shared === "c" ? 0 : m * n;
       const [a, b, c] = buffers(arena, [sa * B || m * k, k * n * B, sc * B || m * n]);
       const kern = arena.kernels;
       return () => kern.gemmBatched(ta, tb, m, n, k, 1, a!, ta ? m : k, sa, b!, tb ? k : n, k * n, shared === "c" ? 1 : 0, c!, n, sc, B);
@@ -308,8 +358,12 @@ async function main(): Promise<void> {
   const arenas = new Map(cfgs.map((c) => [c.label, new Arena({ backend: c.kind, threads: c.threads })]));
   const peaks = new Map(cfgs.map((c) => [c.label, peakGflops(c)]));
   const load = loadavg()[0]!;
-  console.log(`backends: ${cfgs.map((c) => `${c.label} (${arenas.get(c.label)!.kernels.backend}, ${c.threads} thread${c.threads > 1 ? "s" : ""}; 1024³ GEMM ${peaks.get(c.label)!.toFixed(0)} GFLOP/s)`).join(", ")}`);
-  console.log(`default: ${defaultCfg.label}; median (and min) of ${repeats} alternating repeats; load average ${load.toFixed(1)} on ${availableParallelism()} cores`);
+  console.log(
+    `backends: ${cfgs.map((c) => `${c.label} (${arenas.get(c.label)!.kernels.backend}, ${c.threads} thread${c.threads > 1 ? "s" : ""}; 1024³ GEMM ${peaks.get(c.label)!.toFixed(0)} GFLOP/s)`).join(", ")}`,
+  );
+  console.log(
+    `default: ${defaultCfg.label}; median (and min) of ${repeats} alternating repeats; load average ${load.toFixed(1)} on ${availableParallelism()} cores`,
+  );
   if (load > 1.5) console.log("note: other processes compete for the cores — figures are inflated, and extra threads may find no free core");
 
   const results: Record<string, Figures & { backend: string; threads: number; by_backend: Record<string, Figures>; torch?: Record<string, TorchFigures> }> = {};
@@ -328,23 +382,43 @@ async function main(): Promise<void> {
     const flops = counter.flops.n;
 
     const runs = cfgs.map((cfg) => setup(c, arenas.get(cfg.label)!));
-    const u = timeAll(runs.map((r) => r.update), repeats);
-    const a = timeAll(runs.map((r) => r.act), repeats);
+    const u = timeAll(
+      runs.map((r) => r.update),
+      repeats,
+    );
+    const a = timeAll(
+      runs.map((r) => r.act),
+      repeats,
+    );
     const byBackend: Record<string, Figures> = {};
     cfgs.forEach((cfg, i) => {
       if (!Number.isFinite(runs[i]!.sink())) console.log("non-finite loss", runs[i]!.sink());
-      const updateMs = u[i]!.median * 1e3, actUs = a[i]!.median * 1e6;
+      const updateMs = u[i]!.median * 1e3,
+        actUs = a[i]!.median * 1e6;
       const gflops = flops / u[i]!.median / 1e9;
       byBackend[cfg.label] = {
-        update_ms: r4(updateMs), act_us: r4(actUs), update_ms_min: r4(u[i]!.min * 1e3), act_us_min: r4(a[i]!.min * 1e6),
-        gflops: r4(gflops), of_peak: r4(gflops / peaks.get(cfg.label)!), update_cpu_ms: r4(u[i]!.cpu * 1e3),
+        update_ms: r4(updateMs),
+        act_us: r4(actUs),
+        update_ms_min: r4(u[i]!.min * 1e3),
+        act_us_min: r4(a[i]!.min * 1e6),
+        gflops: r4(gflops),
+        of_peak: r4(gflops / peaks.get(cfg.label)!),
+        update_cpu_ms: r4(u[i]!.cpu * 1e3),
       };
       const dp = updateMs < 1 ? 3 : 1;
       rows.push([
-        c.name, cfg.label, updateMs.toFixed(dp), (u[i]!.min * 1e3).toFixed(dp), String(c.target.update_ms),
-        `${(updateMs / c.target.update_ms).toFixed(2)}×`, gflops.toFixed(1), `${((100 * gflops) / peaks.get(cfg.label)!).toFixed(0)}%`,
-        (u[i]!.cpu * 1e3).toFixed(dp), i === 0 ? "" : `${(u[0]!.median / u[i]!.median).toFixed(2)}×`,
-        actUs.toFixed(actUs < 100 ? 1 : 0), (a[i]!.min * 1e6).toFixed(actUs < 100 ? 1 : 0),
+        c.name,
+        cfg.label,
+        updateMs.toFixed(dp),
+        (u[i]!.min * 1e3).toFixed(dp),
+        String(c.target.update_ms),
+        `${(updateMs / c.target.update_ms).toFixed(2)}×`,
+        gflops.toFixed(1),
+        `${((100 * gflops) / peaks.get(cfg.label)!).toFixed(0)}%`,
+        (u[i]!.cpu * 1e3).toFixed(dp),
+        i === 0 ? "" : `${(u[0]!.median / u[i]!.median).toFixed(2)}×`,
+        actUs.toFixed(actUs < 100 ? 1 : 0),
+        (a[i]!.min * 1e6).toFixed(actUs < 100 ? 1 : 0),
       ]);
     });
     const top = byBackend[defaultCfg.label]!;
@@ -357,16 +431,18 @@ async function main(): Promise<void> {
         const run = setup(c, new Arena({ memory, kernels: inst.kernels }));
         for (let i = 0; i < 3; i++) run.update();
         for (const st of inst.stats.values()) st.calls = st.s = 0;
-        const reps = Math.max(3, Math.ceil(0.5 / (u[cfgs.indexOf(cfg)]!.median)));
+        const reps = Math.max(3, Math.ceil(0.5 / u[cfgs.indexOf(cfg)]!.median));
         const t0 = performance.now();
         for (let i = 0; i < reps; i++) run.update();
         const total = (performance.now() - t0) / 1000 / reps;
         const parts = [...inst.stats.entries()].filter(([, s]) => s.calls > 0).sort((x, y) => y[1].s - x[1].s);
         const inKernels = parts.reduce((s, [, st]) => s + st.s, 0) / reps;
         const inGemm = ((inst.stats.get("gemm")?.s ?? 0) + (inst.stats.get("gemmBatched")?.s ?? 0)) / reps;
-        profiles.push(`${c.name} on ${cfg.label}: ${(total * 1e3).toFixed(2)} ms per update (instrumented), kernels ${(inKernels * 1e3).toFixed(2)} ms, JS and calls ${((total - inKernels) * 1e3).toFixed(2)} ms; `
-          + `GEMMs at ${(flops / inGemm / 1e9).toFixed(0)} GFLOP/s; `
-          + parts.map(([name, st]) => `${name} ${((st.s / reps) * 1e3).toFixed(2)} ms/${st.calls / reps}`).join(", "));
+        profiles.push(
+          `${c.name} on ${cfg.label}: ${(total * 1e3).toFixed(2)} ms per update (instrumented), kernels ${(inKernels * 1e3).toFixed(2)} ms, JS and calls ${((total - inKernels) * 1e3).toFixed(2)} ms; ` +
+            `GEMMs at ${(flops / inGemm / 1e9).toFixed(0)} GFLOP/s; ` +
+            parts.map(([name, st]) => `${name} ${((st.s / reps) * 1e3).toFixed(2)} ms/${st.calls / reps}`).join(", "),
+        );
       }
     }
   }
@@ -383,13 +459,28 @@ async function main(): Promise<void> {
       for (const [name, res] of Object.entries(results)) {
         const t = torch[name]?.threads;
         if (!t) continue;
-        res.torch = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, {
-          update_ms: r4(v.update_ms), update_ms_min: r4(v.update_ms_min), update_cpu_ms: r4(v.update_cpu_ms), act_us: r4(v.act_us), act_us_min: r4(v.act_us_min),
-        }]));
-        const cells = Object.entries(t).map(([threads, v]) => `torch ${threads} thread${threads === "1" ? "" : "s"} ${v.update_ms.toFixed(v.update_ms < 1 ? 3 : 1)} ms (${(v.update_ms / res.update_ms).toFixed(2)}× ${defaultCfg.label}'s time), act ${v.act_us.toFixed(0)} µs`);
+        res.torch = Object.fromEntries(
+          Object.entries(t).map(([k, v]) => [
+            k,
+            {
+              update_ms: r4(v.update_ms),
+              update_ms_min: r4(v.update_ms_min),
+              update_cpu_ms: r4(v.update_cpu_ms),
+              act_us: r4(v.act_us),
+              act_us_min: r4(v.act_us_min),
+            },
+          ]),
+        );
+        const cells = Object.entries(t).map(
+          ([threads, v]) =>
+            `torch ${threads} thread${threads === "1" ? "" : "s"} ${v.update_ms.toFixed(v.update_ms < 1 ? 3 : 1)} ms (${(v.update_ms / res.update_ms).toFixed(2)}× ${defaultCfg.label}'s time), act ${v.act_us.toFixed(0)} µs`,
+        );
         // One thread each, CPU time: the comparison that holds when other processes load the machine.
         const one = res.by_backend["native-1"];
-        const cpuRatio = one && t["1"] ? `; CPU time, 1 thread: torch ${t["1"].update_cpu_ms.toFixed(3)} ms, native ${one.update_cpu_ms} ms (torch ${(t["1"].update_cpu_ms / one.update_cpu_ms).toFixed(2)}×)` : "";
+        const cpuRatio =
+          one && t["1"]
+            ? `; CPU time, 1 thread: torch ${t["1"].update_cpu_ms.toFixed(3)} ms, native ${one.update_cpu_ms} ms (torch ${(t["1"].update_cpu_ms / one.update_cpu_ms).toFixed(2)}×)`
+            : "";
         console.log(`${name}: ${cells.join("; ")}${cpuRatio}`);
       }
     }
@@ -399,7 +490,7 @@ async function main(): Promise<void> {
   mkdirSync(dirname(out), { recursive: true });
   // With --only, the other cases' last figures are kept.
   const previous = only && existsSync(out) ? (JSON.parse(readFileSync(out, "utf8")) as Record<string, unknown>) : {};
-  writeFileSync(out, JSON.stringify({ ...previous, ...results }, null, 2) + "\n");
+  writeFileSync(out, `${JSON.stringify({ ...previous, ...results }, null, 2)}\n`);
   console.log(`wrote ${out}`);
 }
 

@@ -20,17 +20,19 @@ import { parseArgs } from "node:util";
 import type { Observation } from "../src/envs/core.js";
 import "../src/envs/index.js";
 import { loadPreset } from "../src/cli/presets.js";
+import { kernelBackendInfo } from "../src/nn/kernels/index.js";
 import { makeTrainEnv } from "../src/train/env.js";
 import { evaluate } from "../src/train/evaluate.js";
 import { loadModel } from "../src/train/model-file.js";
-import { kernelBackendInfo } from "../src/nn/kernels/index.js";
 import { train } from "../src/train/trainer.js";
-import { learningPhaseSpeed, type LearningPhaseSpeed } from "./learning-phase.js";
+import { type LearningPhaseSpeed, learningPhaseSpeed } from "./learning-phase.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
   options: {
-    seeds: { type: "string", default: "5" }, only: { type: "string" }, "skip-loop": { type: "boolean", default: false },
+    seeds: { type: "string", default: "5" },
+    only: { type: "string" },
+    "skip-loop": { type: "boolean", default: false },
     "loop-only": { type: "boolean", default: false },
   },
 });
@@ -64,14 +66,17 @@ async function solve(env: string, seed: number): Promise<SolveRow> {
   let reached: { wall: number; steps: number } | null = null;
   let totalSteps = 0;
   try {
-    await train({ ...preset, agent: { ...preset.agent, seed } }, {
-      runDir: dir,
-      onEvent: (e) => {
-        if (e.kind === "done") totalSteps = e.step;
-        if (e.kind !== "eval") return;
-        if (reached === null && e.mean >= GOALS[env]!) reached = { wall: (performance.now() - t0) / 1000, steps: e.step };
+    await train(
+      { ...preset, agent: { ...preset.agent, seed } },
+      {
+        runDir: dir,
+        onEvent: (e) => {
+          if (e.kind === "done") totalSteps = e.step;
+          if (e.kind !== "eval") return;
+          if (reached === null && e.mean >= GOALS[env]!) reached = { wall: (performance.now() - t0) / 1000, steps: e.step };
+        },
       },
-    });
+    );
     const total = (performance.now() - t0) / 1000;
     const report = (file: string) => {
       const { agent, info } = loadModel(join(dir, file));
@@ -81,8 +86,15 @@ async function solve(env: string, seed: number): Promise<SolveRow> {
     const final = report("model.safetensors");
     const hit = reached as { wall: number; steps: number } | null;
     return {
-      seed, wall_s: hit ? round(hit.wall) : null, steps: hit?.steps ?? null, eval_mean: round(best.mean), eval_std: round(best.std),
-      final_mean: round(final.mean), final_std: round(final.std), total_steps: totalSteps, total_wall_s: round(total),
+      seed,
+      wall_s: hit ? round(hit.wall) : null,
+      steps: hit?.steps ?? null,
+      eval_mean: round(best.mean),
+      eval_std: round(best.std),
+      final_mean: round(final.mean),
+      final_std: round(final.std),
+      total_steps: totalSteps,
+      total_wall_s: round(total),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -99,9 +111,20 @@ function cleanrlLoop(asyncEnvs: boolean): Promise<LearningPhaseSpeed> {
     asyncEnvs,
     totalSteps: learningStarts + 40_000,
     agent: {
-      network: { kind: "mlp", hidden: [120, 84] }, loss: "mse", optimizer: "adam", lr: 2.5e-4, gamma: 0.99,
-      batchSize: 128, bufferSize: 10_000, learningStarts, trainFreq: 1, gradientSteps: 1, targetUpdateInterval: 500,
-      exploration: { kind: "linear", start: 1, end: 0.05, fraction: 0.5 }, maxGradNorm: null, seed: 1,
+      network: { kind: "mlp", hidden: [120, 84] },
+      loss: "mse",
+      optimizer: "adam",
+      lr: 2.5e-4,
+      gamma: 0.99,
+      batchSize: 128,
+      bufferSize: 10_000,
+      learningStarts,
+      trainFreq: 1,
+      gradientSteps: 1,
+      targetUpdateInterval: 500,
+      exploration: { kind: "linear", start: 1, end: 0.05, fraction: 0.5 },
+      maxGradNorm: null,
+      seed: 1,
     },
   });
 }
@@ -131,7 +154,9 @@ for (const env of values["loop-only"] ? [] : Object.keys(GOALS)) {
   for (let seed = 0; seed < seeds; seed++) {
     const row = await solve(env, seed);
     rows.push(row);
-    console.log(`${env} seed ${seed}: goal ${row.wall_s === null ? "not reached" : `at ${row.wall_s} s (${row.steps} steps)`}; ${row.total_steps} steps in ${row.total_wall_s} s; report seeds: selected ${row.eval_mean} ± ${row.eval_std}, final ${row.final_mean} ± ${row.final_std}`);
+    console.log(
+      `${env} seed ${seed}: goal ${row.wall_s === null ? "not reached" : `at ${row.wall_s} s (${row.steps} steps)`}; ${row.total_steps} steps in ${row.total_wall_s} s; report seeds: selected ${row.eval_mean} ± ${row.eval_std}, final ${row.final_mean} ± ${row.final_std}`,
+    );
   }
   merge(join(root, "bench/results/solve.json"), { [env]: rows });
 }
@@ -140,7 +165,10 @@ if (!values["skip-loop"]) {
   const kernels = { backend: k.backend, threads: k.threads };
   console.log(`kernels ${k.backend}, ${k.threads} thread(s)`);
   const loops: Record<string, unknown> = {};
-  for (const [name, run] of [["cleanrl-cartpole", cleanrlLoop], ["LunarLander-v3", lunarLanderLoop]] as const) {
+  for (const [name, run] of [
+    ["cleanrl-cartpole", cleanrlLoop],
+    ["LunarLander-v3", lunarLanderLoop],
+  ] as const) {
     for (const asyncEnvs of [false, true]) {
       const key = asyncEnvs ? `${name}/asyncEnvs` : name;
       const load = loadavg()[0]!;

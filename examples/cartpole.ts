@@ -9,7 +9,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 // In your project: from "deepq".
-import { DQN, make, recordVideo, returnsPlotPng, type EvalPoint, type EpisodePoint } from "../src/index.js";
+import { DQN, type EpisodePoint, type EvalPoint, make, recordVideo, returnsPlotPng } from "../src/index.js";
 
 const totalSteps = Number(process.env.DEEPQ_EXAMPLE_STEPS ?? 50_000);
 const outDir = process.env.DEEPQ_EXAMPLE_OUT ?? "examples-out";

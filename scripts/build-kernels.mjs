@@ -11,7 +11,7 @@
 // the variant is not recompiled, so `npm run build` stays fast after the first run.
 // Usage: node scripts/build-kernels.mjs [--force]
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import asc from "assemblyscript/asc";
@@ -35,27 +35,29 @@ for (const v of [...variants]) {
   variants.push({ name: `${v.name}-shared`, constant: v.constant.replace("_WASM_", "_SHARED_WASM_"), flags: [...v.flags, ...sharedFlags] });
 }
 
-const sources = readdirSync(srcDir).filter((f) => f.endsWith(".ts")).sort();
+const sources = readdirSync(srcDir)
+  .filter((f) => f.endsWith(".ts"))
+  .sort();
 const ascVersion = JSON.parse(readFileSync(join(root, "node_modules/assemblyscript/package.json"), "utf8")).version;
 const sourceText = sources.map((f) => `${f}\n${readFileSync(join(srcDir, f), "utf8")}`).join("\n");
 
 mkdirSync(outDir, { recursive: true });
 for (const variant of variants) {
   const flags = [...commonFlags, ...variant.flags];
-  const hash = createHash("sha256").update(`${ascVersion}\n${flags.join(" ")}\n${sourceText}`).digest("hex").slice(0, 16);
+  const hash = createHash("sha256")
+    .update(`${ascVersion}\n${flags.join(" ")}\n${sourceText}`)
+    .digest("hex")
+    .slice(0, 16);
   const outFile = join(outDir, `kernels-${variant.name}.ts`);
   const stamp = `// inputs: ${hash}`;
   if (!force && existsSync(outFile) && readFileSync(outFile, "utf8").includes(stamp)) continue;
 
   let binary = null;
-  const { error, stderr } = await asc.main(
-    [...sources.map((f) => relative(root, join(srcDir, f))), "-o", "kernels.wasm", ...flags],
-    {
-      writeFile(name, contents) {
-        if (name.endsWith(".wasm")) binary = contents;
-      },
+  const { error, stderr } = await asc.main([...sources.map((f) => relative(root, join(srcDir, f))), "-o", "kernels.wasm", ...flags], {
+    writeFile(name, contents) {
+      if (name.endsWith(".wasm")) binary = contents;
     },
-  );
+  });
   if (error || !binary) {
     process.stderr.write(stderr.toString());
     throw new Error(`asc failed for the ${variant.name} kernels: ${error?.message ?? "no output"}`);

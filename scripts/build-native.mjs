@@ -14,7 +14,7 @@
 // keeps the compiler's output of a failed build.
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,10 +33,12 @@ const COMMON = ["-std=c11", "-O3", "-Wall", "-Wextra", "-fPIC", "-fvisibility=hi
 const X86 = process.arch === "x64" || process.arch === "ia32";
 // One object per CPU path; the portable one uses only the architecture's baseline.
 const PATHS = [
-  ...(X86 ? [
-    { name: "avx512", flags: ["-DDQ_PATH_AVX512", "-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx2", "-mfma"] },
-    { name: "avx2", flags: ["-DDQ_PATH_AVX2", "-mavx2", "-mfma"] },
-  ] : []),
+  ...(X86
+    ? [
+        { name: "avx512", flags: ["-DDQ_PATH_AVX512", "-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx2", "-mfma"] },
+        { name: "avx2", flags: ["-DDQ_PATH_AVX2", "-mavx2", "-mfma"] },
+      ]
+    : []),
   { name: "generic", flags: [] },
 ];
 
@@ -93,7 +95,9 @@ async function main() {
   const cc = findCompiler();
   if (!cc) skip(process.env.CC ? `CC=${process.env.CC} does not run` : "no C compiler found");
 
-  const sources = readdirSync(srcDir).filter((f) => f.endsWith(".c") || f.endsWith(".h")).sort();
+  const sources = readdirSync(srcDir)
+    .filter((f) => f.endsWith(".c") || f.endsWith(".h"))
+    .sort();
   const linkFlags = ["-shared", "-pthread", ...(process.platform === "darwin" ? ["-undefined", "dynamic_lookup"] : []), "-lm"];
   const hash = createHash("sha256")
     .update(JSON.stringify({ cc: cc.cmd, version: cc.version, COMMON, PATHS, linkFlags, headersVersion, arch: process.arch }))
@@ -111,8 +115,7 @@ async function main() {
     { src: "cpu.c", obj: "cpu.o", flags: [] },
     { src: "addon.c", obj: "addon.o", flags: ["-I", include] },
   ];
-  const results = await Promise.all(jobs.map((j) =>
-    run(cc.cmd, [...COMMON, ...j.flags, "-c", join(srcDir, j.src), "-o", join(objDir, j.obj)])));
+  const results = await Promise.all(jobs.map((j) => run(cc.cmd, [...COMMON, ...j.flags, "-c", join(srcDir, j.src), "-o", join(objDir, j.obj)])));
   const log = results.map((r, i) => (r.out ? `== ${jobs[i].obj}\n${r.out}` : "")).join("");
   const failed = results.findIndex((r) => !r.ok);
   if (failed >= 0) skip(`${cc.cmd.join(" ")} failed on native/${jobs[failed].src}; see build/native-build.log`, log);
@@ -132,7 +135,9 @@ async function main() {
   rmSync(logFile, { force: true });
   if (log.trim()) process.stderr.write(log);
   writeStatus({ built: true, compiler: cc.version, paths: PATHS.map((p) => p.name), inputs: hash });
-  console.log(`build-native: build/deepq_native.node (${PATHS.map((p) => p.name).join(", ")}; ${cc.version}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `build-native: build/deepq_native.node (${PATHS.map((p) => p.name).join(", ")}; ${cc.version}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
 }
 
 main().catch((e) => skip(`unexpected error: ${e instanceof Error ? e.message : e}`));

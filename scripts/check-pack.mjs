@@ -8,7 +8,7 @@
 // repository's node_modules, so nothing is fetched. The package's install script (the
 // native kernels' build) is not run: the scratch project computes with WebAssembly.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -117,10 +117,25 @@ try {
     symlinkSync(from, join(modules, name), "dir");
   }
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "scratch", private: true, type: "module" }, null, 2));
-  writeFileSync(join(project, "tsconfig.json"), JSON.stringify({
-    compilerOptions: { strict: true, target: "es2022", module: "nodenext", moduleResolution: "nodenext", outDir: "out", types: ["node"], skipLibCheck: false },
-    include: ["main.ts"],
-  }, null, 2));
+  writeFileSync(
+    join(project, "tsconfig.json"),
+    JSON.stringify(
+      {
+        compilerOptions: {
+          strict: true,
+          target: "es2022",
+          module: "nodenext",
+          moduleResolution: "nodenext",
+          outDir: "out",
+          types: ["node"],
+          skipLibCheck: false,
+        },
+        include: ["main.ts"],
+      },
+      null,
+      2,
+    ),
+  );
   writeFileSync(join(project, "main.ts"), SNIPPET);
 
   step("tsc --strict against the shipped .d.ts");

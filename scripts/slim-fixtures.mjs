@@ -97,10 +97,12 @@ function writeSafeTensors(path, metadata, tensors) {
 }
 
 function walk(dir) {
-  return readdirSync(dir).sort().flatMap((f) => {
-    const p = join(dir, f);
-    return statSync(p).isDirectory() ? walk(p) : [p];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((f) => {
+      const p = join(dir, f);
+      return statSync(p).isDirectory() ? walk(p) : [p];
+    });
 }
 
 const sha256 = (b) => createHash("sha256").update(b).digest("hex");

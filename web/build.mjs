@@ -1,9 +1,10 @@
 // npm run build:web — bundles the static page (src/viz/web/browser/static-play.ts) into web/dist/.
 // Fails if anything Node-only (node:fs, …) would end up in the bundle.
-import { build } from "esbuild";
+
 import { copyFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, "dist");

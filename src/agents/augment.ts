@@ -23,10 +23,17 @@ export class RandomShift {
   private view = new Int32Array(0);
   private viewBuffer: ArrayBufferLike | null = null;
 
-  constructor(private readonly arena: Arena, spec: DQNSpec, readonly pad: number, seed: number) {
+  constructor(
+    private readonly arena: Arena,
+    spec: DQNSpec,
+    readonly pad: number,
+    seed: number,
+  ) {
     const shape = spec.observationShape;
     if (spec.observationType !== "uint8" || shape.length !== 3) {
-      throw new Error(`DQN config: augment = "shift" needs image observations (uint8 [channels, height, width]), got ${spec.observationType} [${shape.join(", ")}]`);
+      throw new Error(
+        `DQN config: augment = "shift" needs image observations (uint8 [channels, height, width]), got ${spec.observationType} [${shape.join(", ")}]`,
+      );
     }
     [this.channels, this.height, this.width] = shape as [number, number, number];
     if (pad >= this.height || pad >= this.width) {

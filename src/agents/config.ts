@@ -180,7 +180,10 @@ const unitOpenLow: Check = (v) => (typeof v === "number" && v > 0 && v <= 1 ? nu
 const finite: Check = (v) => (typeof v === "number" && Number.isFinite(v) ? null : "a finite number");
 const nonPositive: Check = (v) => (typeof v === "number" && v <= 0 && Number.isFinite(v) ? null : "a number ≤ 0");
 const bool: Check = (v) => (typeof v === "boolean" ? null : "true or false");
-const oneOf = (...xs: string[]): Check => (v) => (xs.includes(v as string) ? null : `one of ${xs.join(", ")}`);
+const oneOf =
+  (...xs: string[]): Check =>
+  (v) =>
+    xs.includes(v as string) ? null : `one of ${xs.join(", ")}`;
 
 const CHECKS: Record<keyof DQNConfig, Check> = {
   algorithm: oneOf(...ALGORITHM_NAMES),
@@ -233,7 +236,8 @@ const CHECKS: Record<keyof DQNConfig, Check> = {
 };
 
 function checkNetwork(v: unknown): string | null {
-  const allowed = 'an object { kind: "mlp", hidden: [sizes…], activation?: "relu" | "leaky_relu", dueling?: boolean } or { kind: "nature-cnn" | "small-cnn", dueling?: boolean, dropout?: p in [0, 1) } or { kind: "custom", name } (with a network factory)';
+  const allowed =
+    'an object { kind: "mlp", hidden: [sizes…], activation?: "relu" | "leaky_relu", dueling?: boolean } or { kind: "nature-cnn" | "small-cnn", dueling?: boolean, dropout?: p in [0, 1) } or { kind: "custom", name } (with a network factory)';
   if (v === null || typeof v !== "object") return allowed;
   const n = v as Record<string, unknown>;
   if (n.kind === "custom") {
@@ -290,7 +294,9 @@ export function resolveDQNConfig(partial: Partial<DQNConfig> = {}): DQNConfig {
     // Own keys only: `in` would let inherited names ("constructor", "__proto__") through.
     if (!Object.hasOwn(CHECKS, key)) {
       const keys = Object.keys(CHECKS);
-      throw new Error(`DQN config: unknown key ${brief(key, 40)}; allowed: ${keys.slice(0, 24).join(", ")}, … and ${keys.length - 24} more (\`deepq list\` shows them all)`);
+      throw new Error(
+        `DQN config: unknown key ${brief(key, 40)}; allowed: ${keys.slice(0, 24).join(", ")}, … and ${keys.length - 24} more (\`deepq list\` shows them all)`,
+      );
     }
     if (value === undefined) continue;
     const problem = CHECKS[key as keyof DQNConfig](value);

@@ -6,12 +6,23 @@
  * trainer feeds it transitions and decides when to call `trainStep` and `updateTarget`.
  */
 import {
-  Adam, Arena, Module, RMSprop, Rng, SGD, clipGradNorm, defaultArena,
-  type Optimizer, type OptimizerState, type RngState, type SafeTensor, type Tensor,
+  Adam,
+  type Arena,
+  clipGradNorm,
+  defaultArena,
+  type Module,
+  type Optimizer,
+  type OptimizerState,
+  RMSprop,
+  Rng,
+  type RngState,
+  type SafeTensor,
+  SGD,
+  type Tensor,
 } from "../nn/index.js";
-import { createAlgorithm, type Algorithm, type AlgorithmState, type BatchInputs, type ForwardRole } from "./algorithms/index.js";
+import { type Algorithm, type AlgorithmState, type BatchInputs, createAlgorithm, type ForwardRole } from "./algorithms/index.js";
 import { RandomShift } from "./augment.js";
-import { resolveDQNConfig, type DQNConfig } from "./config.js";
+import { type DQNConfig, resolveDQNConfig } from "./config.js";
 import type { DQNSpec, NetworkFactory, TrainingBatch } from "./types.js";
 
 export type { DQNSpec, NetworkContext, NetworkFactory, TrainingBatch } from "./types.js";
@@ -170,7 +181,9 @@ export class DQNAgent {
     if (out.length < n) throw new RangeError(`DQN: out has ${out.length} entries for ${n} observations`);
     // Exactly n observations: a longer array is an env whose observations do not fit this network, never to be cut to size.
     if (obs.length !== n * this.obsSize) {
-      throw new RangeError(`DQN: expected ${n} observation(s) of shape [${this.spec.observationShape.join(", ")}] (${n * this.obsSize} values), got ${obs.length}`);
+      throw new RangeError(
+        `DQN: expected ${n} observation(s) of shape [${this.spec.observationShape.join(", ")}] (${n * this.obsSize} values), got ${obs.length}`,
+      );
     }
     let anyGreedy = false;
     for (let i = 0; i < n; i++) {

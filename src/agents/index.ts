@@ -2,12 +2,25 @@
  * deepq/agents: the DQN family's learner (`DQNAgent`), its configuration, the algorithms
  * behind the seam (DQN, QR-DQN), the TD targets and loss, and the ε schedules.
  */
-export { DQNAgent, type DQNAgentOptions, type DQNAgentState, type TrainStepResult } from "./dqn.js";
-export type { DQNSpec, NetworkContext, NetworkFactory, TrainingBatch } from "./types.js";
-export { DEFAULT_DQN_CONFIG, DQN_CONFIG_KEYS, resolveDQNConfig, type DQNConfig, type NetworkSpec } from "./config.js";
+
 export {
-  ALGORITHMS, ALGORITHM_NAMES, Algorithm, C51, DQN, IQN, MunchausenDQN, QRDQN, createAlgorithm,
-  type AlgorithmInfo, type AlgorithmName, type AlgorithmSettings, type ForwardRole, type QNetworks,
+  ALGORITHM_NAMES,
+  ALGORITHMS,
+  Algorithm,
+  type AlgorithmInfo,
+  type AlgorithmName,
+  type AlgorithmSettings,
+  C51,
+  createAlgorithm,
+  DQN,
+  type ForwardRole,
+  IQN,
+  MunchausenDQN,
+  type QNetworks,
+  QRDQN,
 } from "./algorithms/index.js";
-export { QLoss, doubleTdTargets, tdTargets, type QLossKind, type QLossOptions } from "./td.js";
-export { epsilonExponential, epsilonLinear, explorationSchedule, type ExplorationConfig } from "./schedules.js";
+export { DEFAULT_DQN_CONFIG, DQN_CONFIG_KEYS, type DQNConfig, type NetworkSpec, resolveDQNConfig } from "./config.js";
+export { DQNAgent, type DQNAgentOptions, type DQNAgentState, type TrainStepResult } from "./dqn.js";
+export { type ExplorationConfig, epsilonExponential, epsilonLinear, explorationSchedule } from "./schedules.js";
+export { doubleTdTargets, QLoss, type QLossKind, type QLossOptions, tdTargets } from "./td.js";
+export type { DQNSpec, NetworkContext, NetworkFactory, TrainingBatch } from "./types.js";

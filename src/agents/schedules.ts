@@ -24,23 +24,23 @@ export function epsilonExponential(start: number, end: number, decay: number): (
 /** Exploration as configured in `DQNConfig` (JSON-friendly, so presets can hold it). */
 export type ExplorationConfig =
   | {
-    kind: "linear";
-    start: number;
-    end: number;
-    /** Steps over which ε falls; if absent, `fraction` of the run's total steps. */
-    steps?: number;
-    /** Fraction of the total steps (CleanRL's `exploration_fraction`). */
-    fraction?: number;
-  }
+      kind: "linear";
+      start: number;
+      end: number;
+      /** Steps over which ε falls; if absent, `fraction` of the run's total steps. */
+      steps?: number;
+      /** Fraction of the total steps (CleanRL's `exploration_fraction`). */
+      fraction?: number;
+    }
   | {
-    kind: "exponential";
-    start: number;
-    end: number;
-    /** Multiplier applied once per `per`. */
-    decay: number;
-    /** Decay per environment step or per finished episode. */
-    per: "step" | "episode";
-  };
+      kind: "exponential";
+      start: number;
+      end: number;
+      /** Multiplier applied once per `per`. */
+      decay: number;
+      /** Decay per environment step or per finished episode. */
+      per: "step" | "episode";
+    };
 
 /** Builds ε(step, episode) for a run of `totalSteps` steps. */
 export function explorationSchedule(cfg: ExplorationConfig, totalSteps: number): (step: number, episode: number) => number {

@@ -3,7 +3,7 @@
  * at Q(s, a) of the taken action, so it runs on [N, actions] arrays in TypeScript; what it
  * produces for backward is a dQ tensor that is zero except at the taken actions.
  */
-import { argmaxAt, BufferCache, defaultArena, formatShape, type Arena, type Tensor } from "../nn/index.js";
+import { type Arena, argmaxAt, BufferCache, defaultArena, formatShape, type Tensor } from "../nn/index.js";
 
 export type QLossKind = "mse" | "huber";
 
@@ -35,7 +35,10 @@ export class QLoss {
   private dq: Tensor | null = null;
   private td: Float32Array = new Float32Array(0);
 
-  constructor(readonly kind: QLossKind, opts: QLossOptions = {}) {
+  constructor(
+    readonly kind: QLossKind,
+    opts: QLossOptions = {},
+  ) {
     if (kind !== "mse" && kind !== "huber") throw new RangeError(`QLoss: kind must be "mse" or "huber", got ${JSON.stringify(kind)}`);
     this.beta = opts.beta ?? 1;
     if (!(this.beta > 0)) throw new RangeError(`QLoss: Huber beta must be > 0, got ${this.beta}`);
@@ -99,9 +102,7 @@ export class QLoss {
 }
 
 /** out_i = r_i + γ·(1 − done_i)·max_a qNext[i, a] (`done` = terminated, not truncated). */
-export function tdTargets(
-  qNext: Tensor, rewards: ArrayLike<number>, dones: ArrayLike<number>, gamma: number, out: Float32Array,
-): Float32Array {
+export function tdTargets(qNext: Tensor, rewards: ArrayLike<number>, dones: ArrayLike<number>, gamma: number, out: Float32Array): Float32Array {
   const [n, na] = checkQ("tdTargets", qNext);
   checkLen("tdTargets", "rewards", rewards, n);
   checkLen("tdTargets", "dones", dones, n);
@@ -117,7 +118,11 @@ export function tdTargets(
 
 /** Double DQN: out_i = r_i + γ·(1 − done_i)·qNextTarget[i, argmax_a qNextOnline[i, a]]. */
 export function doubleTdTargets(
-  qNextTarget: Tensor, qNextOnline: Tensor, rewards: ArrayLike<number>, dones: ArrayLike<number>, gamma: number,
+  qNextTarget: Tensor,
+  qNextOnline: Tensor,
+  rewards: ArrayLike<number>,
+  dones: ArrayLike<number>,
+  gamma: number,
   out: Float32Array,
 ): Float32Array {
   const [n, na] = checkQ("doubleTdTargets", qNextTarget);

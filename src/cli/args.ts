@@ -1,6 +1,6 @@
 /** Argument parsers and checks shared by the commands. */
 import { InvalidArgumentError } from "commander";
-import { resolveDQNConfig, type NetworkSpec } from "../agents/config.js";
+import { type NetworkSpec, resolveDQNConfig } from "../agents/config.js";
 import { registeredIds, registration } from "../envs/registry.js";
 import { brief, cut } from "../util/text.js";
 
@@ -48,8 +48,8 @@ export function checkEnvId(id: string): string {
   return id;
 }
 
-
-export const NETWORK_FORMS = "mlp:<sizes> (e.g. mlp:256,256), dueling-mlp:<sizes>, nature-cnn, dueling-nature-cnn, small-cnn, dueling-small-cnn, or a JSON object";
+export const NETWORK_FORMS =
+  "mlp:<sizes> (e.g. mlp:256,256), dueling-mlp:<sizes>, nature-cnn, dueling-nature-cnn, small-cnn, dueling-small-cnn, or a JSON object";
 
 /** `--network`: a short description (`mlp:256,256`, `dueling-small-cnn`) or a JSON `NetworkSpec`. */
 export function network(raw: string): NetworkSpec {
@@ -57,7 +57,8 @@ export function network(raw: string): NetworkSpec {
   let spec: unknown;
   if (m !== null) {
     const [, dueling, kind, sizes] = m;
-    if ((kind === "mlp") !== (sizes !== undefined)) throw new InvalidArgumentError(`--network ${cut(raw, 60)}: ${kind === "mlp" ? "mlp needs hidden sizes, e.g. mlp:256,256" : `${kind} takes no sizes`}`);
+    if ((kind === "mlp") !== (sizes !== undefined))
+      throw new InvalidArgumentError(`--network ${cut(raw, 60)}: ${kind === "mlp" ? "mlp needs hidden sizes, e.g. mlp:256,256" : `${kind} takes no sizes`}`);
     spec = kind === "mlp" ? { kind, hidden: sizes!.split(",").map(Number), dueling: !!dueling } : { kind, dueling: !!dueling };
   } else {
     try {

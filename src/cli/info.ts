@@ -26,7 +26,8 @@ export function kernelsSummary(): string {
 }
 
 export function addInfoCommand(program: Command): void {
-  program.command("info")
+  program
+    .command("info")
     .description("show the compute kernels in use (native, WebAssembly or TypeScript), threads, CPU features, Node version")
     .action(() => {
       process.stdout.write(`${infoLines().join("\n")}\n`);

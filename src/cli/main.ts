@@ -2,21 +2,21 @@
 import { Command, CommanderError, Option } from "commander";
 import { DQN_CONFIG_KEYS, type NetworkSpec } from "../agents/config.js";
 import { registeredIds, registration } from "../envs/registry.js";
-import { checkEnvId, collect, int, Interrupted, network, NETWORK_FORMS, port, UsageError } from "./args.js";
+import { checkEnvId, collect, Interrupted, int, NETWORK_FORMS, network, port, UsageError } from "./args.js";
 import "../envs/index.js";
+import { ALGORITHM_NAMES, ALGORITHMS } from "../agents/algorithms/index.js";
 import type { Observation } from "../envs/core.js";
 import { resolveTrainConfig } from "../train/config.js";
+import { makeTrainEnv } from "../train/env.js";
 import { evaluate } from "../train/evaluate.js";
 import { newRunDir } from "../train/files.js";
-import { ProgressDisplay } from "./progress.js";
-import { recordCommand } from "./record.js";
-import { makeTrainEnv } from "../train/env.js";
-import { train, TrainingDivergedError, type TrainEvent } from "../train/trainer.js";
-import { ALGORITHM_NAMES, ALGORITHMS } from "../agents/algorithms/index.js";
+import { type TrainEvent, TrainingDivergedError, train } from "../train/trainer.js";
+import { addInfoCommand, kernelsSummary } from "./info.js";
 import { loadModelForEnv } from "./model-args.js";
 import { applySet, defaultPresetFor, listPresets, loadPreset, type PresetConfig } from "./presets.js";
+import { ProgressDisplay } from "./progress.js";
+import { recordCommand } from "./record.js";
 import { addWebCommands, startWatch } from "./web-commands.js";
-import { addInfoCommand, kernelsSummary } from "./info.js";
 
 interface TrainFlags {
   preset?: string;
@@ -77,7 +77,9 @@ async function trainCommand(envArg: string | undefined, flags: TrainFlags): Prom
       case "start": {
         total = e.config.totalSteps;
         const from = e.resumedFromStep;
-        say(`${from === null ? "training" : `resuming at step ${from}:`} ${e.config.env} → ${e.runDir} (replay ${(e.replayBytes / 2 ** 20).toFixed(0)} MiB; ${kernelsSummary()})`);
+        say(
+          `${from === null ? "training" : `resuming at step ${from}:`} ${e.config.env} → ${e.runDir} (replay ${(e.replayBytes / 2 ** 20).toFixed(0)} MiB; ${kernelsSummary()})`,
+        );
         if (!flags.quiet) display = new ProgressDisplay({ total, start: from ?? 0 });
         break;
       }
@@ -106,12 +108,21 @@ async function trainCommand(envArg: string | undefined, flags: TrainFlags): Prom
   let interrupted = false;
   try {
     const res = await train(config ?? { env: "" }, {
-      runDir, resume: flags.resume !== undefined, totalSteps: flags.steps, dropReplay: flags.dropReplay, onEvent, signal: controller.signal,
+      runDir,
+      resume: flags.resume !== undefined,
+      totalSteps: flags.steps,
+      dropReplay: flags.dropReplay,
+      onEvent,
+      signal: controller.signal,
     });
     interrupted = res.reason === "interrupted";
-    if (res.bestEval) say(`best eval ${res.bestEval.mean.toFixed(1)} ± ${res.bestEval.std.toFixed(1)} at step ${res.bestEval.step} → ${runDir}/best.safetensors`);
+    if (res.bestEval)
+      say(`best eval ${res.bestEval.mean.toFixed(1)} ± ${res.bestEval.std.toFixed(1)} at step ${res.bestEval.step} → ${runDir}/best.safetensors`);
     const rep = res.report?.report;
-    if (rep) say(`report: best model ${rep.mean.toFixed(1)} ± ${rep.std.toFixed(1)} over ${rep.episodes} unseen seeds ${rep.seed}–${rep.seed + rep.episodes - 1} → ${runDir}/report.json`);
+    if (rep)
+      say(
+        `report: best model ${rep.mean.toFixed(1)} ± ${rep.std.toFixed(1)} over ${rep.episodes} unseen seeds ${rep.seed}–${rep.seed + rep.episodes - 1} → ${runDir}/report.json`,
+      );
   } catch (e) {
     await dashboard?.close();
     throw e;
@@ -128,7 +139,10 @@ async function trainCommand(envArg: string | undefined, flags: TrainFlags): Prom
   if (dashboard) await dashboard.serveUntilSignal();
 }
 
-interface ModelCommandFlags { env?: string; network?: NetworkSpec }
+interface ModelCommandFlags {
+  env?: string;
+  network?: NetworkSpec;
+}
 
 async function evalCommand(path: string, flags: ModelCommandFlags & { episodes: number; seed: number; json?: boolean }): Promise<void> {
   const { agent, env: cfg } = loadModelForEnv(path, flags);
@@ -138,8 +152,14 @@ async function evalCommand(path: string, flags: ModelCommandFlags & { episodes: 
     seed: flags.seed,
     onEpisode: flags.json ? undefined : (i, ret, len) => process.stderr.write(`episode ${i + 1}: return ${ret.toFixed(1)} in ${len} steps\n`),
   });
-  if (flags.json) process.stdout.write(`${JSON.stringify({ env: cfg.env, episodes: flags.episodes, seed: flags.seed, mean: r.mean, std: r.std, returns: r.returns, lengths: r.lengths })}\n`);
-  else process.stdout.write(`${cfg.env}: mean return ${r.mean.toFixed(2)} ± ${r.std.toFixed(2)} over ${flags.episodes} episodes (min ${r.min.toFixed(1)}, max ${r.max.toFixed(1)})\n`);
+  if (flags.json)
+    process.stdout.write(
+      `${JSON.stringify({ env: cfg.env, episodes: flags.episodes, seed: flags.seed, mean: r.mean, std: r.std, returns: r.returns, lengths: r.lengths })}\n`,
+    );
+  else
+    process.stdout.write(
+      `${cfg.env}: mean return ${r.mean.toFixed(2)} ± ${r.std.toFixed(2)} over ${flags.episodes} episodes (min ${r.min.toFixed(1)}, max ${r.max.toFixed(1)})\n`,
+    );
 }
 
 function listCommand(): void {
@@ -163,7 +183,8 @@ export function buildProgram(): Command {
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
 
-  program.command("train")
+  program
+    .command("train")
     .description("train an agent; writes logs, plots, models and checkpoints to a run directory")
     .argument("[env]", "env id, e.g. CartPole-v1 (omit with --resume)")
     .option("--preset <name>", "preset name or .json file (default: the env's tuned preset)")
@@ -179,7 +200,8 @@ export function buildProgram(): Command {
     .option("--port <n>", "dashboard port with --watch", port, 8080)
     .action((env: string | undefined, flags: TrainFlags) => trainCommand(env, flags));
 
-  program.command("eval")
+  program
+    .command("eval")
     .description("evaluate a saved model greedily on fixed seeds")
     .argument("<model>", "model file (.safetensors written by deepq, or a plain one with --env and --network)")
     .option("--episodes <n>", "episodes", int("--episodes", 1), 10)
@@ -189,7 +211,8 @@ export function buildProgram(): Command {
     .option("--json", "print one JSON line { env, episodes, seed, mean, std, returns, lengths } (episode i used seed + i)")
     .action(evalCommand);
 
-  program.command("record")
+  program
+    .command("record")
     .description("record greedy episodes of a saved model as a GIF or MP4 (MP4 needs ffmpeg)")
     .argument("<model>", "model file")
     .requiredOption("--out <file>", "output .gif or .mp4")
@@ -220,4 +243,3 @@ export async function main(argv: string[]): Promise<number> {
     return e instanceof UsageError ? 2 : 1;
   }
 }
-

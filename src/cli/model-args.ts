@@ -6,8 +6,8 @@
 import type { NetworkSpec } from "../agents/config.js";
 import type { DQNAgent } from "../agents/dqn.js";
 import { readSafeTensorsFile } from "../nn/safetensors-fs.js";
-import { agentSpec, checkSpecFits, makeTrainEnv, type EnvSetup } from "../train/env.js";
-import { agentFromWeights, modelFromFile, type ModelInfo } from "../train/model-format.js";
+import { agentSpec, checkSpecFits, type EnvSetup, makeTrainEnv } from "../train/env.js";
+import { agentFromWeights, type ModelInfo, modelFromFile } from "../train/model-format.js";
 import { checkEnvId, UsageError } from "./args.js";
 import { defaultPresetFor } from "./presets.js";
 
@@ -41,7 +41,9 @@ export function loadModelForEnv(path: string, flags: ModelFlags): LoadedModel {
   let what: string;
   if (file.metadata.deepq === undefined) {
     if (flags.env === undefined || flags.network === undefined) {
-      throw new UsageError(`${path} has no deepq metadata (a plain safetensors file, e.g. saved from PyTorch): pass --env <id> and --network <net> (e.g. --network mlp:256,256 or dueling-small-cnn) to run it`);
+      throw new UsageError(
+        `${path} has no deepq metadata (a plain safetensors file, e.g. saved from PyTorch): pass --env <id> and --network <net> (e.g. --network mlp:256,256 or dueling-small-cnn) to run it`,
+      );
     }
     env = presetEnv(checkEnvId(flags.env));
     const probe = makeTrainEnv(env);

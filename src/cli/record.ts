@@ -24,7 +24,10 @@ export async function recordCommand(path: string, flags: RecordFlags): Promise<v
   const { agent, env: cfg } = loadModelForEnv(path, flags);
   const env = makeTrainEnv(cfg);
   const r = await recordVideo(env, (o: Observation) => agent.act(o as Float32Array | Uint8Array, { epsilon: 0 }), flags.out, {
-    episodes: flags.episodes, seed: flags.seed, frameStride: flags.stride, maxSteps: flags.maxSteps,
+    episodes: flags.episodes,
+    seed: flags.seed,
+    frameStride: flags.stride,
+    maxSteps: flags.maxSteps,
   });
   process.stdout.write(`${flags.out}: ${r.frames} frames ${r.width}×${r.height}, returns ${r.returns.map((x) => x.toFixed(1)).join(", ")}\n`);
 }

@@ -4,13 +4,13 @@ import { type Command, InvalidArgumentError } from "commander";
 import type { NetworkSpec } from "../agents/config.js";
 import type { Observation } from "../envs/core.js";
 import { make } from "../envs/registry.js";
-import { ensureDir } from "../util/atomic-file.js";
-import { checkEnvId, int, Interrupted, network, NETWORK_FORMS, port } from "./args.js";
-import { loadModelForEnv } from "./model-args.js";
 import { makeTrainEnv } from "../train/env.js";
+import { ensureDir } from "../util/atomic-file.js";
 import { startDashboard } from "../viz/web/dashboard-server.js";
 import { DEFAULT_HOST, type WebServer } from "../viz/web/http.js";
 import { startPlay } from "../viz/web/play-server.js";
+import { checkEnvId, Interrupted, int, NETWORK_FORMS, network, port } from "./args.js";
+import { loadModelForEnv } from "./model-args.js";
 
 function positive(name: string) {
   return (raw: string): number => {
@@ -36,7 +36,11 @@ function serveUntilSignal(web: WebServer): Promise<"SIGINT" | "SIGTERM"> {
   });
 }
 
-interface WatchFlags { port: number; host: string; interval: number }
+interface WatchFlags {
+  port: number;
+  host: string;
+  interval: number;
+}
 
 /** The dashboard for a run directory that training is about to fill (`train --watch`). */
 export async function startWatch(runDir: string, port: number): Promise<{ serveUntilSignal(): Promise<void>; close(): Promise<void> }> {
@@ -60,7 +64,15 @@ export async function watchCommand(runDir: string, flags: WatchFlags): Promise<v
   throw new Interrupted(await serveUntilSignal(web));
 }
 
-interface PlayFlags { env?: string; network?: NetworkSpec; human?: boolean; port: number; host: string; fps?: number; seed?: number }
+interface PlayFlags {
+  env?: string;
+  network?: NetworkSpec;
+  human?: boolean;
+  port: number;
+  host: string;
+  fps?: number;
+  seed?: number;
+}
 
 export async function playCommand(target: string, flags: PlayFlags): Promise<void> {
   let web: WebServer;
@@ -72,7 +84,12 @@ export async function playCommand(target: string, flags: PlayFlags): Promise<voi
     const { agent, env: cfg } = loadModelForEnv(target, flags);
     const env = cfg.env;
     web = await startPlay({
-      title: env, makeEnv: () => makeTrainEnv(cfg), fps: flags.fps, seed: flags.seed, host: flags.host, port: flags.port,
+      title: env,
+      makeEnv: () => makeTrainEnv(cfg),
+      fps: flags.fps,
+      seed: flags.seed,
+      host: flags.host,
+      port: flags.port,
       policy: (o: Observation) => agent.act(o as Float32Array | Uint8Array, { epsilon: 0 }),
       onEpisode: (ret, len) => process.stderr.write(`episode: return ${ret.toFixed(1)} in ${len} steps\n`),
     });
@@ -83,7 +100,8 @@ export async function playCommand(target: string, flags: PlayFlags): Promise<voi
 
 /** Adds `watch` and `play` to the program. */
 export function addWebCommands(program: Command): void {
-  program.command("watch")
+  program
+    .command("watch")
     .description("local web page with the live training curves and config of a run directory")
     .argument("<runDir>", "run directory (training may still be running)")
     .option("--port <n>", "port (0: any free port)", port, 8080)
@@ -91,7 +109,8 @@ export function addWebCommands(program: Command): void {
     .option("--interval <ms>", "how often the CSV files are checked", positive("--interval"), 1000)
     .action(watchCommand);
 
-  program.command("play")
+  program
+    .command("play")
     .description("watch a saved model play in a local web page, or drive yourself with --human <env>")
     .argument("<target>", "model file (.safetensors), or an env id with --human")
     .option("--env <id>", "env id (default: the model's)")

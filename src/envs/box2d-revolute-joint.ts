@@ -52,7 +52,7 @@ const AT_UPPER_LIMIT = 2;
 const EQUAL_LIMITS = 3;
 
 /** Offsets in a packed joint row (a const enum: the names compile to literal offsets in the hot loop). */
-const enum Row {
+enum Row {
   InvMassA,
   InvMassB,
   InvIA,
@@ -314,9 +314,7 @@ export class FastRevoluteJoint extends RevoluteJoint {
     s[BODY_B] = velB.v.x;
     s[BODY_B + 1] = velB.v.y;
     s[BODY_B + 2] = velB.w;
-    if (
-      this.atRest && s[0] === rest[0] && s[1] === rest[1] && s[2] === rest[2] && s[3] === rest[3] && s[4] === rest[4] && s[5] === rest[5]
-    ) {
+    if (this.atRest && s[0] === rest[0] && s[1] === rest[1] && s[2] === rest[2] && s[3] === rest[3] && s[4] === rest[4] && s[5] === rest[5]) {
       return;
     }
     const impulse = j.m_impulse;

@@ -47,4 +47,3 @@ export function polygonMass(vertices: readonly Vec2[], density: number): { mass:
   const inertia = density * I + mass * (ccx * ccx + ccy * ccy - (cx * cx + cy * cy));
   return { mass, cx: ccx, cy: ccy, I: inertia };
 }
-

@@ -15,20 +15,33 @@
  * Box2D runs in float32 and planck in float64, so trajectories agree closely for
  * tens of steps and then drift (docs/envs/CarRacing.md gives the sizes).
  */
-import { PolygonShape, Vec2, World, type Body, type Contact } from "planck";
-import { parseOptions, type Action, type Env, type EnvMetadata, type EnvSpec, type Info, type KeyControls, type RenderFrame, type ResetArgs, type ResetResult, type StepResult } from "./core.js";
-import { type Generator, npRandom } from "./rng.js";
-import { Box, Discrete, type Space, assertAction } from "./spaces.js";
+import { type Body, type Contact, PolygonShape, Vec2, World } from "planck";
+import { rgbInt } from "../media/raster.js";
 import * as carConstants from "./car-racing/car.js";
 import { Car, type WheelTag } from "./car-racing/car.js";
-import { rgbInt } from "../media/raster.js";
 import { SpanRaster, SRC_H, SRC_W } from "./car-racing/raster.js";
 import * as trackConstants from "./car-racing/track.js";
-import { type Track, generateTrack } from "./car-racing/track.js";
+import { generateTrack, type Track } from "./car-racing/track.js";
+import {
+  type Action,
+  type Env,
+  type EnvMetadata,
+  type EnvSpec,
+  type Info,
+  type KeyControls,
+  parseOptions,
+  type RenderFrame,
+  type ResetArgs,
+  type ResetResult,
+  type StepResult,
+} from "./core.js";
+import { type Generator, npRandom } from "./rng.js";
+import { assertAction, Box, Discrete, type Space } from "./spaces.js";
 
 // Local copies: module bindings read in hot loops cost a getter call under some loaders.
 const { GRASS_DIM, PLAYFIELD, SCALE, TRACK_DETAIL_STEP, TRACK_WIDTH } = trackConstants;
 const BORDER_W = trackConstants.BORDER + 0.01;
+
 import { drawScore } from "./car-racing/digits.js";
 
 export const STATE_W = 96; // less than Atari 160x192
@@ -40,7 +53,9 @@ export const WINDOW_H = SRC_H;
 export const FPS = 50; // Frames per second
 export const ZOOM = 2.7; // Camera zoom
 const MAX_SHAPE_DIM = Math.max(GRASS_DIM, TRACK_WIDTH, TRACK_DETAIL_STEP) * Math.sqrt(2) * ZOOM * SCALE;
+
 export { PLAYFIELD };
+
 const { SIZE, WHEEL_R, WHEEL_W } = carConstants;
 
 /**
@@ -148,7 +163,10 @@ export class CarRacing implements Env<Uint8Array, Action> {
   private tx = 0;
   private ty = 0;
 
-  constructor(options: Record<string, unknown> = {}, readonly version: CarRacingVersion = "v3") {
+  constructor(
+    options: Record<string, unknown> = {},
+    readonly version: CarRacingVersion = "v3",
+  ) {
     this.name = `CarRacing-${version}`;
     this.options = parseOptions(this.name, options, CAR_RACING_DEFAULTS);
     const p = this.options.lapCompletePercent;

@@ -5,10 +5,21 @@
  * built from a float64 state; only the last bit of `cos`/`sin` may differ between
  * libms).
  */
-import { type Env, type EnvMetadata, type EnvSpec, type KeyControls, type RenderFrame, type ResetArgs, type ResetResult, type StepResult, parseOptions } from "./core.js";
-import { type Generator, npRandom } from "./rng.js";
-import { Box, Discrete, assertAction } from "./spaces.js";
+
 import { Raster, type Rgb } from "../media/raster.js";
+import {
+  type Env,
+  type EnvMetadata,
+  type EnvSpec,
+  type KeyControls,
+  parseOptions,
+  type RenderFrame,
+  type ResetArgs,
+  type ResetResult,
+  type StepResult,
+} from "./core.js";
+import { type Generator, npRandom } from "./rng.js";
+import { assertAction, Box, Discrete } from "./spaces.js";
 
 // Physics, named as in Gymnasium's CartPoleEnv.__init__.
 const GRAVITY = 9.8;
@@ -23,7 +34,7 @@ const FORCE_MAG = 10.0;
 const TAU = 0.02;
 
 /** Angle at which to fail the episode (12°), evaluated in Gymnasium's order so the double is identical. */
-const THETA_THRESHOLD_RADIANS = 12 * 2 * Math.PI / 360;
+const THETA_THRESHOLD_RADIANS = (12 * 2 * Math.PI) / 360;
 const X_THRESHOLD = 2.4;
 
 /** Default bounds of the uniform initial state (`utils.maybe_parse_reset_bounds`). */
@@ -121,9 +132,8 @@ export class CartPoleEnv implements Env<Float32Array, number> {
 
     // https://coneural.org/florian/papers/05_cart_pole.pdf ; operation order kept as Gymnasium's.
     const temp = (force + POLEMASS_LENGTH * (thetaDot * thetaDot) * sintheta) / TOTAL_MASS;
-    const thetaacc = (GRAVITY * sintheta - costheta * temp) /
-      (LENGTH * (4.0 / 3.0 - MASSPOLE * (costheta * costheta) / TOTAL_MASS));
-    const xacc = temp - POLEMASS_LENGTH * thetaacc * costheta / TOTAL_MASS;
+    const thetaacc = (GRAVITY * sintheta - costheta * temp) / (LENGTH * (4.0 / 3.0 - (MASSPOLE * (costheta * costheta)) / TOTAL_MASS));
+    const xacc = temp - (POLEMASS_LENGTH * thetaacc * costheta) / TOTAL_MASS;
 
     // Explicit Euler (Gymnasium's default `kinematics_integrator = "euler"`): positions use the old velocities.
     const x = this.x + TAU * this.xDot;
@@ -133,8 +143,7 @@ export class CartPoleEnv implements Env<Float32Array, number> {
     this.x = x;
     this.theta = newTheta;
 
-    const terminated = x < -X_THRESHOLD || x > X_THRESHOLD ||
-      newTheta < -THETA_THRESHOLD_RADIANS || newTheta > THETA_THRESHOLD_RADIANS;
+    const terminated = x < -X_THRESHOLD || x > X_THRESHOLD || newTheta < -THETA_THRESHOLD_RADIANS || newTheta > THETA_THRESHOLD_RADIANS;
 
     const sb = this.options.suttonBartoReward;
     let reward: number;
@@ -146,9 +155,7 @@ export class CartPoleEnv implements Env<Float32Array, number> {
       reward = sb ? -1.0 : 1.0;
     } else {
       if (this.stepsBeyondTerminated === 0) {
-        console.warn(
-          "CartPole: step() called after the episode returned terminated = true; call reset() — further steps are undefined behaviour.",
-        );
+        console.warn("CartPole: step() called after the episode returned terminated = true; call reset() — further steps are undefined behaviour.");
       }
       this.stepsBeyondTerminated++;
       reward = sb ? -1.0 : 0.0;
@@ -196,7 +203,12 @@ export class CartPoleEnv implements Env<Float32Array, number> {
     // pygame's Vector2.rotate_rad(-theta), then moved to the axle.
     const c = Math.cos(-this.theta);
     const s = Math.sin(-this.theta);
-    const pole = [[l, b], [l, t], [r, t], [r, b]].flatMap(([px, py]) => [px! * c - py! * s + cartx, px! * s + py! * c + CARTY + axleoffset]);
+    const pole = [
+      [l, b],
+      [l, t],
+      [r, t],
+      [r, b],
+    ].flatMap(([px, py]) => [px! * c - py! * s + cartx, px! * s + py! * c + CARTY + axleoffset]);
     img.fillPolygonEdgesIncluded(pole, POLE_COLOR);
     img.fillCircle(Math.trunc(cartx), Math.trunc(CARTY + axleoffset), Math.trunc(POLEWIDTH / 2), AXLE_COLOR);
     // gfxdraw.hline: pixels 0..SCREEN_WIDTH inclusive (the last one clipped).
@@ -212,7 +224,10 @@ export class CartPoleEnv implements Env<Float32Array, number> {
 function parseResetBounds(options: Record<string, unknown> | undefined): [number, number] {
   const low = options?.["low"] ?? RESET_LOW;
   const high = options?.["high"] ?? RESET_HIGH;
-  for (const [name, v] of [["low", low], ["high", high]] as const) {
+  for (const [name, v] of [
+    ["low", low],
+    ["high", high],
+  ] as const) {
     if (typeof v !== "number" || !Number.isFinite(v)) {
       throw new TypeError(`CartPole.reset: options.${name} must be a finite number, got ${JSON.stringify(v)}`);
     }

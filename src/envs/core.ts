@@ -105,11 +105,7 @@ export const givenOptionNames = new WeakMap<object, ReadonlyMap<string, string>>
  * Validates and normalizes constructor options: accepts camelCase or snake_case
  * keys, rejects unknown keys and values of the wrong type, naming what is allowed.
  */
-export function parseOptions<T extends object>(
-  envName: string,
-  given: Record<string, unknown> | undefined,
-  defaults: T,
-): T {
+export function parseOptions<T extends object>(envName: string, given: Record<string, unknown> | undefined, defaults: T): T {
   const defs = defaults as Record<string, unknown>;
   const out: Record<string, unknown> = { ...defs };
   const spelled = given ? givenOptionNames.get(given) : undefined;
@@ -118,9 +114,7 @@ export function parseOptions<T extends object>(
     const rawKey = spelled?.get(givenKey) ?? givenKey;
     if (!(key in defs)) {
       const allowed = Object.keys(defs);
-      throw new Error(
-        `${envName}: unknown option "${rawKey}"; allowed: ${allowed.length ? allowed.join(", ") : "(none)"}`,
-      );
+      throw new Error(`${envName}: unknown option "${rawKey}"; allowed: ${allowed.length ? allowed.join(", ") : "(none)"}`);
     }
     const expected = typeof defs[key];
     const ok = value === undefined || expected === "undefined" || defs[key] === null || typeof value === expected;

@@ -19,13 +19,24 @@
  * planck's island solve, bit for bit, several times faster for the 180 velocity
  * iterations Gymnasium asks for.
  */
-import { BoxShape, EdgeShape, PolygonShape, RevoluteJoint, Vec2, World, type Body, type Contact } from "planck";
-import { parseOptions, type Action, type Env, type EnvMetadata, type EnvSpec, type KeyControls, type RenderFrame, type ResetArgs, type ResetResult, type StepResult } from "./core.js";
-import { type Generator, npRandom } from "./rng.js";
-import { Box, Discrete, type Space, assertAction, formatAction } from "./spaces.js";
-import { polygonMass } from "./box2d.js";
-import { installIslandSolver } from "./lunar-lander/island-solver.js";
+import { type Body, BoxShape, type Contact, EdgeShape, PolygonShape, RevoluteJoint, Vec2, World } from "planck";
 import { Raster, type Rgb } from "../media/raster.js";
+import { polygonMass } from "./box2d.js";
+import {
+  type Action,
+  type Env,
+  type EnvMetadata,
+  type EnvSpec,
+  type KeyControls,
+  parseOptions,
+  type RenderFrame,
+  type ResetArgs,
+  type ResetResult,
+  type StepResult,
+} from "./core.js";
+import { installIslandSolver } from "./lunar-lander/island-solver.js";
+import { type Generator, npRandom } from "./rng.js";
+import { assertAction, Box, Discrete, formatAction, type Space } from "./spaces.js";
 
 export const FPS = 50;
 /** Affects how fast-paced the game is; forces are tuned to it. */
@@ -39,7 +50,12 @@ const INITIAL_RANDOM = 1000.0;
 
 /** Lander hull in pixels, as Gymnasium's LANDER_POLY. */
 export const LANDER_POLY: readonly (readonly [number, number])[] = [
-  [-14, +17], [-17, 0], [-17, -10], [+17, -10], [+17, 0], [+14, +17],
+  [-14, +17],
+  [-17, 0],
+  [-17, -10],
+  [+17, -10],
+  [+17, 0],
+  [+14, +17],
 ];
 const LANDER_DENSITY = 5.0;
 const LEG_AWAY = 20;
@@ -162,7 +178,10 @@ export class LunarLander implements Env<Float32Array, Action> {
   private readonly impulsePos = new Vec2(0, 0);
   private readonly force = new Vec2(0, 0);
 
-  constructor(options: Record<string, unknown> = {}, readonly version: LunarLanderVersion = "v3") {
+  constructor(
+    options: Record<string, unknown> = {},
+    readonly version: LunarLanderVersion = "v3",
+  ) {
     this.name = `LunarLander-${version}`;
     this.options = parseOptions(this.name, options, LUNAR_LANDER_DEFAULTS);
     const { gravity, windPower, turbulencePower, continuous } = this.options;
@@ -173,9 +192,7 @@ export class LunarLander implements Env<Float32Array, Action> {
       console.warn(`WARN: ${this.name}: wind_power value is recommended to be between 0.0 and 20.0, (current value: ${windPower})`);
     }
     if (turbulencePower < 0.0 || turbulencePower > 2.0) {
-      console.warn(
-        `WARN: ${this.name}: turbulence_power value is recommended to be between 0.0 and 2.0, (current value: ${turbulencePower})`,
-      );
+      console.warn(`WARN: ${this.name}: turbulence_power value is recommended to be between 0.0 and 2.0, (current value: ${turbulencePower})`);
     }
     if (version === "v2") {
       // 0.29.1 draws the wind offsets once, in __init__, from numpy's unseeded global
@@ -291,21 +308,21 @@ export class LunarLander implements Env<Float32Array, Action> {
       });
       world.createJoint(
         new RevoluteJoint({
-            bodyA: lander,
-            bodyB: leg,
-            localAnchorA: new Vec2(0, 0),
-            localAnchorB: new Vec2((i * LEG_AWAY) / SCALE, LEG_DOWN / SCALE),
-            // pybox2d's revoluteJointDef(bodyA=, bodyB=) takes the bodies' angle
-            // difference (the legs' ±0.05) as reference; with 0 instead the legs
-            // reach their limits 8 steps late, visible in the fixtures as a kick.
-            referenceAngle: i * 0.05,
-            enableMotor: true,
-            enableLimit: true,
-            maxMotorTorque: LEG_SPRING_TORQUE,
-            motorSpeed: +0.3 * i, // low enough not to jump back into the sky
-            // The esoteric numbers of the original: angled legs travel within these.
-            lowerAngle: i === -1 ? +0.9 - 0.5 : -0.9,
-            upperAngle: i === -1 ? +0.9 : -0.9 + 0.5,
+          bodyA: lander,
+          bodyB: leg,
+          localAnchorA: new Vec2(0, 0),
+          localAnchorB: new Vec2((i * LEG_AWAY) / SCALE, LEG_DOWN / SCALE),
+          // pybox2d's revoluteJointDef(bodyA=, bodyB=) takes the bodies' angle
+          // difference (the legs' ±0.05) as reference; with 0 instead the legs
+          // reach their limits 8 steps late, visible in the fixtures as a kick.
+          referenceAngle: i * 0.05,
+          enableMotor: true,
+          enableLimit: true,
+          maxMotorTorque: LEG_SPRING_TORQUE,
+          motorSpeed: +0.3 * i, // low enough not to jump back into the sky
+          // The esoteric numbers of the original: angled legs travel within these.
+          lowerAngle: i === -1 ? +0.9 - 0.5 : -0.9,
+          upperAngle: i === -1 ? +0.9 : -0.9 + 0.5,
         }),
       );
       legs.push(leg);
@@ -362,7 +379,9 @@ export class LunarLander implements Env<Float32Array, Action> {
     let lateral: number;
     if (continuous) {
       if (typeof action === "number" || action.length !== 2 || !Number.isFinite(action[0]) || !Number.isFinite(action[1])) {
-        throw new RangeError(`${this.name}: action ${formatAction(action)} is not in the action space ${this.actionSpace.toString()}: it takes 2 finite numbers [main, lateral], clipped to [-1, 1]`);
+        throw new RangeError(
+          `${this.name}: action ${formatAction(action)} is not in the action space ${this.actionSpace.toString()}: it takes 2 finite numbers [main, lateral], clipped to [-1, 1]`,
+        );
       }
       // Gymnasium clips continuous actions instead of rejecting them; 0.29 also
       // casts them to float32 (1.x keeps float64).
@@ -443,8 +462,7 @@ export class LunarLander implements Env<Float32Array, Action> {
 
     // Shaping from the float64 state, as Gymnasium computes it before the float32 cast.
     // Ten points per leg contact: losing contact after landing costs them again.
-    const shaping =
-      -100 * Math.sqrt(s0 * s0 + s1 * s1) - 100 * Math.sqrt(s2 * s2 + s3 * s3) - 100 * Math.abs(s4) + 10 * s6 + 10 * s7;
+    const shaping = -100 * Math.sqrt(s0 * s0 + s1 * s1) - 100 * Math.sqrt(s2 * s2 + s3 * s3) - 100 * Math.abs(s4) + 10 * s6 + 10 * s7;
     let reward = 0;
     if (this.prevShaping !== null) reward = shaping - this.prevShaping;
     this.prevShaping = shaping;

@@ -3,7 +3,7 @@
  * in camelCase or Gymnasium's snake_case, the id's `max_episode_steps` applied
  * through a `TimeLimit` wrapper.
  */
-import { camelCase, givenOptionNames, type Env, type EnvSpec } from "./core.js";
+import { camelCase, type Env, type EnvSpec, givenOptionNames } from "./core.js";
 import { TimeLimit } from "./time-limit.js";
 
 export interface EnvRegistration {

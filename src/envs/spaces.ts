@@ -32,7 +32,10 @@ export abstract class Space<T> {
 export class Discrete extends Space<number> {
   readonly shape: readonly number[] = [];
 
-  constructor(readonly n: number, readonly start = 0) {
+  constructor(
+    readonly n: number,
+    readonly start = 0,
+  ) {
     super();
     if (!Number.isInteger(n) || n <= 0) throw new RangeError(`Discrete: n must be a positive integer, got ${n}`);
     if (!Number.isInteger(start)) throw new RangeError(`Discrete: start must be an integer, got ${start}`);
@@ -58,7 +61,12 @@ export class Box<T extends BoxArray = Float32Array> extends Space<T> {
   readonly shape: readonly number[];
   readonly size: number;
 
-  constructor(low: number | ArrayLike<number>, high: number | ArrayLike<number>, shape: readonly number[], readonly dtype: BoxDType = "float32") {
+  constructor(
+    low: number | ArrayLike<number>,
+    high: number | ArrayLike<number>,
+    shape: readonly number[],
+    readonly dtype: BoxDType = "float32",
+  ) {
     super();
     if (!shape.every((d) => Number.isInteger(d) && d > 0)) {
       throw new RangeError(`Box: shape must be positive integers, got ${JSON.stringify(shape)}`);
@@ -134,7 +142,7 @@ export class Box<T extends BoxArray = Float32Array> extends Space<T> {
 export function formatAction(action: unknown): string {
   if (typeof action === "number") return String(action);
   if (ArrayBuffer.isView(action) || Array.isArray(action)) {
-    return `[${Array.from(action as unknown as ArrayLike<unknown>, (v) => (typeof v === "number" ? String(v) : JSON.stringify(v) ?? String(v))).join(", ")}]`;
+    return `[${Array.from(action as unknown as ArrayLike<unknown>, (v) => (typeof v === "number" ? String(v) : (JSON.stringify(v) ?? String(v)))).join(", ")}]`;
   }
   return JSON.stringify(action) ?? String(action);
 }

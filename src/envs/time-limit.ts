@@ -5,7 +5,10 @@ import { Wrapper } from "./wrapper.js";
 export class TimeLimit<O extends Observation = Observation, A extends Action = Action> extends Wrapper<O, A, O, A> {
   private elapsed = 0;
 
-  constructor(env: Env<O, A>, readonly maxEpisodeSteps: number) {
+  constructor(
+    env: Env<O, A>,
+    readonly maxEpisodeSteps: number,
+  ) {
     super(env);
     if (!Number.isInteger(maxEpisodeSteps) || maxEpisodeSteps <= 0) {
       throw new RangeError(`TimeLimit: maxEpisodeSteps must be a positive integer, got ${maxEpisodeSteps}`);

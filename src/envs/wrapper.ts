@@ -6,7 +6,8 @@ import type { Action, Env, EnvMetadata, EnvSpec, Observation, RenderFrame, Reset
 import type { Space } from "./spaces.js";
 
 export class Wrapper<O extends Observation = Observation, A extends Action = Action, IO extends Observation = Observation, IA extends Action = Action>
-implements Env<O, A> {
+  implements Env<O, A>
+{
   spec?: EnvSpec;
 
   constructor(readonly env: Env<IO, IA>) {

@@ -2,9 +2,10 @@
  * Animated GIF from RGB frames, in pure JS (gifenc: a per-frame 256-colour palette,
  * LZW). Works in Node and browsers.
  */
+
+import type { GifEncoderInstance } from "gifenc";
 import * as gifenc from "gifenc";
 import { GLYPH_H } from "./font5x7.js";
-import type { GifEncoderInstance } from "gifenc";
 import { Raster } from "./raster.js";
 
 // Node loads gifenc's CommonJS build (everything under `default`); bundlers load its

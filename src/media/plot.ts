@@ -5,8 +5,8 @@
  * so the two files always show the same thing.
  */
 import { GLYPH_H } from "./font5x7.js";
-import { Raster, parseColor, type Rgb } from "./raster.js";
 import { encodePng } from "./png.js";
+import { parseColor, Raster, type Rgb } from "./raster.js";
 
 export interface EpisodePoint {
   step: number;
@@ -94,7 +94,10 @@ function rollingMean(eps: readonly EpisodePoint[], window: number): number[] {
 
 function layout(d: ReturnsPlotData, width: number, height: number): Prim[] {
   const window = d.rollingWindow ?? 100;
-  const left = 70, right = 20, top = 40, bottom = 56;
+  const left = 70,
+    right = 20,
+    top = 40,
+    bottom = 56;
   const pw = width - left - right;
   const ph = height - top - bottom;
   if (pw < 50 || ph < 50) throw new RangeError(`plot size ${width}×${height} is too small (need at least 140×146)`);
@@ -122,8 +125,10 @@ function layout(d: ReturnsPlotData, width: number, height: number): Prim[] {
   }
   const xt = niceTicks(0, xMax);
   const yt = niceTicks(yMin, yMax);
-  const x0 = 0, x1 = Math.max(xMax, xt[xt.length - 1]!);
-  const y0 = Math.min(yMin, yt[0]!), y1 = Math.max(yMax, yt[yt.length - 1]!);
+  const x0 = 0,
+    x1 = Math.max(xMax, xt[xt.length - 1]!);
+  const y0 = Math.min(yMin, yt[0]!),
+    y1 = Math.max(yMax, yt[yt.length - 1]!);
   const sx = (x: number) => left + ((x - x0) / (x1 - x0 || 1)) * pw;
   const sy = (y: number) => top + ph - ((y - y0) / (y1 - y0 || 1)) * ph;
 
@@ -152,7 +157,14 @@ function layout(d: ReturnsPlotData, width: number, height: number): Prim[] {
     prims.push({ kind: "dots", points: d.evals.flatMap((e) => [sx(e.step), sy(e.mean)]), r: 2.5, fill: COLORS.eval, opacity: 1 });
   }
   if (d.target) {
-    prims.push({ kind: "polyline", points: [left, sy(d.target.value), left + pw, sy(d.target.value)], stroke: COLORS.target, width: 1.5, opacity: 1, dash: true });
+    prims.push({
+      kind: "polyline",
+      points: [left, sy(d.target.value), left + pw, sy(d.target.value)],
+      stroke: COLORS.target,
+      width: 1.5,
+      opacity: 1,
+      dash: true,
+    });
     prims.push({ kind: "text", x: left + pw - 4, y: sy(d.target.value) - 12, text: d.target.label, scale: 1, anchor: "end", fill: COLORS.target });
   }
 
@@ -249,7 +261,8 @@ export function returnsPlotRaster(d: ReturnsPlotData, size: PlotSize = {}): Rast
         break;
       case "polyline":
         if (p.dash) {
-          for (let i = 2; i < p.points.length; i += 2) dashed(c, p.points[i - 2]!, p.points[i - 1]!, p.points[i]!, p.points[i + 1]!, parseColor(p.stroke), p.width);
+          for (let i = 2; i < p.points.length; i += 2)
+            dashed(c, p.points[i - 2]!, p.points[i - 1]!, p.points[i]!, p.points[i + 1]!, parseColor(p.stroke), p.width);
         } else c.polyline(p.points, parseColor(p.stroke), p.width, p.opacity);
         break;
       case "polygon":
@@ -287,4 +300,3 @@ export function returnsPlotPng(d: ReturnsPlotData, size: PlotSize = {}): Uint8Ar
   const c = returnsPlotRaster(d, size);
   return encodePng(c.width, c.height, c.data);
 }
-

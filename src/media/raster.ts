@@ -45,7 +45,13 @@ export function sortCrossings(a: Int32Array | Float64Array, n: number): void {
  * as (eya, eyb, exa, exb) = (top y, bottom y, top x, bottom x). Returns their number.
  */
 export function buildEdges(
-  vx: ArrayLike<number>, vy: ArrayLike<number>, n: number, eya: Int32Array, eyb: Int32Array, exa: Int32Array, exb: Int32Array,
+  vx: ArrayLike<number>,
+  vy: ArrayLike<number>,
+  n: number,
+  eya: Int32Array,
+  eyb: Int32Array,
+  exa: Int32Array,
+  exb: Int32Array,
 ): number {
   let ne = 0;
   for (let i = 0; i < n; i++) {
@@ -119,7 +125,11 @@ export class Raster {
   private exb = new Int32Array(16);
 
   /** A `width`×`height` raster on `data` (drawn in place), or on new black pixels. */
-  constructor(readonly width: number, readonly height: number, data?: Uint8Array) {
+  constructor(
+    readonly width: number,
+    readonly height: number,
+    data?: Uint8Array,
+  ) {
     if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) {
       throw new RangeError(`raster size must be positive integers, got ${width}×${height}`);
     }

@@ -48,7 +48,7 @@ export function findFfmpeg(): string {
   if (packaged !== null && runs(packaged)) return packaged;
   throw new Error(
     `MP4 needs ffmpeg: there is none on PATH and ${packaged === null ? "the optional package @ffmpeg-installer/ffmpeg is not installed" : `the packaged ${packaged} did not run`}; ` +
-    "install ffmpeg (apt install ffmpeg, brew install ffmpeg), set FFMPEG=/path/to/ffmpeg, or write a .gif instead",
+      "install ffmpeg (apt install ffmpeg, brew install ffmpeg), set FFMPEG=/path/to/ffmpeg, or write a .gif instead",
   );
 }
 
@@ -80,10 +80,34 @@ function gifWriter(path: string, { width, height, fps }: VideoOptions): VideoWri
 function mp4Writer(path: string, { width, height, fps, title = "" }: VideoOptions): VideoWriter {
   const ffmpeg = findFfmpeg();
   const tmp = `${path}.tmp-${process.pid}.mp4`;
-  const child = spawn(ffmpeg, [
-    "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", `${width}x${height}`, "-r", String(fps), "-i", "-",
-    "-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-metadata", `title=${title}`, tmp,
-  ], { stdio: ["pipe", "ignore", "pipe"] });
+  const child = spawn(
+    ffmpeg,
+    [
+      "-loglevel",
+      "error",
+      "-y",
+      "-f",
+      "rawvideo",
+      "-pix_fmt",
+      "rgb24",
+      "-s",
+      `${width}x${height}`,
+      "-r",
+      String(fps),
+      "-i",
+      "-",
+      "-c:v",
+      "libx264",
+      "-pix_fmt",
+      "yuv420p",
+      "-movflags",
+      "+faststart",
+      "-metadata",
+      `title=${title}`,
+      tmp,
+    ],
+    { stdio: ["pipe", "ignore", "pipe"] },
+  );
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number>((resolve, reject) => {

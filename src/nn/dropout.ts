@@ -26,7 +26,10 @@ export class Dropout extends Module {
   private mask: Tensor | null = null;
   private y: Tensor | null = null;
 
-  constructor(readonly p: number, opts: DropoutOptions = {}) {
+  constructor(
+    readonly p: number,
+    opts: DropoutOptions = {},
+  ) {
     super(opts.arena);
     if (!(p >= 0 && p < 1)) throw new RangeError(`Dropout: p must be in [0, 1), got ${p}`);
     this.rng = opts.rng ?? new Rng(0);

@@ -1,28 +1,60 @@
 /** deepq/nn: tensors on one WebAssembly memory, modules with explicit backward, losses, optimizers, safetensors. */
-export type { KernelBackend, Kernels } from "./kernels/abi.js";
-export { createJsKernels, createKernels, setPreferredKernels, type KernelsFactory } from "./kernels/index.js";
-export { Arena, Tensor, defaultArena, setDefaultArena, kernels, shapeSize, formatShape, type ArenaOptions } from "./tensor.js";
-export { Rng, type RngState } from "./rng.js";
-export {
-  Module, Parameter, Counter, Sequential, ReLU, LeakyReLU, Flatten, BufferCache, type LoadOptions, type LoadResult, type StateValue,
-} from "./module.js";
-export {
-  Linear, Conv2d, BatchNorm2d, Dueling, convOutSize, type DuelingOptions, type HeadLayout, type LayerOptions, type Conv2dOptions, type BatchNormOptions,
-} from "./layers.js";
-export { NoisyLinear, standardNormal, type NoisyLinearOptions } from "./noisy.js";
+
+export { createDefaultArenaAsync } from "./arena-async.js";
 export { Dropout, type DropoutOptions } from "./dropout.js";
+export type { KernelBackend, Kernels } from "./kernels/abi.js";
+export { createJsKernels, createKernels, type KernelsFactory, setPreferredKernels } from "./kernels/index.js";
+export {
+  BatchNorm2d,
+  type BatchNormOptions,
+  Conv2d,
+  type Conv2dOptions,
+  convOutSize,
+  Dueling,
+  type DuelingOptions,
+  type HeadLayout,
+  type LayerOptions,
+  Linear,
+} from "./layers.js";
+export { BufferCache, Counter, Flatten, LeakyReLU, type LoadOptions, type LoadResult, Module, Parameter, ReLU, Sequential, type StateValue } from "./module.js";
+export {
+  type Activation,
+  type CnnKind,
+  type CnnOptions,
+  cnnBody,
+  duelingMlp,
+  duelingNatureCnn,
+  duelingSmallCnn,
+  mlp,
+  type NetOptions,
+  natureCnn,
+  smallCnn,
+} from "./nets.js";
+export { NoisyLinear, type NoisyLinearOptions, standardNormal } from "./noisy.js";
 export { LayerNorm, type LayerNormOptions } from "./norm.js";
 export { argmaxAt, argmaxRows, logSoftmaxRows, logSoftmaxRowsBackward, softmaxRows, softmaxRowsBackward } from "./ops.js";
 export {
-  Optimizer, SGD, Adam, RMSprop, clipGradNorm,
-  type OptimizerKind, type OptimizerState, type AdamOptions, type RMSpropOptions, type SGDOptions,
+  Adam,
+  type AdamOptions,
+  clipGradNorm,
+  Optimizer,
+  type OptimizerKind,
+  type OptimizerState,
+  RMSprop,
+  type RMSpropOptions,
+  SGD,
+  type SGDOptions,
 } from "./optim.js";
+export { Rng, type RngState } from "./rng.js";
 export {
-  mlp, natureCnn, smallCnn, duelingMlp, duelingNatureCnn, duelingSmallCnn, cnnBody,
-  type Activation, type NetOptions, type CnnOptions, type CnnKind,
-} from "./nets.js";
-export {
-  parseSafeTensors, serializeSafeTensors, toFloat32, SafeTensorsError,
-  type DType, type SafeTensor, type SafeTensorsFile, type TensorInput, type TensorData,
+  type DType,
+  parseSafeTensors,
+  type SafeTensor,
+  SafeTensorsError,
+  type SafeTensorsFile,
+  serializeSafeTensors,
+  type TensorData,
+  type TensorInput,
+  toFloat32,
 } from "./safetensors.js";
-export { createDefaultArenaAsync } from "./arena-async.js";
+export { Arena, type ArenaOptions, defaultArena, formatShape, kernels, setDefaultArena, shapeSize, Tensor } from "./tensor.js";

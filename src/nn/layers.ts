@@ -2,7 +2,7 @@
  * Layers with parameters: Linear, Conv2d, BatchNorm2d and the dueling head. Layouts
  * and initialisation follow PyTorch so state dicts load both ways.
  */
-import { BufferCache, checkGrad, checkInput, Counter, Module, Parameter, type StateValue } from "./module.js";
+import { BufferCache, Counter, checkGrad, checkInput, Module, Parameter, type StateValue } from "./module.js";
 import { Rng } from "./rng.js";
 import type { Arena, Tensor } from "./tensor.js";
 
@@ -39,7 +39,11 @@ export class Linear extends Module {
   private x: Tensor | null = null;
   private y: Tensor | null = null;
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: LayerOptions & { bias?: boolean } = {}) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    opts: LayerOptions & { bias?: boolean } = {},
+  ) {
     super(opts.arena);
     positiveInt("Linear", "inFeatures", inFeatures);
     positiveInt("Linear", "outFeatures", outFeatures);
@@ -51,7 +55,12 @@ export class Linear extends Module {
   }
 
   protected override localState(): ReadonlyArray<readonly [string, StateValue]> {
-    return this.bias ? [["weight", this.weight], ["bias", this.bias]] : [["weight", this.weight]];
+    return this.bias
+      ? [
+          ["weight", this.weight],
+          ["bias", this.bias],
+        ]
+      : [["weight", this.weight]];
   }
 
   forward(x: Tensor): Tensor {
@@ -119,7 +128,12 @@ export class Conv2d extends Module {
   private y: Tensor | null = null;
   private col: Tensor | null = null;
 
-  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: number | [number, number], opts: Conv2dOptions = {}) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernelSize: number | [number, number],
+    opts: Conv2dOptions = {},
+  ) {
     super(opts.arena);
     positiveInt("Conv2d", "inChannels", inChannels);
     positiveInt("Conv2d", "outChannels", outChannels);
@@ -142,15 +156,17 @@ export class Conv2d extends Module {
   }
 
   protected override localState(): ReadonlyArray<readonly [string, StateValue]> {
-    return this.bias ? [["weight", this.weight], ["bias", this.bias]] : [["weight", this.weight]];
+    return this.bias
+      ? [
+          ["weight", this.weight],
+          ["bias", this.bias],
+        ]
+      : [["weight", this.weight]];
   }
 
   /** [outH, outW] for an input of height h and width w. */
   outputSize(h: number, w: number): [number, number] {
-    return [
-      convOutSize(h, this.kernelSize[0], this.stride[0], this.padding[0]),
-      convOutSize(w, this.kernelSize[1], this.stride[1], this.padding[1]),
-    ];
+    return [convOutSize(h, this.kernelSize[0], this.stride[0], this.padding[0]), convOutSize(w, this.kernelSize[1], this.stride[1], this.padding[1])];
   }
 
   forward(x: Tensor): Tensor {
@@ -237,7 +253,10 @@ export class BatchNorm2d extends Module {
   private y: Tensor | null = null;
   private trainedForward = false;
 
-  constructor(readonly numFeatures: number, opts: BatchNormOptions = {}) {
+  constructor(
+    readonly numFeatures: number,
+    opts: BatchNormOptions = {},
+  ) {
     super(opts.arena);
     positiveInt("BatchNorm2d", "numFeatures", numFeatures);
     this.eps = opts.eps ?? 1e-5;
@@ -258,8 +277,11 @@ export class BatchNorm2d extends Module {
 
   protected override localState(): ReadonlyArray<readonly [string, StateValue]> {
     return [
-      ["weight", this.weight], ["bias", this.bias], ["running_mean", this.runningMean],
-      ["running_var", this.runningVar], ["num_batches_tracked", this.numBatchesTracked],
+      ["weight", this.weight],
+      ["bias", this.bias],
+      ["running_mean", this.runningMean],
+      ["running_var", this.runningVar],
+      ["num_batches_tracked", this.numBatchesTracked],
     ];
   }
 
@@ -408,7 +430,12 @@ export class Dueling extends Module {
   private readonly actionStride: number;
   private readonly atomStride: number;
 
-  constructor(readonly features: Module, readonly featureDim: number, readonly nActions: number, opts: DuelingOptions = {}) {
+  constructor(
+    readonly features: Module,
+    readonly featureDim: number,
+    readonly nActions: number,
+    opts: DuelingOptions = {},
+  ) {
     super(opts.arena ?? features.arena);
     if (features.arena !== this.arena) throw new Error("Dueling: features live in a different arena");
     this.atoms = opts.atoms ?? 1;
@@ -430,7 +457,11 @@ export class Dueling extends Module {
   }
 
   override children(): ReadonlyArray<readonly [string, Module]> {
-    return [["features", this.features], ["value", this.value], ["advantage", this.advantage]];
+    return [
+      ["features", this.features],
+      ["value", this.value],
+      ["advantage", this.advantage],
+    ];
   }
 
   override setInputGrad(on: boolean): this {

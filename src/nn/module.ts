@@ -5,8 +5,8 @@
  * its output and gradient buffers once per batch size.
  */
 import { briefList } from "../util/text.js";
-import { toFloat32, type SafeTensor } from "./safetensors.js";
-import { defaultArena, formatShape, Tensor, type Arena } from "./tensor.js";
+import { type SafeTensor, toFloat32 } from "./safetensors.js";
+import { type Arena, defaultArena, formatShape, Tensor } from "./tensor.js";
 
 /** A trainable tensor and its gradient (same shape, zero at creation). */
 export class Parameter extends Tensor {
@@ -148,7 +148,12 @@ export abstract class Module {
       throw new Error(`loadStateDict into ${this.describe()}: ${parts.join("; ")}`);
     }
     if (mine.length > 0 && missingKeys.length === mine.length) {
-      throw new Error(`loadStateDict into ${this.describe()}: none of the ${sd.size} keys matched (expected names like ${briefList(mine.map((e) => e[0]), 3)}; got ${sd.size > 0 ? briefList([...sd.keys()], 3) : "an empty state dict"})`);
+      throw new Error(
+        `loadStateDict into ${this.describe()}: none of the ${sd.size} keys matched (expected names like ${briefList(
+          mine.map((e) => e[0]),
+          3,
+        )}; got ${sd.size > 0 ? briefList([...sd.keys()], 3) : "an empty state dict"})`,
+      );
     }
     // Validate everything before writing anything, so a failed load leaves the module unchanged.
     const writes: Array<() => void> = [];
@@ -306,7 +311,10 @@ export class LeakyReLU extends Module {
   private x: Tensor | null = null;
   private y: Tensor | null = null;
 
-  constructor(readonly negativeSlope = 0.01, arena?: Arena) {
+  constructor(
+    readonly negativeSlope = 0.01,
+    arena?: Arena,
+  ) {
     super(arena);
     if (!Number.isFinite(negativeSlope)) throw new RangeError(`LeakyReLU: negativeSlope must be finite, got ${negativeSlope}`);
     this.outs = new BufferCache(this.arena);

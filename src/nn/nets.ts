@@ -4,8 +4,8 @@
  * PyTorch model of the same architecture. The first layer computes no input gradient.
  */
 import { Dropout } from "./dropout.js";
-import { convOutSize, Conv2d, Dueling, Linear, type DuelingOptions, type HeadLayout } from "./layers.js";
-import { Flatten, LeakyReLU, ReLU, Sequential, type Module } from "./module.js";
+import { Conv2d, convOutSize, Dueling, type DuelingOptions, type HeadLayout, Linear } from "./layers.js";
+import { Flatten, LeakyReLU, type Module, ReLU, Sequential } from "./module.js";
 import { NoisyLinear } from "./noisy.js";
 import { Rng } from "./rng.js";
 import type { Arena } from "./tensor.js";
@@ -60,12 +60,17 @@ function ctx(opts: NetOptions): Ctx {
 /** A fully connected layer: `NoisyLinear` for NoisyNets, else `Linear`. */
 function linear(c: Ctx, inFeatures: number, outFeatures: number): Module {
   const layer = { rng: c.rng, arena: c.arena };
-  return c.sigma0 === null ? new Linear(inFeatures, outFeatures, layer) : new NoisyLinear(inFeatures, outFeatures, { ...layer, noise: c.noise, sigma0: c.sigma0 });
+  return c.sigma0 === null
+    ? new Linear(inFeatures, outFeatures, layer)
+    : new NoisyLinear(inFeatures, outFeatures, { ...layer, noise: c.noise, sigma0: c.sigma0 });
 }
 
 function duelingOptions(opts: NetOptions, c: Ctx): DuelingOptions {
   return {
-    rng: c.rng, arena: c.arena, atoms: opts.atoms ?? 1, layout: opts.layout ?? "action-major",
+    rng: c.rng,
+    arena: c.arena,
+    atoms: opts.atoms ?? 1,
+    layout: opts.layout ?? "action-major",
     linear: (i, o) => linear(c, i, o),
   };
 }

@@ -66,9 +66,16 @@ export class NoisyLinear extends Module {
   /** Whether the last forward used the noise (training mode); backward follows it. */
   private noisyForward = false;
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: NoisyLinearOptions = {}) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    opts: NoisyLinearOptions = {},
+  ) {
     super(opts.arena);
-    for (const [name, v] of [["inFeatures", inFeatures], ["outFeatures", outFeatures]] as const) {
+    for (const [name, v] of [
+      ["inFeatures", inFeatures],
+      ["outFeatures", outFeatures],
+    ] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new RangeError(`NoisyLinear: ${name} must be a positive integer, got ${v}`);
     }
     this.sigma0 = opts.sigma0 ?? 0.5;
@@ -105,8 +112,12 @@ export class NoisyLinear extends Module {
 
   protected override localState(): ReadonlyArray<readonly [string, StateValue]> {
     return [
-      ["weight_mu", this.weightMu], ["weight_sigma", this.weightSigma], ["bias_mu", this.biasMu], ["bias_sigma", this.biasSigma],
-      ["weight_epsilon", this.weightEpsilon], ["bias_epsilon", this.biasEpsilon],
+      ["weight_mu", this.weightMu],
+      ["weight_sigma", this.weightSigma],
+      ["bias_mu", this.biasMu],
+      ["bias_sigma", this.biasSigma],
+      ["weight_epsilon", this.weightEpsilon],
+      ["bias_epsilon", this.biasEpsilon],
     ];
   }
 
@@ -120,7 +131,9 @@ export class NoisyLinear extends Module {
   /** Sets ε_w = f(rawOut) ⊗ f(rawIn) and ε_b = f(rawOut) from given N(0, 1) draws. */
   setFactorisedNoise(rawIn: ArrayLike<number>, rawOut: ArrayLike<number>): void {
     if (rawIn.length !== this.inFeatures || rawOut.length !== this.outFeatures) {
-      throw new RangeError(`${this.describe()}: noise needs ${this.inFeatures} input and ${this.outFeatures} output draws, got ${rawIn.length} and ${rawOut.length}`);
+      throw new RangeError(
+        `${this.describe()}: noise needs ${this.inFeatures} input and ${this.outFeatures} output draws, got ${rawIn.length} and ${rawOut.length}`,
+      );
     }
     // f in float32 (Float32Array stores), as the reference computes it, then ε_w = f(ε_out)·f(ε_in)ᵀ
     // as a rank-1 GEMM: each entry one float32 product, as torch.ger.

@@ -4,7 +4,7 @@
  * in training and eval alike. Like BatchNorm2d it runs in TypeScript with double-precision sums.
  */
 import { BufferCache, checkGrad, Module, Parameter, type StateValue } from "./module.js";
-import { formatShape, type Arena, type Tensor } from "./tensor.js";
+import { type Arena, formatShape, type Tensor } from "./tensor.js";
 
 export interface LayerNormOptions {
   eps?: number;
@@ -23,7 +23,10 @@ export class LayerNorm extends Module {
   private x: Tensor | null = null;
   private y: Tensor | null = null;
 
-  constructor(readonly normalizedSize: number, opts: LayerNormOptions = {}) {
+  constructor(
+    readonly normalizedSize: number,
+    opts: LayerNormOptions = {},
+  ) {
     super(opts.arena);
     if (!Number.isInteger(normalizedSize) || normalizedSize <= 0) {
       throw new RangeError(`LayerNorm: normalizedSize must be a positive integer, got ${normalizedSize}`);
@@ -38,7 +41,10 @@ export class LayerNorm extends Module {
   }
 
   protected override localState(): ReadonlyArray<readonly [string, StateValue]> {
-    return [["weight", this.weight], ["bias", this.bias]];
+    return [
+      ["weight", this.weight],
+      ["bias", this.bias],
+    ];
   }
 
   forward(x: Tensor): Tensor {

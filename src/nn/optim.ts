@@ -25,7 +25,11 @@ export abstract class Optimizer {
   stepCount = 0;
   protected readonly buffers: Array<Map<string, Tensor>>;
 
-  constructor(readonly params: readonly Parameter[], lr: number, bufferNames: readonly string[]) {
+  constructor(
+    readonly params: readonly Parameter[],
+    lr: number,
+    bufferNames: readonly string[],
+  ) {
     if (params.length === 0) throw new RangeError("optimizer got an empty parameter list");
     checkNonNegative("lr", lr);
     this.lr = lr;
@@ -55,13 +59,15 @@ export abstract class Optimizer {
     if (s.kind !== this.kind) throw new Error(`loadState: state is for ${s.kind}, this optimizer is ${this.kind}`);
     if (!Number.isInteger(s.step) || s.step < 0) throw new RangeError(`loadState: step must be a non-negative integer, got ${s.step}`);
     const expected = new Set<string>();
-    this.buffers.forEach((m, i) => m.forEach((t, name) => {
-      const key = `${i}.${name}`;
-      expected.add(key);
-      const data = s.buffers.get(key);
-      if (data === undefined) throw new Error(`loadState: missing optimizer buffer "${key}"`);
-      if (data.length !== t.size) throw new Error(`loadState: buffer "${key}" has ${data.length} elements, parameter ${i} has ${t.size}`);
-    }));
+    this.buffers.forEach((m, i) =>
+      m.forEach((t, name) => {
+        const key = `${i}.${name}`;
+        expected.add(key);
+        const data = s.buffers.get(key);
+        if (data === undefined) throw new Error(`loadState: missing optimizer buffer "${key}"`);
+        if (data.length !== t.size) throw new Error(`loadState: buffer "${key}" has ${data.length} elements, parameter ${i} has ${t.size}`);
+      }),
+    );
     for (const key of s.buffers.keys()) if (!expected.has(key)) throw new Error(`loadState: unexpected optimizer buffer "${key}"`);
     this.buffers.forEach((m, i) => m.forEach((t, name) => t.data.set(s.buffers.get(`${i}.${name}`)!)));
     this.stepCount = s.step;
@@ -108,8 +114,20 @@ export class Adam extends Optimizer {
     const bc2 = 1 - this.beta2 ** t;
     for (let i = 0; i < this.params.length; i++) {
       const p = this.params[i]!;
-      p.arena.kernels.adamStep(p.ptr, p.grad.ptr, this.buf(i, "exp_avg").ptr, this.buf(i, "exp_avg_sq").ptr, p.size,
-        this.lr, this.beta1, this.beta2, this.eps, this.weightDecay, bc1, bc2);
+      p.arena.kernels.adamStep(
+        p.ptr,
+        p.grad.ptr,
+        this.buf(i, "exp_avg").ptr,
+        this.buf(i, "exp_avg_sq").ptr,
+        p.size,
+        this.lr,
+        this.beta1,
+        this.beta2,
+        this.eps,
+        this.weightDecay,
+        bc1,
+        bc2,
+      );
     }
   }
 
@@ -152,8 +170,18 @@ export class RMSprop extends Optimizer {
     for (let i = 0; i < this.params.length; i++) {
       const p = this.params[i]!;
       const sq = this.buf(i, "square_avg").ptr;
-      p.arena.kernels.rmspropStep(p.ptr, p.grad.ptr, sq, mom ? this.buf(i, "momentum_buffer").ptr : sq, p.size,
-        this.lr, this.alpha, this.eps, this.weightDecay, this.momentum);
+      p.arena.kernels.rmspropStep(
+        p.ptr,
+        p.grad.ptr,
+        sq,
+        mom ? this.buf(i, "momentum_buffer").ptr : sq,
+        p.size,
+        this.lr,
+        this.alpha,
+        this.eps,
+        this.weightDecay,
+        this.momentum,
+      );
     }
   }
 
@@ -199,8 +227,7 @@ export class SGD extends Optimizer {
       const p = this.params[i]!;
       // With momentum 0 the kernel ignores `buf`; any valid pointer will do.
       const buf = mom ? this.buf(i, "momentum_buffer").ptr : p.grad.ptr;
-      p.arena.kernels.sgdStep(p.ptr, p.grad.ptr, buf, p.size, this.lr, this.momentum, this.dampening, this.weightDecay,
-        this.nesterov ? 1 : 0, first);
+      p.arena.kernels.sgdStep(p.ptr, p.grad.ptr, buf, p.size, this.lr, this.momentum, this.dampening, this.weightDecay, this.nesterov ? 1 : 0, first);
     }
   }
 

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { fsError, writeFileAtomic } from "../util/atomic-file.js";
 import type { LoadOptions, Module } from "./module.js";
-import { parseSafeTensors, safeTensorsParts, type SafeTensorsFile, type TensorInput } from "./safetensors.js";
+import { parseSafeTensors, type SafeTensorsFile, safeTensorsParts, type TensorInput } from "./safetensors.js";
 
 /** Reads and parses `path`; a missing or unreadable file is an error naming it. */
 export function readSafeTensorsFile(path: string): SafeTensorsFile {
@@ -18,9 +18,7 @@ export function readSafeTensorsFile(path: string): SafeTensorsFile {
   return parseSafeTensors(bytes, path);
 }
 
-export function writeSafeTensorsFile(
-  path: string, tensors: Map<string, TensorInput> | Record<string, TensorInput>, metadata?: Record<string, string>,
-): void {
+export function writeSafeTensorsFile(path: string, tensors: Map<string, TensorInput> | Record<string, TensorInput>, metadata?: Record<string, string>): void {
   writeFileAtomic(path, safeTensorsParts(tensors, metadata));
 }
 

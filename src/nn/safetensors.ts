@@ -6,17 +6,22 @@
  */
 import { brief, cut } from "../util/text.js";
 
-export type DType =
-  | "F64" | "F32" | "F16" | "BF16"
-  | "I64" | "I32" | "I16" | "I8"
-  | "U64" | "U32" | "U16" | "U8"
-  | "BOOL";
+export type DType = "F64" | "F32" | "F16" | "BF16" | "I64" | "I32" | "I16" | "I8" | "U64" | "U32" | "U16" | "U8" | "BOOL";
 
 /** Typed array that holds each dtype; F16/BF16 stay as raw 16-bit words. */
 export type DTypeArray = {
-  F64: Float64Array; F32: Float32Array; F16: Uint16Array; BF16: Uint16Array;
-  I64: BigInt64Array; I32: Int32Array; I16: Int16Array; I8: Int8Array;
-  U64: BigUint64Array; U32: Uint32Array; U16: Uint16Array; U8: Uint8Array;
+  F64: Float64Array;
+  F32: Float32Array;
+  F16: Uint16Array;
+  BF16: Uint16Array;
+  I64: BigInt64Array;
+  I32: Int32Array;
+  I16: Int16Array;
+  I8: Int8Array;
+  U64: BigUint64Array;
+  U32: Uint32Array;
+  U16: Uint16Array;
+  U8: Uint8Array;
   BOOL: Uint8Array;
 };
 
@@ -34,14 +39,34 @@ export interface SafeTensorsFile {
 }
 
 const BYTES: Record<DType, number> = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1,
-  U64: 8, U32: 4, U16: 2, U8: 1, BOOL: 1,
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U64: 8,
+  U32: 4,
+  U16: 2,
+  U8: 1,
+  BOOL: 1,
 };
 
 const CTOR = {
-  F64: Float64Array, F32: Float32Array, F16: Uint16Array, BF16: Uint16Array,
-  I64: BigInt64Array, I32: Int32Array, I16: Int16Array, I8: Int8Array,
-  U64: BigUint64Array, U32: Uint32Array, U16: Uint16Array, U8: Uint8Array,
+  F64: Float64Array,
+  F32: Float32Array,
+  F16: Uint16Array,
+  BF16: Uint16Array,
+  I64: BigInt64Array,
+  I32: Int32Array,
+  I16: Int16Array,
+  I8: Int8Array,
+  U64: BigUint64Array,
+  U32: Uint32Array,
+  U16: Uint16Array,
+  U8: Uint8Array,
   BOOL: Uint8Array,
 } as const;
 
@@ -81,9 +106,7 @@ export function parseSafeTensors(bytes: Uint8Array, source = "safetensors data")
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = Number(view.getBigUint64(0, true));
   if (8 + headerLen > bytes.byteLength) {
-    throw new SafeTensorsError(
-      `${source}: header length ${headerLen} exceeds the file size ${bytes.byteLength} (truncated or not a safetensors file)`,
-    );
+    throw new SafeTensorsError(`${source}: header length ${headerLen} exceeds the file size ${bytes.byteLength} (truncated or not a safetensors file)`);
   }
   if (headerLen > MAX_HEADER_BYTES) {
     throw new SafeTensorsError(`${source}: header of ${headerLen} bytes exceeds the ${MAX_HEADER_BYTES}-byte limit (corrupt or crafted file)`);
@@ -134,9 +157,7 @@ export function parseSafeTensors(bytes: Uint8Array, source = "safetensors data")
     const shape = e.shape as number[];
     const expected = product(shape) * BYTES[e.dtype];
     if (end - begin !== expected) {
-      throw new SafeTensorsError(
-        `${source}: tensor ${quoted} (${e.dtype} ${brief(shape)}) needs ${expected} bytes but data_offsets span ${end - begin}`,
-      );
+      throw new SafeTensorsError(`${source}: tensor ${quoted} (${e.dtype} ${brief(shape)}) needs ${expected} bytes but data_offsets span ${end - begin}`);
     }
     if (end > dataLen) {
       throw new SafeTensorsError(`${source}: tensor ${quoted} ends at byte ${end} but the data section has ${dataLen} bytes (truncated file)`);
@@ -178,10 +199,7 @@ function inferDType(data: TensorData): DType {
  * optional string metadata. Header is padded with spaces to an 8-byte boundary,
  * as the reference implementation does.
  */
-export function serializeSafeTensors(
-  tensors: Map<string, TensorInput> | Record<string, TensorInput>,
-  metadata?: Record<string, string>,
-): Uint8Array {
+export function serializeSafeTensors(tensors: Map<string, TensorInput> | Record<string, TensorInput>, metadata?: Record<string, string>): Uint8Array {
   const parts = safeTensorsParts(tensors, metadata);
   const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
   let pos = 0;
@@ -193,10 +211,7 @@ export function serializeSafeTensors(
 }
 
 /** The file as consecutive byte ranges (length + header, then each tensor's own bytes, not copied). */
-export function safeTensorsParts(
-  tensors: Map<string, TensorInput> | Record<string, TensorInput>,
-  metadata?: Record<string, string>,
-): Uint8Array[] {
+export function safeTensorsParts(tensors: Map<string, TensorInput> | Record<string, TensorInput>, metadata?: Record<string, string>): Uint8Array[] {
   const entries = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = metadata;

@@ -6,9 +6,20 @@
  */
 import type { Kernels } from "./kernels/abi.js";
 import {
-  createKernels, createKernelsOf, createThreadedKernels, defaultBackend, defaultThreads, KERNEL_RESERVED_BYTES,
-  KERNEL_RESERVED_BYTES_THREADED, KERNEL_SCRATCH_PTR, KERNEL_THREAD_CTRL_PTR, SHARED_MEMORY_MAX_PAGES, threadsAvailable,
-  usingBuiltinKernels, type BackendKind, type KernelsFactory,
+  type BackendKind,
+  createKernels,
+  createKernelsOf,
+  createThreadedKernels,
+  defaultBackend,
+  defaultThreads,
+  KERNEL_RESERVED_BYTES,
+  KERNEL_RESERVED_BYTES_THREADED,
+  KERNEL_SCRATCH_PTR,
+  KERNEL_THREAD_CTRL_PTR,
+  type KernelsFactory,
+  SHARED_MEMORY_MAX_PAGES,
+  threadsAvailable,
+  usingBuiltinKernels,
 } from "./kernels/index.js";
 
 const PAGE = 65536;
@@ -67,8 +78,7 @@ export class Arena {
     const k = opts.kernels;
     // An explicit backend, or the default one unless a custom factory was registered (createKernels honours it).
     const kind = k === undefined ? (opts.backend ?? (usingBuiltinKernels() ? defaultBackend() : undefined)) : undefined;
-    const threaded = opts.memory === undefined && kind === "wasm"
-      && (opts.threads ?? defaultThreads()) === 2 && threadsAvailable();
+    const threaded = opts.memory === undefined && kind === "wasm" && (opts.threads ?? defaultThreads()) === 2 && threadsAvailable();
     const reserved = opts.reservedBytes ?? (threaded ? KERNEL_RESERVED_BYTES_THREADED : KERNEL_RESERVED_BYTES);
     if (!Number.isInteger(reserved) || reserved < 0) {
       throw new RangeError(`Arena: reservedBytes must be a non-negative integer, got ${reserved}`);
@@ -184,7 +194,11 @@ export class Tensor {
   private viewBuffer: ArrayBuffer | null = null;
   private view = new Float32Array(0);
 
-  constructor(readonly arena: Arena, readonly ptr: number, readonly shape: readonly number[]) {
+  constructor(
+    readonly arena: Arena,
+    readonly ptr: number,
+    readonly shape: readonly number[],
+  ) {
     if (ptr % 4 !== 0) throw new RangeError(`Tensor: pointer ${ptr} is not 4-byte aligned`);
     this.size = shapeSize(shape);
   }

@@ -19,12 +19,7 @@ export function checkLength(what: string, arr: ArrayLike<unknown>, expected: num
 }
 
 /** Validates a `sample(batchSize, out)` request against the batch object and the stored count. */
-export function checkSample(
-  who: string,
-  batchSize: number,
-  out: ReplayBatch<Float32Array | Uint8Array>,
-  stored: number,
-): void {
+export function checkSample(who: string, batchSize: number, out: ReplayBatch<Float32Array | Uint8Array>, stored: number): void {
   // Messages are built only on failure: this runs on every sample (no allocation in steady state).
   if (!Number.isInteger(batchSize) || batchSize < 1) checkInt(`${who}.sample: batchSize`, batchSize, 1);
   if (batchSize > out.capacity) {

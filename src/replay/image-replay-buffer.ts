@@ -115,7 +115,16 @@ function layout(who: string, opts: ImageReplayBufferOptions): Layout {
   const framesPerChunk = Math.floor(chunkBytes / frameSize);
   const perTransition = 8 + 1 + 4 + (rewardDtype === "float64" ? 8 : 4) + 1 + 1;
   return {
-    numEnvs, slotsPerEnv, capacity, frameShape, frameSize, stack, framesPerEnv, frameCapacity, framesPerChunk, rewardDtype,
+    numEnvs,
+    slotsPerEnv,
+    capacity,
+    frameShape,
+    frameSize,
+    stack,
+    framesPerEnv,
+    frameCapacity,
+    framesPerChunk,
+    rewardDtype,
     bytes: frameCapacity * frameSize + capacity * perTransition,
   };
 }
@@ -449,9 +458,18 @@ export class ImageReplayBuffer implements TransitionStore<ImageBatch> {
     const epStep = cursor("epStep");
     const inEpisode = cursor("inEpisode");
     for (let e = 0; e < this.numEnvs; e++) {
-      if (!(oldestValid[e]! >= 0 && oldestValid[e]! <= added[e]! && added[e]! - oldestValid[e]! <= this.slotsPerEnv &&
-        curFrame[e]! < framesWritten[e]! && epStep[e]! >= 0)) {
-        throw new Error(`${who}.load: inconsistent cursors for env ${e} (added ${added[e]}, oldestValid ${oldestValid[e]}, framesWritten ${framesWritten[e]}, curFrame ${curFrame[e]})`);
+      if (
+        !(
+          oldestValid[e]! >= 0 &&
+          oldestValid[e]! <= added[e]! &&
+          added[e]! - oldestValid[e]! <= this.slotsPerEnv &&
+          curFrame[e]! < framesWritten[e]! &&
+          epStep[e]! >= 0
+        )
+      ) {
+        throw new Error(
+          `${who}.load: inconsistent cursors for env ${e} (added ${added[e]}, oldestValid ${oldestValid[e]}, framesWritten ${framesWritten[e]}, curFrame ${curFrame[e]})`,
+        );
       }
     }
     const chunkIds = state.header["chunks"];
@@ -485,7 +503,9 @@ export class ImageReplayBuffer implements TransitionStore<ImageBatch> {
   private checkStep(method: string, env: number, action: number, rewards: ArrayLike<number>, at: number): void {
     const reward = rewards[at];
     if (!this.inEpisode[env]) {
-      throw new Error(`ImageReplayBuffer.${method}: env ${env} has no episode in progress; call addFirst(resetFrame${this.numEnvs > 1 ? `, ${env}` : ""}) at the start of each episode`);
+      throw new Error(
+        `ImageReplayBuffer.${method}: env ${env} has no episode in progress; call addFirst(resetFrame${this.numEnvs > 1 ? `, ${env}` : ""}) at the start of each episode`,
+      );
     }
     if (!Number.isInteger(action)) throw new RangeError(`ImageReplayBuffer.${method}: action must be an integer, got ${action}`);
     if (typeof reward !== "number" || Number.isNaN(reward)) throw new RangeError(`ImageReplayBuffer.${method}: reward must be a number, got ${reward}`);
@@ -499,7 +519,7 @@ export class ImageReplayBuffer implements TransitionStore<ImageBatch> {
     if (arr.length === n * this.stack * this.frameSize) return this.stack * this.frameSize;
     throw new RangeError(
       `ImageReplayBuffer.${what} must have ${n}×${this.frameSize} bytes (${n} frames of ${this.frameShape.join("×")}) or ` +
-      `${n}×${this.stack * this.frameSize} (${n} stacks of ${this.stack}), got ${arr.length}`,
+        `${n}×${this.stack * this.frameSize} (${n} stacks of ${this.stack}), got ${arr.length}`,
     );
   }
 
@@ -510,7 +530,7 @@ export class ImageReplayBuffer implements TransitionStore<ImageBatch> {
     if (length === this.stack * this.frameSize) return (this.stack - 1) * this.frameSize;
     throw new RangeError(
       `ImageReplayBuffer.${method}: frame must have ${this.frameSize} bytes (${this.frameShape.join("×")}) or ` +
-      `${this.stack * this.frameSize} (a stack of ${this.stack}), got ${length}`,
+        `${this.stack * this.frameSize} (a stack of ${this.stack}), got ${length}`,
     );
   }
 
@@ -528,7 +548,16 @@ export class ImageReplayBuffer implements TransitionStore<ImageBatch> {
    * Records env `env`'s step with reward `rewards[at]`. The reward comes in an array: a double
    * argument is boxed in a fresh heap number whenever the optimizer does not inline the call.
    */
-  private step(env: number, action: number, rewards: ArrayLike<number>, at: number, src: Uint8Array, offset: number, terminated: boolean, truncated: boolean): void {
+  private step(
+    env: number,
+    action: number,
+    rewards: ArrayLike<number>,
+    at: number,
+    src: Uint8Array,
+    offset: number,
+    terminated: boolean,
+    truncated: boolean,
+  ): void {
     this.writeFrame(env, src, offset);
     const t = this.added[env]!;
     const m = this.slotsPerEnv;

@@ -5,9 +5,10 @@
  * sample time, fill a caller-owned batch (no allocation per sample) and checkpoint as
  * typed arrays plus a JSON header.
  */
+
+export { ImageReplayBuffer, type ImageReplayBufferOptions, MAX_CHUNK_BYTES } from "./image-replay-buffer.js";
+export { linearBeta, PrioritizedReplay, type PrioritizedReplayOptions } from "./prioritized.js";
 export { ReplayBuffer, type ReplayBufferOptions } from "./replay-buffer.js";
-export { ImageReplayBuffer, MAX_CHUNK_BYTES, type ImageReplayBufferOptions } from "./image-replay-buffer.js";
-export { PrioritizedReplay, linearBeta, type PrioritizedReplayOptions } from "./prioritized.js";
-export { SumTree, MinTree } from "./sum-tree.js";
 export { Xoshiro128 } from "./rng.js";
+export { MinTree, SumTree } from "./sum-tree.js";
 export type { ImageBatch, Json, ReplayArray, ReplayBatch, ReplayState, StoreListener, TransitionStore, VectorBatch } from "./types.js";

@@ -27,15 +27,7 @@ export class NStepReturn {
    * the newest (inclusive). Returns the slot of the window's last transition, whose next
    * observation is the one to bootstrap from.
    */
-  write(
-    base: number,
-    start: number,
-    period: number,
-    stride: number,
-    available: number,
-    out: ReplayBatch<Float32Array | Uint8Array>,
-    row: number,
-  ): number {
+  write(base: number, start: number, period: number, stride: number, available: number, out: ReplayBatch<Float32Array | Uint8Array>, row: number): number {
     const maxSteps = Math.min(this.nStep, available);
     let ret = 0;
     let discount = 1;

@@ -38,7 +38,7 @@ export interface PrioritizedReplayOptions {
 export function linearBeta(beta0: number, steps: number): (step: number) => number {
   checkUnit("linearBeta: beta0", beta0);
   checkInt("linearBeta: steps", steps, 1);
-  return (step: number) => (step >= steps ? 1 : beta0 + (1 - beta0) * Math.max(0, step) / steps);
+  return (step: number) => (step >= steps ? 1 : beta0 + ((1 - beta0) * Math.max(0, step)) / steps);
 }
 
 const PRIORITIES = "priorities";
@@ -69,7 +69,7 @@ export class PrioritizedReplay<B extends AnyBatch> implements StoreListener {
     if (!(this.eps > 0) || !Number.isFinite(this.eps)) throw new RangeError(`PrioritizedReplay: eps must be a finite number > 0, got ${opts.eps}`);
     this.sums = new SumTree(store.capacity);
     this.mins = new MinTree(store.capacity);
-    this.newcomerPriority[0] = Math.pow(this.maxPriority, this.alpha);
+    this.newcomerPriority[0] = this.maxPriority ** this.alpha;
     // A store that already holds transitions: give them all the initial maximum.
     for (let i = 0; i < store.capacity; i++) if (store.isValid(i)) this.written(i);
     store.setListener(this);
@@ -121,7 +121,9 @@ export class PrioritizedReplay<B extends AnyBatch> implements StoreListener {
   sample(batchSize: number, out: B, beta: number = this.betaValue): void {
     checkInt("PrioritizedReplay.sample: batchSize", batchSize, 1);
     if (batchSize > out.capacity) {
-      throw new RangeError(`PrioritizedReplay.sample: batchSize ${batchSize} exceeds the batch object's capacity ${out.capacity}; create it with createBatch(${batchSize})`);
+      throw new RangeError(
+        `PrioritizedReplay.sample: batchSize ${batchSize} exceeds the batch object's capacity ${out.capacity}; create it with createBatch(${batchSize})`,
+      );
     }
     const stored = this.store.size;
     if (batchSize > stored) {
@@ -144,7 +146,7 @@ export class PrioritizedReplay<B extends AnyBatch> implements StoreListener {
     for (let row = 0; row < batchSize; row++) {
       const index = this.found[row]!;
       this.store.fill(index, row, out);
-      out.weights[row] = beta === 0 ? 1 : Math.pow(leaves[index]! / pMin, -beta);
+      out.weights[row] = beta === 0 ? 1 : (leaves[index]! / pMin) ** -beta;
     }
     out.size = batchSize;
   }
@@ -162,7 +164,8 @@ export class PrioritizedReplay<B extends AnyBatch> implements StoreListener {
     for (let k = 0; k < count; k++) {
       const index = indices[k]!;
       const td = tdErrors[k]!;
-      if (!Number.isFinite(td)) throw new RangeError(`PrioritizedReplay.updatePriorities: tdErrors[${k}] is ${td}; priorities must be finite (did the loss diverge?)`);
+      if (!Number.isFinite(td))
+        throw new RangeError(`PrioritizedReplay.updatePriorities: tdErrors[${k}] is ${td}; priorities must be finite (did the loss diverge?)`);
       if (!Number.isInteger(index) || index < 0 || index >= this.store.capacity) {
         throw new RangeError(`PrioritizedReplay.updatePriorities: indices[${k}] must be an integer in [0, ${this.store.capacity}), got ${index}`);
       }
@@ -170,9 +173,9 @@ export class PrioritizedReplay<B extends AnyBatch> implements StoreListener {
       const p = Math.abs(td) + this.eps;
       if (p > this.maxPriority) {
         this.maxPriority = p;
-        this.newcomerPriority[0] = Math.pow(p, this.alpha);
+        this.newcomerPriority[0] = p ** this.alpha;
       }
-      pas[k] = Math.pow(p, this.alpha);
+      pas[k] = p ** this.alpha;
       this.sums.setFrom(index, pas, k);
       this.mins.setFrom(index, pas, k);
     }
@@ -224,7 +227,9 @@ export class PrioritizedReplay<B extends AnyBatch> implements StoreListener {
     }
     const leaves = state.arrays[PRIORITIES];
     if (!(leaves instanceof Float64Array) || leaves.length !== this.store.capacity) {
-      throw new Error(`${who}: array "${PRIORITIES}" must be Float64Array[${this.store.capacity}], got ${leaves === undefined ? "nothing" : `${leaves.constructor.name}[${leaves.length}]`}`);
+      throw new Error(
+        `${who}: array "${PRIORITIES}" must be Float64Array[${this.store.capacity}], got ${leaves === undefined ? "nothing" : `${leaves.constructor.name}[${leaves.length}]`}`,
+      );
     }
     const { [PRIORITIES]: _, ...storeArrays } = state.arrays;
     this.store.load({ header: storeHeader, arrays: storeArrays });
@@ -233,7 +238,7 @@ export class PrioritizedReplay<B extends AnyBatch> implements StoreListener {
     for (let i = 0; i < leaves.length; i++) mins[i] = leaves[i]! > 0 ? leaves[i]! : Number.POSITIVE_INFINITY;
     this.mins.setAll(mins);
     this.maxPriority = maxPriority;
-    this.newcomerPriority[0] = Math.pow(maxPriority, this.alpha);
+    this.newcomerPriority[0] = maxPriority ** this.alpha;
     this.beta = beta;
   }
 }

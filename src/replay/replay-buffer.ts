@@ -87,8 +87,13 @@ export class ReplayBuffer implements TransitionStore<VectorBatch> {
     this.terminated = new Uint8Array(n);
     this.truncated = new Uint8Array(n);
     this.nStepReturn = new NStepReturn(this.nStep, this.gamma, this.rewards, this.terminated, this.truncated);
-    this.memoryBytes = this.obs.byteLength + this.nextObs.byteLength + this.actions.byteLength +
-      this.rewards.byteLength + this.terminated.byteLength + this.truncated.byteLength;
+    this.memoryBytes =
+      this.obs.byteLength +
+      this.nextObs.byteLength +
+      this.actions.byteLength +
+      this.rewards.byteLength +
+      this.terminated.byteLength +
+      this.truncated.byteLength;
   }
 
   /**
@@ -183,8 +188,7 @@ export class ReplayBuffer implements TransitionStore<VectorBatch> {
   }
 
   isValid(index: number): boolean {
-    return Number.isInteger(index) && index >= 0 && index < this.capacity &&
-      (this.full || Math.floor(index / this.numEnvs) < this.pos);
+    return Number.isInteger(index) && index >= 0 && index < this.capacity && (this.full || Math.floor(index / this.numEnvs) < this.pos);
   }
 
   /** Writes transition `index` with its n-step return (see `NStepReturn`) into row `row`. */

@@ -24,7 +24,11 @@ abstract class SegmentTree {
   /** The root node (Σ or min of all leaves) as a one-element view, read-only: for hot loops, where a getter's double may be boxed. */
   readonly root: Float64Array;
 
-  constructor(who: string, capacity: number, private readonly identity: number) {
+  constructor(
+    who: string,
+    capacity: number,
+    private readonly identity: number,
+  ) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`${who}: capacity must be a positive integer, got ${capacity}`);
     this.capacity = capacity;
     let size = 1;

@@ -17,11 +17,11 @@ import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { resolveDQNConfig } from "../agents/config.js";
 import type { DQNAgent, DQNAgentState } from "../agents/dqn.js";
-import { readSafeTensorsFile } from "../nn/safetensors-fs.js";
-import { removeStaleTempFiles, writeFileAtomic } from "../util/atomic-file.js";
 import type { RngState } from "../nn/rng.js";
-import { safeTensorsParts, type SafeTensor } from "../nn/safetensors.js";
+import { type SafeTensor, safeTensorsParts } from "../nn/safetensors.js";
+import { readSafeTensorsFile } from "../nn/safetensors-fs.js";
 import type { ReplayState } from "../replay/index.js";
+import { removeStaleTempFiles, writeFileAtomic } from "../util/atomic-file.js";
 import { resolveTrainConfig, type TrainConfig } from "./config.js";
 import { crashPoint } from "./crash-hook.js";
 import { MetaCheck } from "./meta-check.js";
@@ -80,9 +80,7 @@ function* withCrashPoint(parts: readonly Uint8Array[], point: string): Generator
  * Writes a checkpoint unit into `dir` (see the file comment for the order) and returns
  * its id. On failure the previous unit is still the published one.
  */
-export function writeCheckpoint(
-  dir: string, unit: { agent: DQNAgent; train: TrainConfig; progress: RunProgress; replay: ReplayState | null },
-): string {
+export function writeCheckpoint(dir: string, unit: { agent: DQNAgent; train: TrainConfig; progress: RunProgress; replay: ReplayState | null }): string {
   // Random, not seeded: an id must never repeat, even when a resumed run reaches the same
   // step again, and it affects no training choice.
   const id = `${unit.progress.step}-${randomBytes(4).toString("hex")}`;
@@ -93,7 +91,12 @@ export function writeCheckpoint(
   }
   const { tensors, state } = unit.agent.checkpoint();
   const meta: CheckpointMeta = {
-    format: CHECKPOINT_FORMAT, id, train: unit.train, agent: state, progress: unit.progress, replay: replayFile === null ? null : { file: replayFile },
+    format: CHECKPOINT_FORMAT,
+    id,
+    train: unit.train,
+    agent: state,
+    progress: unit.progress,
+    replay: replayFile === null ? null : { file: replayFile },
   };
   try {
     writeFileAtomic(join(dir, CHECKPOINT_FILE), withCrashPoint(safeTensorsParts(tensors, { deepq: JSON.stringify(meta) }), "checkpoint-partial"));
@@ -152,14 +155,21 @@ function checkCheckpointMeta(path: string, raw: string | undefined): CheckpointM
   };
   const rng = rngState("agent.rng", a.rng);
   // The algorithm's own streams (noise, dropout masks, IQN's τ): absent for algorithms without any.
-  const algorithm = a.algorithm === undefined ? undefined : Object.fromEntries(
-    Object.entries(c.object("agent.algorithm", a.algorithm)).map(([name, st]) => [name, rngState(`agent.algorithm.${name}`, st)]));
+  const algorithm =
+    a.algorithm === undefined
+      ? undefined
+      : Object.fromEntries(Object.entries(c.object("agent.algorithm", a.algorithm)).map(([name, st]) => [name, rngState(`agent.algorithm.${name}`, st)]));
   const o = c.object("agent.optimizer", a.optimizer);
   if (o.kind !== agentCfg.optimizer) c.fail("agent.optimizer.kind", o.kind, `"${agentCfg.optimizer}" (the config's optimizer)`);
   const hyper = c.object("agent.optimizer.hyper", o.hyper);
-  for (const [k, v] of Object.entries(hyper)) if (typeof v !== "number" && typeof v !== "boolean") c.fail(`agent.optimizer.hyper.${k}`, v, "a number or boolean");
+  for (const [k, v] of Object.entries(hyper))
+    if (typeof v !== "number" && typeof v !== "boolean") c.fail(`agent.optimizer.hyper.${k}`, v, "a number or boolean");
   const agent: DQNAgentState = {
-    config, spec, rng, algorithm, updates: c.int("agent.updates", a.updates, 0),
+    config,
+    spec,
+    rng,
+    algorithm,
+    updates: c.int("agent.updates", a.updates, 0),
     ...(a.augment === undefined ? {} : { augment: rngState("agent.augment", a.augment) }),
     optimizer: { kind: agentCfg.optimizer, step: c.int("agent.optimizer.step", o.step, 0), hyper: hyper as Record<string, number | boolean> },
   };
@@ -171,10 +181,13 @@ function checkCheckpointMeta(path: string, raw: string | undefined): CheckpointM
   const envEpisodes = c.array("progress.envEpisodes", p.envEpisodes, n).map((k, i) => c.int(`progress.envEpisodes[${i}]`, k, 0, step));
   const episodes = c.int("progress.episodes", p.episodes, 0, step);
   if (envEpisodes.reduce((s, k) => s + k, 0) !== episodes) c.fail("progress.envEpisodes", envEpisodes, `counts summing to progress.episodes (${episodes})`);
-  const inFlightActions = c.array("progress.inFlightActions", p.inFlightActions, n).map((log, i) =>
-    c.array(`progress.inFlightActions[${i}]`, log).map((act, t) => c.int(`progress.inFlightActions[${i}][${t}]`, act, 0, spec.nActions - 1)));
+  const inFlightActions = c
+    .array("progress.inFlightActions", p.inFlightActions, n)
+    .map((log, i) => c.array(`progress.inFlightActions[${i}]`, log).map((act, t) => c.int(`progress.inFlightActions[${i}][${t}]`, act, 0, spec.nActions - 1)));
   const progress: RunProgress = {
-    step, episodes, envEpisodes,
+    step,
+    episodes,
+    envEpisodes,
     bestEval: checkEval(c, "progress.bestEval", p.bestEval, step),
     lastEval: checkEval(c, "progress.lastEval", p.lastEval, step),
     elapsedSeconds: c.finite("progress.elapsedSeconds", p.elapsedSeconds, 0),
@@ -187,7 +200,8 @@ function checkCheckpointMeta(path: string, raw: string | undefined): CheckpointM
 
   const expectedReplay = train.saveReplay ? `replay-${id}.safetensors` : null;
   const replayFile = meta.replay === null ? null : c.object("replay", meta.replay).file;
-  if (replayFile !== expectedReplay) c.fail("replay.file", replayFile, expectedReplay === null ? "no replay file (saveReplay is false)" : `"${expectedReplay}"`);
+  if (replayFile !== expectedReplay)
+    c.fail("replay.file", replayFile, expectedReplay === null ? "no replay file (saveReplay is false)" : `"${expectedReplay}"`);
   return { format: CHECKPOINT_FORMAT, id, train, agent, progress, replay: expectedReplay === null ? null : { file: expectedReplay } };
 }
 

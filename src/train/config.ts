@@ -2,7 +2,7 @@
  * A training run in one JSON-able object: which env, how it is preprocessed, the agent's
  * hyperparameters and the run's schedule. Presets are files of this shape.
  */
-import { resolveDQNConfig, type DQNConfig } from "../agents/config.js";
+import { type DQNConfig, resolveDQNConfig } from "../agents/config.js";
 import { brief } from "../util/text.js";
 import { resolveActionTable } from "../wrappers/discrete-actions.js";
 import type { DqnImagePipelineOptions } from "../wrappers/pipeline.js";
@@ -77,8 +77,23 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<Omit<TrainConfig, "env">> = Object.f
 });
 
 const TRAIN_KEYS = [
-  "env", "envOptions", "actions", "pipeline", "agent", "totalSteps", "evalEvery", "evalEpisodes", "evalSeed", "reportEpisodes", "reportSeed", "checkpointEvery", "saveReplay",
-  "stopAtReturn", "video", "divergenceFactor", "asyncEnvs",
+  "env",
+  "envOptions",
+  "actions",
+  "pipeline",
+  "agent",
+  "totalSteps",
+  "evalEvery",
+  "evalEpisodes",
+  "evalSeed",
+  "reportEpisodes",
+  "reportSeed",
+  "checkpointEvery",
+  "saveReplay",
+  "stopAtReturn",
+  "video",
+  "divergenceFactor",
+  "asyncEnvs",
 ] as const;
 
 function positiveInt(key: string, v: unknown): void {
@@ -116,7 +131,9 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> & { env: string
     throw new Error(`train config: reportSeed = ${brief(cfg.reportSeed)} is invalid; expected a non-negative integer`);
   }
   if (cfg.reportEpisodes > 0 && cfg.reportSeed < cfg.evalSeed + cfg.evalEpisodes && cfg.evalSeed < cfg.reportSeed + cfg.reportEpisodes) {
-    throw new Error(`train config: report seeds ${cfg.reportSeed}–${cfg.reportSeed + cfg.reportEpisodes - 1} (reportSeed, reportEpisodes) overlap the selection seeds ${cfg.evalSeed}–${cfg.evalSeed + cfg.evalEpisodes - 1} (evalSeed, evalEpisodes); choose disjoint ranges`);
+    throw new Error(
+      `train config: report seeds ${cfg.reportSeed}–${cfg.reportSeed + cfg.reportEpisodes - 1} (reportSeed, reportEpisodes) overlap the selection seeds ${cfg.evalSeed}–${cfg.evalSeed + cfg.evalEpisodes - 1} (evalSeed, evalEpisodes); choose disjoint ranges`,
+    );
   }
   if (typeof cfg.saveReplay !== "boolean") throw new Error(`train config: saveReplay must be true or false, got ${brief(cfg.saveReplay)}`);
   if (cfg.stopAtReturn !== null && !Number.isFinite(cfg.stopAtReturn)) {

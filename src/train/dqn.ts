@@ -6,17 +6,17 @@
  * checkpoints and resume, as `train()` does, and without one nothing touches the disk.
  * Model files are the format `deepq eval` reads.
  */
-import { resolveDQNConfig, type DQNConfig, type NetworkSpec } from "../agents/config.js";
+import { type DQNConfig, type NetworkSpec, resolveDQNConfig } from "../agents/config.js";
 import { DQNAgent, type DQNSpec, type NetworkFactory } from "../agents/dqn.js";
 import type { Env, Observation } from "../envs/core.js";
 import { parseSafeTensors, type SafeTensorsFile } from "../nn/safetensors.js";
 import { brief } from "../util/text.js";
 import { resolveTrainConfig, type TrainConfig } from "./config.js";
 import { agentSpec, checkSpecFits, makeTrainEnv } from "./env.js";
-import { evaluate as runEpisodes, type EvalResult } from "./evaluate.js";
+import { type EvalResult, evaluate as runEpisodes } from "./evaluate.js";
 import { host } from "./host.js";
-import { TrainLoop, type LoopResult, type TrainEvent } from "./loop.js";
-import { checkFiniteWeights, modelFileParts, modelInfoOf, type ModelInfo } from "./model-format.js";
+import { type LoopResult, type TrainEvent, TrainLoop } from "./loop.js";
+import { checkFiniteWeights, type ModelInfo, modelFileParts, modelInfoOf } from "./model-format.js";
 
 /** An env to train or evaluate on: a registered id, an instance, or a factory of fresh copies (needed for `numEnvs` > 1). */
 export type EnvSource = string | Env | (() => Env);
@@ -44,9 +44,22 @@ export type LearnCallbacks = {
   [K in TrainEvent["kind"] as `on${Capitalize<K>}`]?: (e: EventOf<K>) => boolean | void;
 };
 
-export interface LearnOptions extends Partial<Pick<TrainConfig,
-  "evalEvery" | "evalEpisodes" | "evalSeed" | "reportEpisodes" | "reportSeed" | "checkpointEvery" | "saveReplay" | "stopAtReturn" | "video" | "divergenceFactor"
->> {
+export interface LearnOptions
+  extends Partial<
+    Pick<
+      TrainConfig,
+      | "evalEvery"
+      | "evalEpisodes"
+      | "evalSeed"
+      | "reportEpisodes"
+      | "reportSeed"
+      | "checkpointEvery"
+      | "saveReplay"
+      | "stopAtReturn"
+      | "video"
+      | "divergenceFactor"
+    >
+  > {
   /** Environment steps to train (summed over vector envs). */
   totalSteps: number;
   callbacks?: LearnCallbacks;
@@ -116,7 +129,14 @@ function bindEnv(source: EnvSource, opts: Pick<DQNOptions, "envName" | "envOptio
 
 function checkIsEnv(v: unknown, what: string): asserts v is Env {
   const e = v as Partial<Env> | null;
-  if (e === null || typeof e !== "object" || typeof e.reset !== "function" || typeof e.step !== "function" || e.observationSpace === undefined || e.actionSpace === undefined) {
+  if (
+    e === null ||
+    typeof e !== "object" ||
+    typeof e.reset !== "function" ||
+    typeof e.step !== "function" ||
+    e.observationSpace === undefined ||
+    e.actionSpace === undefined
+  ) {
     throw new Error(`DQN: ${what} is ${brief(v)}, not an Env (reset, step, observationSpace, actionSpace); pass an env id, an Env or a factory () => Env`);
   }
 }
@@ -171,7 +191,12 @@ export class DQN {
       return callback?.(e) === false ? false : undefined;
     };
     const config: Partial<TrainConfig> & { env: string } = {
-      env: this.envId, envOptions: this.binding.envOptions, pipeline: this.binding.pipeline, agent: this.config, totalSteps, ...run,
+      env: this.envId,
+      envOptions: this.binding.envOptions,
+      pipeline: this.binding.pipeline,
+      agent: this.config,
+      totalSteps,
+      ...run,
     };
     if (runDir === undefined && resume) throw new Error("learn: resume needs the runDir to resume from");
     if (runDir === undefined && config.video) throw new Error("learn: video needs a runDir to write the videos to");
@@ -179,8 +204,14 @@ export class DQN {
     const cfg = dir?.config ?? resolveTrainConfig(config);
     evalEpisodes = cfg.evalEpisodes;
     const loop = new TrainLoop(cfg, {
-      agent: this.agent, network: this.networkFactory, createEnv: this.binding.create, singleInstance: this.binding.instance !== null,
-      resume: dir?.resume ?? null, wrapRaw: dir?.wrapRaw, systemMemory: host.systemMemory, onEvent: listener,
+      agent: this.agent,
+      network: this.networkFactory,
+      createEnv: this.binding.create,
+      singleInstance: this.binding.instance !== null,
+      resume: dir?.resume ?? null,
+      wrapRaw: dir?.wrapRaw,
+      systemMemory: host.systemMemory,
+      onEvent: listener,
     });
     dir?.attach(loop);
     const result = await loop.run(signal);
@@ -236,7 +267,13 @@ export class DQN {
 
   private fileParts(): Uint8Array[] {
     const { binding } = this;
-    return modelFileParts(this.agent, { env: binding.env, envOptions: binding.envOptions, pipeline: binding.pipeline, step: this.numTimesteps, eval: this.lastEval });
+    return modelFileParts(this.agent, {
+      env: binding.env,
+      envOptions: binding.envOptions,
+      pipeline: binding.pipeline,
+      step: this.numTimesteps,
+      eval: this.lastEval,
+    });
   }
 
   /** A model from a file: its config and weights, on the recorded env or `opts.env`. */

@@ -4,7 +4,7 @@
  */
 import type { Env } from "../envs/core.js";
 import "../envs/index.js";
-import { makeTrainEnv, type EnvSetup } from "./env.js";
+import { type EnvSetup, makeTrainEnv } from "./env.js";
 
 export type EnvCopyConfig = EnvSetup;
 
@@ -15,5 +15,9 @@ export function trainEnvCopy(config: EnvCopyConfig, _index: number): Env {
 
 /** The recipe of `trainEnvCopy` for `config`. */
 export function envCopyRecipe(config: EnvCopyConfig): { module: string; exportName: string; args: EnvCopyConfig } {
-  return { module: import.meta.url, exportName: "trainEnvCopy", args: { env: config.env, envOptions: config.envOptions, actions: config.actions ?? null, pipeline: config.pipeline } };
+  return {
+    module: import.meta.url,
+    exportName: "trainEnvCopy",
+    args: { env: config.env, envOptions: config.envOptions, actions: config.actions ?? null, pipeline: config.pipeline },
+  };
 }

@@ -36,7 +36,9 @@ export function modelEnvInfo(cfg: EnvSetup): Required<EnvSetup> & { actions: num
 export function agentSpec(env: Env, envId: string): DQNSpec {
   const a = env.actionSpace;
   if (!(a instanceof Discrete)) {
-    throw new Error(`${envId}: DQN needs a discrete action space, got ${a.toString()}; for CarRacing and LunarLander pass continuous: false, or give a discrete action set (actions: "carracing-9")`);
+    throw new Error(
+      `${envId}: DQN needs a discrete action space, got ${a.toString()}; for CarRacing and LunarLander pass continuous: false, or give a discrete action set (actions: "carracing-9")`,
+    );
   }
   const o = env.observationSpace;
   if (!(o instanceof Box)) throw new Error(`${envId}: observation space ${o.toString()} is not a Box`);
@@ -46,7 +48,6 @@ export function agentSpec(env: Env, envId: string): DQNSpec {
   }
   return { observationShape: [...o.shape], observationType: "float32", nActions: a.n };
 }
-
 
 function describeSpec(s: DQNSpec): string {
   return `${s.observationType} observations of shape [${s.observationShape.join(", ")}] and ${s.nActions} actions`;
@@ -58,7 +59,10 @@ function describeSpec(s: DQNSpec): string {
  */
 export function checkSpecFits(expected: DQNSpec, env: Env, envId: string, what: string): void {
   const got = agentSpec(env, envId);
-  const same = got.observationType === expected.observationType && got.nActions === expected.nActions &&
-    got.observationShape.length === expected.observationShape.length && got.observationShape.every((d, i) => d === expected.observationShape[i]);
+  const same =
+    got.observationType === expected.observationType &&
+    got.nActions === expected.nActions &&
+    got.observationShape.length === expected.observationShape.length &&
+    got.observationShape.every((d, i) => d === expected.observationShape[i]);
   if (!same) throw new Error(`${what} expects ${describeSpec(expected)}, but ${envId} gives ${describeSpec(got)}`);
 }

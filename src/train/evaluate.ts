@@ -27,9 +27,7 @@ export interface EvaluateOptions {
  * a `RecordEpisodeStatistics` wrapper sits inside the preprocessing (so no-op starts and
  * skipped frames count, as Gymnasium reports them), else the sum of rewards seen here.
  */
-export function evaluate<O extends Observation, A extends Action>(
-  env: Env<O, A>, policy: (obs: O) => A, opts: EvaluateOptions,
-): EvalResult {
+export function evaluate<O extends Observation, A extends Action>(env: Env<O, A>, policy: (obs: O) => A, opts: EvaluateOptions): EvalResult {
   if (!Number.isInteger(opts.episodes) || opts.episodes <= 0) {
     throw new RangeError(`evaluate: episodes must be a positive integer, got ${opts.episodes}`);
   }

@@ -21,7 +21,10 @@ function csvCell(v: CsvValue): string {
  * checks the header matches, so columns never shift silently.
  */
 export class CsvLog<K extends string> {
-  constructor(readonly path: string, readonly columns: readonly K[]) {
+  constructor(
+    readonly path: string,
+    readonly columns: readonly K[],
+  ) {
     ensureDir(dirname(path));
     const header = columns.join(",");
     if (existsSync(path)) {
@@ -55,7 +58,9 @@ export class CsvLog<K extends string> {
 
   /** Parses the rows back (numbers where a cell parses as one). */
   static read(path: string): Array<Record<string, CsvValue>> {
-    const lines = readFileSync(path, "utf8").split("\n").filter((l) => l.length > 0);
+    const lines = readFileSync(path, "utf8")
+      .split("\n")
+      .filter((l) => l.length > 0);
     const header = lines[0]?.split(",") ?? [];
     return lines.slice(1).map((line) => {
       const cells = splitCsvLine(line);
@@ -71,7 +76,12 @@ export class CsvLog<K extends string> {
   /** Data rows in `path` (0 when the file is absent or holds only its header). */
   static rowCount(path: string): number {
     if (!existsSync(path)) return 0;
-    return Math.max(0, readFileSync(path, "utf8").split("\n").filter((l) => l.length > 0).length - 1);
+    return Math.max(
+      0,
+      readFileSync(path, "utf8")
+        .split("\n")
+        .filter((l) => l.length > 0).length - 1,
+    );
   }
 
   /**

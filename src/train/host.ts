@@ -4,9 +4,10 @@
  * for a browser load host-browser.ts instead (package.json "browser" field), so a web
  * bundle of the API holds no Node-only module.
  */
+
+import type { SafeTensorsFile } from "../nn/safetensors.js";
 import { readSafeTensorsFile } from "../nn/safetensors-fs.js";
 import { writeFileAtomic } from "../util/atomic-file.js";
-import type { SafeTensorsFile } from "../nn/safetensors.js";
 import type { TrainConfig } from "./config.js";
 import type { SystemMemory } from "./memory.js";
 import { RunDirectory, type RunDirOptions } from "./run-dir.js";

@@ -3,19 +3,53 @@
  * model files. `train()` and the file-based parts need Node (node.ts); the rest also runs
  * in browsers.
  */
-export {
-  DQN, CUSTOM_ENV_PREFIX,
-  type DQNOptions, type DQNEvaluateOptions, type EnvSource, type LearnCallbacks, type LearnOptions, type LearnResult, type LoadOptions, type PredictOptions,
-} from "./dqn.js";
-export {
-  TrainLoop, TrainingDivergedError, episodeSeed,
-  type BuildOptions, type EpisodeRecord, type LoopResult, type ResumePoint, type RunReport, type RunStore, type StopReason, type TrainEvent,
-} from "./loop.js";
-export { evaluate, type EvalResult, type EvaluateOptions } from "./evaluate.js";
+
 export { DEFAULT_TRAIN_CONFIG, resolveTrainConfig, type TrainConfig } from "./config.js";
-export { agentSpec, checkSpecFits, makeTrainEnv } from "./env.js";
-export { MODEL_FORMAT, agentFromWeights, modelFileParts, modelFromBytes, type ModelInfo } from "./model-format.js";
 export {
-  train, loadModel, saveModel, readCheckpoint, recordVideo, returnsPlotPng, returnsPlotSvg, RunDirectory,
-  type TrainOptions, type TrainResult, type CheckpointMeta, type RunProgress, type RunDirOptions, type RecordOptions, type RecordResult, type ReturnsPlotData, type EpisodePoint, type EvalPoint,
+  CUSTOM_ENV_PREFIX,
+  DQN,
+  type DQNEvaluateOptions,
+  type DQNOptions,
+  type EnvSource,
+  type LearnCallbacks,
+  type LearnOptions,
+  type LearnResult,
+  type LoadOptions,
+  type PredictOptions,
+} from "./dqn.js";
+export { agentSpec, checkSpecFits, makeTrainEnv } from "./env.js";
+export { type EvalResult, type EvaluateOptions, evaluate } from "./evaluate.js";
+export {
+  type BuildOptions,
+  type EpisodeRecord,
+  episodeSeed,
+  type LoopResult,
+  type ResumePoint,
+  type RunReport,
+  type RunStore,
+  type StopReason,
+  type TrainEvent,
+  TrainingDivergedError,
+  TrainLoop,
+} from "./loop.js";
+export { agentFromWeights, MODEL_FORMAT, type ModelInfo, modelFileParts, modelFromBytes } from "./model-format.js";
+export {
+  type CheckpointMeta,
+  type EpisodePoint,
+  type EvalPoint,
+  loadModel,
+  type RecordOptions,
+  type RecordResult,
+  type ReturnsPlotData,
+  RunDirectory,
+  type RunDirOptions,
+  type RunProgress,
+  readCheckpoint,
+  recordVideo,
+  returnsPlotPng,
+  returnsPlotSvg,
+  saveModel,
+  type TrainOptions,
+  type TrainResult,
+  train,
 } from "./node.js";

@@ -7,7 +7,7 @@
  * (the run directory, run-dir.ts) persists logs, plots, models and checkpoints when one
  * is plugged in, and events report to whoever listens.
  */
-import { resolveDQNConfig, type DQNConfig } from "../agents/config.js";
+import { type DQNConfig, resolveDQNConfig } from "../agents/config.js";
 import { DQNAgent, type DQNSpec, type NetworkFactory, type TrainStepResult } from "../agents/dqn.js";
 import { explorationSchedule } from "../agents/schedules.js";
 import type { Env, Observation } from "../envs/core.js";
@@ -19,7 +19,7 @@ import { VectorEnv, type VectorStepResult } from "../wrappers/vector.js";
 import type { CheckpointMeta, RunProgress } from "./checkpoint.js";
 import type { TrainConfig } from "./config.js";
 import { agentSpec, checkSpecFits, makeTrainEnv } from "./env.js";
-import { evaluate, type EvalResult } from "./evaluate.js";
+import { type EvalResult, evaluate } from "./evaluate.js";
 import { checkReplayMemory, createMemory, memoryBytesFor, type SystemMemory, type TrainMemory } from "./memory.js";
 import { agentFromWeights, checkFiniteWeights } from "./model-format.js";
 
@@ -165,8 +165,7 @@ export interface LoopResult {
 const crossed = (prev: number, cur: number, every: number) => Math.floor(prev / every) < Math.floor(cur / every);
 
 /** Lets timers, signal handlers and UIs run between steps (setImmediate where it exists: no 1 ms clamp). */
-const yieldToEventLoop = (): Promise<void> =>
-  new Promise((resolve) => (typeof setImmediate === "function" ? setImmediate(resolve) : setTimeout(resolve, 0)));
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => (typeof setImmediate === "function" ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 export class TrainLoop {
   readonly agentCfg: DQNConfig;
@@ -199,7 +198,10 @@ export class TrainLoop {
   private started = Date.now();
 
   /** Build: the envs, the agent and the replay memory, restored from `resume` when given. Throws before anything runs. */
-  constructor(readonly cfg: TrainConfig, opts: BuildOptions = {}) {
+  constructor(
+    readonly cfg: TrainConfig,
+    opts: BuildOptions = {},
+  ) {
     const resume = opts.resume ?? null;
     this.listener = opts.onEvent ?? (() => {});
     const agentCfg = opts.agent ? opts.agent.config : resolveDQNConfig(cfg.agent);
@@ -247,9 +249,18 @@ export class TrainLoop {
     this.progress = resume
       ? { ...resume.meta.progress, envEpisodes }
       : {
-        step: 0, episodes: 0, envEpisodes, bestEval: null, lastEval: null, elapsedSeconds: 0,
-        inFlightActions: Array.from({ length: n }, () => []), lossSum: 0, qSum: 0, lossCount: 0, maxAbsReward: 0,
-      };
+          step: 0,
+          episodes: 0,
+          envEpisodes,
+          bestEval: null,
+          lastEval: null,
+          elapsedSeconds: 0,
+          inFlightActions: Array.from({ length: n }, () => []),
+          lossSum: 0,
+          qSum: 0,
+          lossCount: 0,
+          maxAbsReward: 0,
+        };
     this.resumedFromStep = resume ? this.progress.step : null;
     let replayLoaded = false;
     if (resume) {
@@ -347,8 +358,14 @@ export class TrainLoop {
     const { cfg, progress, agent } = this;
     const best = progress.bestEval;
     if (cfg.reportEpisodes === 0 || best === null || this.bestWeights === null) return null;
-    const model = agentFromWeights(this.bestWeights, `the best model (step ${best.step})`, agent.spec, agent.config.network,
-      { arena: agent.arena, network: this.networkFactory }, agent.algorithm.modelSettings());
+    const model = agentFromWeights(
+      this.bestWeights,
+      `the best model (step ${best.step})`,
+      agent.spec,
+      agent.config.network,
+      { arena: agent.arena, network: this.networkFactory },
+      agent.algorithm.modelSettings(),
+    );
     const evalEpsilon = this.agentCfg.evalEpsilon;
     const r = evaluate(this.evalEnv, (o: Observation) => model.act(o as Float32Array | Uint8Array, { epsilon: evalEpsilon }), {
       episodes: cfg.reportEpisodes,
@@ -395,7 +412,9 @@ export class TrainLoop {
     const arrived = obs;
     const same = arrived !== null && arrived.length === left.length && left.every((v, k) => v === arrived[k]);
     if (!same) {
-      throw new Error("evaluating on the env instance being trained needs an env that is deterministic given its reset seed and actions, and this one is not; pass a factory () => Env so evaluation gets its own copy");
+      throw new Error(
+        "evaluating on the env instance being trained needs an env that is deterministic given its reset seed and actions, and this one is not; pass a factory () => Env so evaluation gets its own copy",
+      );
     }
   }
 
@@ -506,10 +525,11 @@ export class TrainLoop {
     const factor = cfg.divergenceFactor;
     const limit = factor === null ? Infinity : factor * Math.max(1, progress.maxAbsReward) * horizon;
     if (Math.abs(res.meanQ) <= limit && td <= limit) return;
-    const why = !Number.isFinite(res.loss) || !Number.isFinite(res.meanQ)
-      ? `loss became ${res.loss} (mean Q ${res.meanQ}) at step ${progress.step}`
-      : `at step ${progress.step} ${td > limit ? `the TD error (about ${td.toExponential(2)}, loss ${res.loss.toExponential(2)})` : `|mean Q| ${Math.abs(res.meanQ).toExponential(2)}`} ` +
-        `exceeds the divergence threshold ${limit.toExponential(2)} = divergenceFactor ${factor} × max|r| ${Math.max(1, progress.maxAbsReward)} × horizon ${horizon.toFixed(0)}`;
+    const why =
+      !Number.isFinite(res.loss) || !Number.isFinite(res.meanQ)
+        ? `loss became ${res.loss} (mean Q ${res.meanQ}) at step ${progress.step}`
+        : `at step ${progress.step} ${td > limit ? `the TD error (about ${td.toExponential(2)}, loss ${res.loss.toExponential(2)})` : `|mean Q| ${Math.abs(res.meanQ).toExponential(2)}`} ` +
+          `exceeds the divergence threshold ${limit.toExponential(2)} = divergenceFactor ${factor} × max|r| ${Math.max(1, progress.maxAbsReward)} × horizon ${horizon.toFixed(0)}`;
     throw new TrainingDivergedError(`${why}; ${this.lastGood()} (try a lower lr, now ${agentCfg.lr}, or maxGradNorm)`);
   }
 }

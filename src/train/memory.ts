@@ -5,7 +5,16 @@
  */
 import type { DQNConfig } from "../agents/config.js";
 import type { DQNSpec } from "../agents/dqn.js";
-import { ImageReplayBuffer, linearBeta, PrioritizedReplay, ReplayBuffer, type ImageBatch, type ReplayState, type TransitionStore, type VectorBatch } from "../replay/index.js";
+import {
+  type ImageBatch,
+  ImageReplayBuffer,
+  linearBeta,
+  PrioritizedReplay,
+  ReplayBuffer,
+  type ReplayState,
+  type TransitionStore,
+  type VectorBatch,
+} from "../replay/index.js";
 
 type Batch = VectorBatch | ImageBatch;
 type Obs = Float32Array | Uint8Array;
@@ -68,7 +77,9 @@ const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
  */
 export function checkReplayMemory(bytes: number, bufferSize: number, mem: SystemMemory): string | null {
   if (bytes > mem.total) {
-    throw new Error(`bufferSize ${bufferSize} needs ${gib(bytes)} (${bytes} bytes) of replay memory, more than this machine's ${gib(mem.total)} (${gib(mem.available)} available); lower bufferSize`);
+    throw new Error(
+      `bufferSize ${bufferSize} needs ${gib(bytes)} (${bytes} bytes) of replay memory, more than this machine's ${gib(mem.total)} (${gib(mem.available)} available); lower bufferSize`,
+    );
   }
   if (bytes > mem.available) {
     return `bufferSize ${bufferSize} needs ${gib(bytes)} of replay memory, more than the ${gib(mem.available)} available now (of ${gib(mem.total)}); the system may swap, or stop the run when the buffer fills`;

@@ -6,10 +6,10 @@
 import type { DQNAgent } from "../agents/dqn.js";
 import { readSafeTensorsFile } from "../nn/safetensors-fs.js";
 import { writeFileAtomic } from "../util/atomic-file.js";
-import { modelFileParts, modelFromFile, type ModelFileInfo, type ModelInfo } from "./model-format.js";
+import { type ModelFileInfo, type ModelInfo, modelFileParts, modelFromFile } from "./model-format.js";
 
+export { CHECKPOINT_FORMAT, type CheckpointMeta, type RunProgress, readCheckpoint } from "./checkpoint.js";
 export { MODEL_FORMAT, type ModelInfo } from "./model-format.js";
-export { CHECKPOINT_FORMAT, readCheckpoint, type CheckpointMeta, type RunProgress } from "./checkpoint.js";
 
 export function saveModel(path: string, agent: DQNAgent, info: ModelFileInfo): void {
   writeFileAtomic(path, modelFileParts(agent, info));

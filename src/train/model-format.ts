@@ -5,10 +5,11 @@
  * PyTorch into the matching `nn.Sequential`) and, in its metadata, everything needed
  * to rebuild the env and the network: `deepq eval model.safetensors` needs nothing else.
  */
-import { DQNAgent, type DQNAgentOptions, type DQNSpec } from "../agents/dqn.js";
-import { resolveDQNConfig, type DQNConfig, type NetworkSpec } from "../agents/config.js";
+
 import type { AlgorithmSettings } from "../agents/algorithms/index.js";
-import { parseSafeTensors, safeTensorsParts, toFloat32, type SafeTensor, type SafeTensorsFile } from "../nn/safetensors.js";
+import { type DQNConfig, type NetworkSpec, resolveDQNConfig } from "../agents/config.js";
+import { DQNAgent, type DQNAgentOptions, type DQNSpec } from "../agents/dqn.js";
+import { parseSafeTensors, type SafeTensor, type SafeTensorsFile, safeTensorsParts, toFloat32 } from "../nn/safetensors.js";
 import { brief } from "../util/text.js";
 import { resolveActionTable } from "../wrappers/discrete-actions.js";
 import type { TrainConfig } from "./config.js";
@@ -42,7 +43,13 @@ export type ModelFileInfo = Omit<ModelInfo, "format" | "spec" | "network" | "alg
 /** The file's bytes, as consecutive parts (see `writeFileAtomic`). */
 export function modelFileParts(agent: DQNAgent, info: ModelFileInfo): Uint8Array[] {
   const meta: ModelInfo = {
-    format: MODEL_FORMAT, ...info, actions: info.actions ?? null, spec: agent.spec, network: agent.config.network, algorithm: agent.algorithm.modelSettings(), config: agent.config,
+    format: MODEL_FORMAT,
+    ...info,
+    actions: info.actions ?? null,
+    spec: agent.spec,
+    network: agent.config.network,
+    algorithm: agent.algorithm.modelSettings(),
+    config: agent.config,
   };
   return safeTensorsParts(agent.modelStateDict(), { deepq: JSON.stringify(meta) });
 }
@@ -111,11 +118,14 @@ function checkModelInfo(name: string, raw: string | undefined): ModelInfo {
     network: checkNetwork(c, "network", meta.network),
     algorithm: meta.algorithm === undefined ? undefined : checkAlgorithm(name, meta.algorithm),
     step: c.int("step", meta.step, 0),
-    eval: evalField === null ? null : {
-      mean: c.finite("eval.mean", evalField.mean),
-      std: c.finite("eval.std", evalField.std, 0),
-      episodes: c.int("eval.episodes", evalField.episodes, 1),
-    },
+    eval:
+      evalField === null
+        ? null
+        : {
+            mean: c.finite("eval.mean", evalField.mean),
+            std: c.finite("eval.std", evalField.std, 0),
+            episodes: c.int("eval.episodes", evalField.episodes, 1),
+          },
     ...(meta.config === undefined ? {} : { config: c.wrap("config", () => resolveDQNConfig(c.object("config", meta.config) as Partial<DQNConfig>)) }),
   };
 }
@@ -137,7 +147,7 @@ function checkAlgorithm(name: string, v: unknown): AlgorithmSettings {
 export function checkFiniteWeights(sd: ReadonlyMap<string, SafeTensor>, name: string): void {
   for (const [key, t] of sd) {
     if (t.dtype !== "F32" && t.dtype !== "F64" && t.dtype !== "F16" && t.dtype !== "BF16") continue;
-    const data = t.dtype === "F32" || t.dtype === "F64" ? t.data as Float32Array | Float64Array : toFloat32(t);
+    const data = t.dtype === "F32" || t.dtype === "F64" ? (t.data as Float32Array | Float64Array) : toFloat32(t);
     for (let i = 0; i < data.length; i++) {
       if (!Number.isFinite(data[i]!)) throw new Error(`${name}: weight ${brief(key, 60)} holds ${data[i]} at index ${i}; the model is unusable`);
     }
@@ -151,7 +161,11 @@ export function modelFromBytes(bytes: Uint8Array, name: string, opts: DQNAgentOp
 
 /** A fresh greedy agent for `spec`, `network` and `algorithm` (DQN by default) holding the weights of `tensors`, with errors naming `name`. */
 export function agentFromWeights(
-  tensors: ReadonlyMap<string, SafeTensor>, name: string, spec: DQNSpec, network: NetworkSpec, opts: DQNAgentOptions = {},
+  tensors: ReadonlyMap<string, SafeTensor>,
+  name: string,
+  spec: DQNSpec,
+  network: NetworkSpec,
+  opts: DQNAgentOptions = {},
   algorithm: AlgorithmSettings = { algorithm: "dqn" },
 ): DQNAgent {
   checkFiniteWeights(tensors, name);

@@ -6,7 +6,18 @@
  */
 import type * as node from "./node.js";
 
-export type { TrainOptions, TrainResult, CheckpointMeta, RunProgress, RunDirOptions, RecordOptions, RecordResult, ReturnsPlotData, EpisodePoint, EvalPoint } from "./node.js";
+export type {
+  CheckpointMeta,
+  EpisodePoint,
+  EvalPoint,
+  RecordOptions,
+  RecordResult,
+  ReturnsPlotData,
+  RunDirOptions,
+  RunProgress,
+  TrainOptions,
+  TrainResult,
+} from "./node.js";
 
 const REASON = "needs Node's file system; in a browser use DQN.learn without runDir, and DQN.fromBytes / modelFromBytes for model files";
 

@@ -5,7 +5,7 @@
  */
 import type { Action, Env, Observation } from "../envs/core.js";
 import { captionFrame } from "../media/gif.js";
-import { openVideo, videoFormat, type VideoWriter } from "../media/video.js";
+import { openVideo, type VideoWriter, videoFormat } from "../media/video.js";
 
 export interface RecordOptions {
   episodes: number;
@@ -28,7 +28,10 @@ export interface RecordResult {
 
 /** Plays `episodes` episodes of `policy` on `env` and writes them, one after another, to `out` (.gif or .mp4). */
 export async function recordVideo<O extends Observation, A extends Action>(
-  env: Env<O, A>, policy: (obs: O) => A, out: string, opts: RecordOptions,
+  env: Env<O, A>,
+  policy: (obs: O) => A,
+  out: string,
+  opts: RecordOptions,
 ): Promise<RecordResult> {
   videoFormat(out); // a bad extension fails before any episode is played
   if (!Number.isInteger(opts.episodes) || opts.episodes <= 0) throw new RangeError(`episodes must be a positive integer, got ${opts.episodes}`);

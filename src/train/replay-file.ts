@@ -5,7 +5,7 @@
  * The metadata holds the buffer's header, every array's type and full length, and the id
  * of the checkpoint the file belongs to.
  */
-import { safeTensorsParts, type DType, type SafeTensorsFile, type TensorInput } from "../nn/safetensors.js";
+import { type DType, type SafeTensorsFile, safeTensorsParts, type TensorInput } from "../nn/safetensors.js";
 import type { Json, ReplayArray, ReplayState } from "../replay/index.js";
 import { brief } from "../util/text.js";
 import { MetaCheck } from "./meta-check.js";
@@ -17,7 +17,7 @@ const ARRAY_TYPES = {
   Float64Array: { ctor: Float64Array, dtype: "F64" },
   Int32Array: { ctor: Int32Array, dtype: "I32" },
   Uint8Array: { ctor: Uint8Array, dtype: "U8" },
-} as const satisfies Record<string, { ctor: { new(n: number): ReplayArray }; dtype: DType }>;
+} as const satisfies Record<string, { ctor: { new (n: number): ReplayArray }; dtype: DType }>;
 type ArrayType = keyof typeof ARRAY_TYPES;
 
 /** A zero run shorter than this many bytes is written rather than skipped. */
@@ -129,7 +129,8 @@ export function replayStateFromFile(file: SafeTensorsFile, source: string, maxBy
     const name = key.slice(0, at);
     const dst = at > 0 && Object.hasOwn(arrays, name) ? arrays[name]! : c.fail("tensor", key, "<array>@<offset> naming an array of the metadata");
     const begin = Number(key.slice(at + 1));
-    if (!Number.isSafeInteger(begin) || begin < 0 || begin + t.data.length > dst.length) c.fail(`tensor ${brief(key, 60)} offset`, key.slice(at + 1), `an offset within the ${dst.length} elements of "${name}"`);
+    if (!Number.isSafeInteger(begin) || begin < 0 || begin + t.data.length > dst.length)
+      c.fail(`tensor ${brief(key, 60)} offset`, key.slice(at + 1), `an offset within the ${dst.length} elements of "${name}"`);
     if (t.dtype !== ARRAY_TYPES[arrayType(dst)].dtype) c.fail(`tensor ${brief(key, 60)} dtype`, t.dtype, ARRAY_TYPES[arrayType(dst)].dtype);
     dst.set(t.data as never, begin);
   }

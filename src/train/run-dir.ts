@@ -8,22 +8,35 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Env } from "../envs/core.js";
+import { type EpisodePoint, type EvalPoint, returnsPlotPng, returnsPlotSvg } from "../media/plot.js";
 import type { SafeTensor } from "../nn/safetensors.js";
 import { readSafeTensorsFile } from "../nn/safetensors-fs.js";
 import { ensureDir, removeStaleTempFiles, writeFileAtomic } from "../util/atomic-file.js";
 import { briefList } from "../util/text.js";
-import { returnsPlotPng, returnsPlotSvg, type EpisodePoint, type EvalPoint } from "../media/plot.js";
+import { RecordVideo } from "../wrappers/record-video.js";
 import { CHECKPOINT_FILE, cleanCheckpointDir, readCheckpoint, readCheckpointReplay, writeCheckpoint } from "./checkpoint.js";
 import { resolveTrainConfig, type TrainConfig } from "./config.js";
-import type { EvalResult } from "./evaluate.js";
 import { modelEnvInfo } from "./env.js";
+import type { EvalResult } from "./evaluate.js";
 import { CsvLog } from "./files.js";
 import type { EpisodeRecord, ResumePoint, RunReport, RunStore, TrainEvent, TrainLoop } from "./loop.js";
 import { saveModel } from "./model-file.js";
-import { RecordVideo } from "../wrappers/record-video.js";
 
 const EPISODE_COLUMNS = ["step", "episode", "return", "length", "epsilon", "wall_s"] as const;
-const PROGRESS_COLUMNS = ["step", "wall_s", "eval_mean", "eval_std", "eval_min", "eval_max", "eval_episodes", "epsilon", "loss", "mean_q", "steps_per_s", "episodes"] as const;
+const PROGRESS_COLUMNS = [
+  "step",
+  "wall_s",
+  "eval_mean",
+  "eval_std",
+  "eval_min",
+  "eval_max",
+  "eval_episodes",
+  "epsilon",
+  "loss",
+  "mean_q",
+  "steps_per_s",
+  "episodes",
+] as const;
 
 export interface RunDirOptions {
   runDir: string;
@@ -75,7 +88,9 @@ export class RunDirectory implements RunStore {
       }
       this.config = resolveTrainConfig({ ...meta.train, ...(opts.totalSteps !== undefined ? { totalSteps: opts.totalSteps } : {}) });
       this.resume = {
-        meta, tensors, source: ckptPath,
+        meta,
+        tensors,
+        source: ckptPath,
         restoreReplay: (replay, warn) => {
           if (meta.replay === null) return false;
           if (opts.dropReplay) {
@@ -101,7 +116,9 @@ export class RunDirectory implements RunStore {
       if (existsSync(ckptPath)) throw new Error(`${runDir} already holds a run; pass --resume to continue it or choose another --run-dir`);
       const logged = [this.episodesPath, this.progressPath].filter((p) => CsvLog.rowCount(p) > 0);
       if (logged.length > 0) {
-        throw new Error(`${runDir} holds the logs of a run that stopped before its first checkpoint (${logged.join(", ")}); nothing there can be resumed: delete them or choose another --run-dir`);
+        throw new Error(
+          `${runDir} holds the logs of a run that stopped before its first checkpoint (${logged.join(", ")}); nothing there can be resumed: delete them or choose another --run-dir`,
+        );
       }
       this.resume = null;
       this.lastCheckpointStep = null;
@@ -113,7 +130,10 @@ export class RunDirectory implements RunStore {
     const video = this.config.video;
     if (video === null || index !== 0) return raw;
     return new RecordVideo(raw, {
-      dir: join(this.runDir, "videos"), every: video.every, stride: video.stride, firstEpisode: this.resume?.meta.progress.envEpisodes[0] ?? 0,
+      dir: join(this.runDir, "videos"),
+      every: video.every,
+      stride: video.stride,
+      firstEpisode: this.resume?.meta.progress.envEpisodes[0] ?? 0,
       onSaved: (path, episode, ret) => this.emit({ kind: "video", path, episode, ret }),
     });
   };
@@ -125,7 +145,11 @@ export class RunDirectory implements RunStore {
   attach(loop: TrainLoop): void {
     const { runDir, ckptDir, progressPath, episodesPath } = this;
     ensureDir(ckptDir);
-    const removed = [...cleanCheckpointDir(ckptDir, this.resume?.meta ?? null), ...removeStaleTempFiles(runDir), ...removeStaleTempFiles(join(runDir, "videos"))];
+    const removed = [
+      ...cleanCheckpointDir(ckptDir, this.resume?.meta ?? null),
+      ...removeStaleTempFiles(runDir),
+      ...removeStaleTempFiles(join(runDir, "videos")),
+    ];
     if (removed.length > 0) loop.warnings.push(`removed ${removed.length} leftover(s) of interrupted writes: ${briefList(removed, 4)}`);
     if (this.resume) {
       for (const path of [episodesPath, progressPath]) {
@@ -152,11 +176,21 @@ export class RunDirectory implements RunStore {
     const now = Date.now();
     const sps = (progress.step - this.speedMark.step) / Math.max(1e-3, (now - this.speedMark.time) / 1000);
     this.speedMark = { step: progress.step, time: now };
-    if (isBest) saveModel(join(this.runDir, "best.safetensors"), loop.agent, { ...this.modelInfo(loop), eval: { mean: r.mean, std: r.std, episodes: cfg.evalEpisodes } });
+    if (isBest)
+      saveModel(join(this.runDir, "best.safetensors"), loop.agent, { ...this.modelInfo(loop), eval: { mean: r.mean, std: r.std, episodes: cfg.evalEpisodes } });
     this.progressLog!.append({
-      step: progress.step, wall_s: Number(loop.wall().toFixed(2)), eval_mean: r.mean, eval_std: r.std, eval_min: r.min, eval_max: r.max,
-      eval_episodes: cfg.evalEpisodes, epsilon, loss: progress.lossCount ? progress.lossSum / progress.lossCount : null,
-      mean_q: progress.lossCount ? progress.qSum / progress.lossCount : null, steps_per_s: Number(sps.toFixed(1)), episodes: progress.episodes,
+      step: progress.step,
+      wall_s: Number(loop.wall().toFixed(2)),
+      eval_mean: r.mean,
+      eval_std: r.std,
+      eval_min: r.min,
+      eval_max: r.max,
+      eval_episodes: cfg.evalEpisodes,
+      epsilon,
+      loss: progress.lossCount ? progress.lossSum / progress.lossCount : null,
+      mean_q: progress.lossCount ? progress.qSum / progress.lossCount : null,
+      steps_per_s: Number(sps.toFixed(1)),
+      episodes: progress.episodes,
     });
     this.evalPoints.push({ step: progress.step, mean: r.mean, std: r.std });
     const plot = { title: `${cfg.env} — DQN`, episodes: this.episodePoints, evals: this.evalPoints };
@@ -167,9 +201,16 @@ export class RunDirectory implements RunStore {
   checkpoint(loop: TrainLoop): void {
     const { progress, cfg } = loop;
     try {
-      writeCheckpoint(this.ckptDir, { agent: loop.agent, train: cfg, progress: { ...progress, elapsedSeconds: loop.wall() }, replay: cfg.saveReplay ? loop.replay.state() : null });
+      writeCheckpoint(this.ckptDir, {
+        agent: loop.agent,
+        train: cfg,
+        progress: { ...progress, elapsedSeconds: loop.wall() },
+        replay: cfg.saveReplay ? loop.replay.state() : null,
+      });
     } catch (e) {
-      throw new Error(`${(e as Error).message}; ${this.lastCheckpointStep === null ? "no checkpoint was written yet" : `the checkpoint of step ${this.lastCheckpointStep} is intact (continue with --resume)`}`);
+      throw new Error(
+        `${(e as Error).message}; ${this.lastCheckpointStep === null ? "no checkpoint was written yet" : `the checkpoint of step ${this.lastCheckpointStep} is intact (continue with --resume)`}`,
+      );
     }
     this.lastCheckpointStep = progress.step;
     loop.emit({ kind: "checkpoint", step: progress.step, path: this.ckptPath });
@@ -184,7 +225,8 @@ export class RunDirectory implements RunStore {
   finish(loop: TrainLoop): void {
     const last = loop.progress.lastEval;
     saveModel(join(this.runDir, "model.safetensors"), loop.agent, {
-      ...this.modelInfo(loop), eval: last ? { mean: last.mean, std: last.std, episodes: loop.cfg.evalEpisodes } : null,
+      ...this.modelInfo(loop),
+      eval: last ? { mean: last.mean, std: last.std, episodes: loop.cfg.evalEpisodes } : null,
     });
   }
 

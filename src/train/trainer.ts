@@ -4,16 +4,17 @@
  * layer that resumes it and writes config, CSV logs, the returns plot, model and
  * checkpoint files. Progress is reported through events; nothing here uses the terminal.
  */
+
+import { resolveDQNConfig } from "../agents/config.js";
+import { AsyncVectorEnv } from "../wrappers/async-vector.js";
 import type { RunProgress } from "./checkpoint.js";
 import type { TrainConfig } from "./config.js";
-import { TrainLoop, type RunReport, type StopReason, type TrainEvent } from "./loop.js";
+import { envCopyRecipe } from "./env-copy.js";
+import { type RunReport, type StopReason, type TrainEvent, TrainLoop } from "./loop.js";
 import { RunDirectory } from "./run-dir.js";
 import { systemMemory } from "./system-memory.js";
-import { AsyncVectorEnv } from "../wrappers/async-vector.js";
-import { resolveDQNConfig } from "../agents/config.js";
-import { envCopyRecipe } from "./env-copy.js";
 
-export { episodeSeed, TrainingDivergedError, type RunReport, type StopReason, type TrainEvent } from "./loop.js";
+export { episodeSeed, type RunReport, type StopReason, type TrainEvent, TrainingDivergedError } from "./loop.js";
 
 export interface TrainOptions {
   /** Where logs, plots, models and checkpoints go. */

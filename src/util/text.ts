@@ -21,6 +21,9 @@ export function brief(value: unknown, max = 80): string {
 
 /** The first `max` items, each `brief`, then "… and N more". */
 export function briefList(items: readonly unknown[], max = 8): string {
-  const shown = items.slice(0, max).map((v) => brief(v, 60)).join(", ");
+  const shown = items
+    .slice(0, max)
+    .map((v) => brief(v, 60))
+    .join(", ");
   return items.length > max ? `${shown}, … and ${items.length - max} more` : shown;
 }

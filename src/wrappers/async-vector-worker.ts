@@ -4,11 +4,11 @@
  * for the protocol). It blocks in Atomics.wait between requests, so an idle worker costs
  * no CPU.
  */
-import { receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
+import { type MessagePort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import type { Env, Observation } from "../envs/core.js";
 import { Discrete } from "../envs/spaces.js";
-import { type EnvRecipe, type SharedVectorBuffers, type WorkerReady, Command, Ctrl } from "./async-vector.js";
-import { observationBox, type BoxArray } from "./util.js";
+import { Command, Ctrl, type EnvRecipe, type SharedVectorBuffers, type WorkerReady } from "./async-vector.js";
+import { type BoxArray, observationBox } from "./util.js";
 import { VectorEnv } from "./vector.js";
 
 interface Start {
@@ -96,7 +96,10 @@ try {
   const single = observationBox(venv.envs[0]!, "AsyncVectorEnv");
   const a = venv.singleActionSpace;
   const ready: WorkerReady = {
-    shape: [...single.shape], dtype: single.dtype, low: Array.from(single.low), high: Array.from(single.high),
+    shape: [...single.shape],
+    dtype: single.dtype,
+    low: Array.from(single.low),
+    high: Array.from(single.high),
     nActions: a instanceof Discrete ? a.n : null,
   };
   port.once("message", (m: { shared: SharedVectorBuffers }) => serve(venv, m.shared));

@@ -21,10 +21,10 @@
  * valid until the next `stepAsync`/`reset`. Stepping allocates nothing in the caller's thread
  * beyond the `finalInfo` object of an ended episode.
  */
-import { receiveMessageOnPort, Worker, MessageChannel, type MessagePort } from "node:worker_threads";
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
 import type { Info } from "../envs/core.js";
 import { Box, type BoxDType } from "../envs/spaces.js";
-import { type BoxArray, allocate } from "./util.js";
+import { allocate, type BoxArray } from "./util.js";
 import type { VectorEnvOptions, VectorResetResult, VectorStepResult } from "./vector.js";
 
 /** How the worker builds copy i: `(await import(module))[exportName](args, i)` must return an Env. */
@@ -38,7 +38,7 @@ export interface EnvRecipe {
 }
 
 /** The control words: what the caller asks, what the worker finished, and their arguments. */
-export const enum Ctrl {
+export enum Ctrl {
   /** Incremented by the caller for each request. */
   Request = 0,
   /** Set to the request number by the worker when it is done. */
@@ -54,7 +54,7 @@ export const enum Ctrl {
   Words = 6,
 }
 
-export const enum Command {
+export enum Command {
   Reset = 1,
   Step = 2,
   ReplayActions = 3,
@@ -137,7 +137,8 @@ export class AsyncVectorEnv {
     this.shared = shared;
     this.nActions = ready.nActions;
     const size = ready.shape.reduce((a, b) => a * b, 1);
-    const view = (buf: SharedArrayBuffer): BoxArray => (ready.dtype === "uint8" ? new Uint8Array(buf) : ready.dtype === "float32" ? new Float32Array(buf) : new Float64Array(buf));
+    const view = (buf: SharedArrayBuffer): BoxArray =>
+      ready.dtype === "uint8" ? new Uint8Array(buf) : ready.dtype === "float32" ? new Float32Array(buf) : new Float64Array(buf);
     const low = allocate(ready.dtype, size);
     const high = allocate(ready.dtype, size);
     low.set(ready.low);
@@ -228,7 +229,7 @@ export class AsyncVectorEnv {
     const seedOf = this.autoresetSeed;
     for (let i = 0; i < this.numEnvs; i++) {
       this.actions[i] = actions[i]!;
-      this.seeds[i] = seedOf === undefined ? Number.NaN : seedOf(i) ?? Number.NaN;
+      this.seeds[i] = seedOf === undefined ? Number.NaN : (seedOf(i) ?? Number.NaN);
     }
     this.send(Command.Step);
     this.pending = true;
@@ -259,7 +260,8 @@ export class AsyncVectorEnv {
    * call). Throws if the episode ends on the way.
    */
   replay(env: number, actions: ArrayLike<number>): BoxArray {
-    if (!Number.isInteger(env) || env < 0 || env >= this.numEnvs) throw new RangeError(`AsyncVectorEnv.replay: env must be an integer in [0, ${this.numEnvs}), got ${env}`);
+    if (!Number.isInteger(env) || env < 0 || env >= this.numEnvs)
+      throw new RangeError(`AsyncVectorEnv.replay: env must be an integer in [0, ${this.numEnvs}), got ${env}`);
     this.checkIdle("replay");
     if (actions.length > this.replayActions.length) {
       this.shared.replayActions = new SharedArrayBuffer(4 * actions.length);

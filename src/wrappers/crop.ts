@@ -7,7 +7,7 @@
 import type { Action, Env, Observation } from "../envs/core.js";
 import { Box } from "../envs/spaces.js";
 import { ObservationWrapper } from "./observation-wrapper.js";
-import { type BoxArray, allocate, observationBox } from "./util.js";
+import { allocate, type BoxArray, observationBox } from "./util.js";
 
 export interface CropOptions {
   /** `[start, end)` rows. */

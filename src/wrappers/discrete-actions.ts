@@ -22,11 +22,23 @@ export type ActionTable = readonly (readonly number[])[];
  */
 export const ACTION_TABLES: Readonly<Record<string, ActionTable>> = Object.freeze({
   "carracing-9": [
-    [-1, 0, 0], [0, 0, 0], [1, 0, 0],
-    [-1, 1, 0], [0, 1, 0], [1, 1, 0],
-    [-1, 0, 0.8], [0, 0, 0.8], [1, 0, 0.8],
+    [-1, 0, 0],
+    [0, 0, 0],
+    [1, 0, 0],
+    [-1, 1, 0],
+    [0, 1, 0],
+    [1, 1, 0],
+    [-1, 0, 0.8],
+    [0, 0, 0.8],
+    [1, 0, 0.8],
   ],
-  "carracing-5": [[0, 0, 0], [0.6, 0, 0], [-0.6, 0, 0], [0, 0.2, 0], [0, 0, 0.8]],
+  "carracing-5": [
+    [0, 0, 0],
+    [0.6, 0, 0],
+    [-0.6, 0, 0],
+    [0, 0.2, 0],
+    [0, 0, 0.8],
+  ],
 });
 
 /** Most rows a table may have (a Q-network output per row). */
@@ -37,12 +49,16 @@ export function resolveActionTable(actions: string | ActionTable, field = "actio
   if (typeof actions === "string") {
     const table = ACTION_TABLES[actions];
     if (table === undefined) {
-      throw new Error(`${field} = ${brief(actions, 40)} is not a named action table; named tables: ${Object.keys(ACTION_TABLES).join(", ")}, or give an array of rows`);
+      throw new Error(
+        `${field} = ${brief(actions, 40)} is not a named action table; named tables: ${Object.keys(ACTION_TABLES).join(", ")}, or give an array of rows`,
+      );
     }
     return table.map((row) => [...row]);
   }
   if (!Array.isArray(actions) || actions.length === 0 || actions.length > MAX_ACTIONS) {
-    throw new Error(`${field} = ${brief(actions, 60)} is invalid; expected a table name (${Object.keys(ACTION_TABLES).join(", ")}) or 1 to ${MAX_ACTIONS} rows of numbers`);
+    throw new Error(
+      `${field} = ${brief(actions, 60)} is invalid; expected a table name (${Object.keys(ACTION_TABLES).join(", ")}) or 1 to ${MAX_ACTIONS} rows of numbers`,
+    );
   }
   const width = Array.isArray(actions[0]) ? actions[0].length : -1;
   return actions.map((row: unknown, i) => {
@@ -65,7 +81,9 @@ export function checkActionTable(table: ActionTable, space: Box<Float32Array | F
     }
     row.forEach((v, j) => {
       if (!(v >= space.low[j]! && v <= space.high[j]!)) {
-        throw new Error(`${field}[${i}][${j}] = ${brief(v)} is outside the action space ${space.toString()}: element ${j} allows [${space.low[j]}, ${space.high[j]}]`);
+        throw new Error(
+          `${field}[${i}][${j}] = ${brief(v)} is outside the action space ${space.toString()}: element ${j} allows [${space.low[j]}, ${space.high[j]}]`,
+        );
       }
     });
     const key = row.join(",");
@@ -83,7 +101,8 @@ export class DiscreteActions<O extends Observation = Observation> extends Wrappe
   constructor(env: Env<O>, table: string | ActionTable) {
     super(env as unknown as Env<O, Float64Array>);
     const inner = env.actionSpace;
-    if (!(inner instanceof Box)) throw new Error(`DiscreteActions: the env's action space ${inner.toString()} is not a Box; it is already discrete or not continuous`);
+    if (!(inner instanceof Box))
+      throw new Error(`DiscreteActions: the env's action space ${inner.toString()} is not a Box; it is already discrete or not continuous`);
     const rows = resolveActionTable(table);
     checkActionTable(rows, inner);
     this.table = rows;

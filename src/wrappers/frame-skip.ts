@@ -56,7 +56,11 @@ export class FrameSkip<O extends Observation = Observation, A extends Action = A
   /** The env that skips unread observations, if any (found once, at construction). */
   private readonly skipper: SkippableObservation | null;
 
-  constructor(env: Env<O, A>, readonly skip: number, { skipObservations = true }: FrameSkipOptions = {}) {
+  constructor(
+    env: Env<O, A>,
+    readonly skip: number,
+    { skipObservations = true }: FrameSkipOptions = {},
+  ) {
     super(env);
     if (!Number.isInteger(skip) || skip < 1) throw new RangeError(`FrameSkip: skip must be a positive integer, got ${skip}`);
     this.skipper = skipObservations && skip > 1 ? findSkippableObservation(env as unknown as Env) : null;

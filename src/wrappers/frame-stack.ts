@@ -7,14 +7,17 @@
 import type { Action, Env, Observation, ResetArgs, ResetResult, StepResult } from "../envs/core.js";
 import { Box } from "../envs/spaces.js";
 import { Wrapper } from "../envs/wrapper.js";
-import { type BoxArray, allocate, observationBox, withObs } from "./util.js";
+import { allocate, type BoxArray, observationBox, withObs } from "./util.js";
 
 export class FrameStack<A extends Action = Action> extends Wrapper<BoxArray, A, Observation, A> {
   private readonly space: Box<BoxArray>;
   private readonly stack: BoxArray;
   private readonly frameSize: number;
 
-  constructor(env: Env<Observation, A>, readonly k: number) {
+  constructor(
+    env: Env<Observation, A>,
+    readonly k: number,
+  ) {
     super(env);
     if (!Number.isInteger(k) || k < 1) throw new RangeError(`FrameStack: k must be a positive integer, got ${k}`);
     const box = observationBox(env, "FrameStack");

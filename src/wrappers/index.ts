@@ -1,16 +1,17 @@
 /** Composable `Env → Env` transforms, Gymnasium-style: each does one thing. */
-export { Wrapper } from "../envs/wrapper.js";
-export { ObservationWrapper } from "./observation-wrapper.js";
+
 export { TimeLimit } from "../envs/time-limit.js";
-export { RecordEpisodeStatistics, episodeStatistics, type EpisodeStatistics, type RecordEpisodeStatisticsOptions } from "./record-episode-statistics.js";
+export { Wrapper } from "../envs/wrapper.js";
+export { Crop, type CropOptions, DEFAULT_CROP } from "./crop.js";
+export { ACTION_TABLES, type ActionTable, checkActionTable, DiscreteActions, resolveActionTable } from "./discrete-actions.js";
 export { FrameSkip } from "./frame-skip.js";
-export { GrayScale } from "./gray-scale.js";
-export { Crop, DEFAULT_CROP, type CropOptions } from "./crop.js";
-export { Resize, type Interpolation, type ResizeOptions } from "./resize.js";
 export { FrameStack } from "./frame-stack.js";
+export { GrayScale } from "./gray-scale.js";
 export { NoopReset, type NoopResetOptions } from "./noop-reset.js";
-export { dqnImagePipeline, DQN_IMAGE_DEFAULTS, type DqnImagePipelineOptions } from "./pipeline.js";
-export { DiscreteActions, ACTION_TABLES, resolveActionTable, checkActionTable, type ActionTable } from "./discrete-actions.js";
-export { VectorEnv, type VectorEnvOptions, type VectorResetArgs, type VectorInfos, type VectorResetResult, type VectorStepResult } from "./vector.js";
+export { ObservationWrapper } from "./observation-wrapper.js";
+export { DQN_IMAGE_DEFAULTS, type DqnImagePipelineOptions, dqnImagePipeline } from "./pipeline.js";
+export { type EpisodeStatistics, episodeStatistics, RecordEpisodeStatistics, type RecordEpisodeStatisticsOptions } from "./record-episode-statistics.js";
 export { RecordVideo, type RecordVideoOptions } from "./record-video.js";
+export { type Interpolation, Resize, type ResizeOptions } from "./resize.js";
 export type { BoxArray } from "./util.js";
+export { VectorEnv, type VectorEnvOptions, type VectorInfos, type VectorResetArgs, type VectorResetResult, type VectorStepResult } from "./vector.js";

@@ -6,7 +6,7 @@
  * Envs that can skip unread observations (see `SkippableObservation`) skip all but the last.
  */
 import type { Action, Env, Observation, ResetArgs, ResetResult } from "../envs/core.js";
-import { Discrete, assertAction } from "../envs/spaces.js";
+import { assertAction, Discrete } from "../envs/spaces.js";
 import { Wrapper } from "../envs/wrapper.js";
 import { findSkippableObservation, type SkippableObservation } from "./frame-skip.js";
 

@@ -43,10 +43,7 @@ export const DQN_IMAGE_DEFAULTS: DqnImagePipelineOptions = {
 };
 
 /** Wraps an image env (uint8 `[H, W, 3]` observations) for a convolutional Q-network. */
-export function dqnImagePipeline<A extends Action = Action>(
-  env: Env<Observation, A>,
-  options: Partial<DqnImagePipelineOptions<A>> = {},
-): Env<Uint8Array, A> {
+export function dqnImagePipeline<A extends Action = Action>(env: Env<Observation, A>, options: Partial<DqnImagePipelineOptions<A>> = {}): Env<Uint8Array, A> {
   const o = { ...DQN_IMAGE_DEFAULTS, ...options } as DqnImagePipelineOptions<A>;
   const box = observationBox(env, "dqnImagePipeline");
   if (box.dtype !== "uint8") throw new TypeError(`dqnImagePipeline: needs uint8 image observations, got ${box.toString()}`);

@@ -30,7 +30,10 @@ export class RecordVideo<O extends Observation = Observation, A extends Action =
 
   constructor(env: Env<O, A>, opts: RecordVideoOptions) {
     super(env);
-    for (const [k, v] of [["every", opts.every], ["stride", opts.stride ?? 1]] as const) {
+    for (const [k, v] of [
+      ["every", opts.every],
+      ["stride", opts.stride ?? 1],
+    ] as const) {
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`RecordVideo: ${k} must be a positive integer, got ${v}`);
     }
     this.opts = { stride: 1, firstEpisode: 0, ...opts };

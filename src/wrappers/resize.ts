@@ -13,7 +13,7 @@
 import type { Action, Env, Observation } from "../envs/core.js";
 import { Box } from "../envs/spaces.js";
 import { ObservationWrapper } from "./observation-wrapper.js";
-import { type BoxArray, allocate, observationBox } from "./util.js";
+import { allocate, type BoxArray, observationBox } from "./util.js";
 
 export type Interpolation = "area" | "bilinear";
 
@@ -85,7 +85,10 @@ export class Resize<A extends Action = Action> extends ObservationWrapper<BoxArr
     if (box.shape.length !== 2 && box.shape.length !== 3) {
       throw new TypeError(`Resize: needs image observations [H, W] or [H, W, C], got ${box.toString()}`);
     }
-    for (const [name, v] of [["height", height], ["width", width]] as const) {
+    for (const [name, v] of [
+      ["height", height],
+      ["width", width],
+    ] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new RangeError(`Resize: ${name} must be a positive integer, got ${v}`);
     }
     if (interpolation !== "area" && interpolation !== "bilinear") {

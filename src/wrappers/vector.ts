@@ -11,7 +11,7 @@
  */
 import type { Action, Env, Info, Observation, ResetArgs } from "../envs/core.js";
 import { Box, type Space } from "../envs/spaces.js";
-import { type BoxArray, allocate, observationBox } from "./util.js";
+import { allocate, type BoxArray, observationBox } from "./util.js";
 
 export interface VectorInfos {
   /** Each copy's info from this step, or from its reset when it was autoreset. */
@@ -68,7 +68,11 @@ export class VectorEnv<A extends Action = Action> {
   autoresetSeed: ((envIndex: number) => number | undefined) | undefined;
 
   /** Builds `numEnvs` copies with `factory(i)`; they must share an observation shape and dtype. */
-  constructor(readonly numEnvs: number, factory: (index: number) => Env<Observation, A>, opts: VectorEnvOptions = {}) {
+  constructor(
+    readonly numEnvs: number,
+    factory: (index: number) => Env<Observation, A>,
+    opts: VectorEnvOptions = {},
+  ) {
     if (!Number.isInteger(numEnvs) || numEnvs < 1) throw new RangeError(`VectorEnv: numEnvs must be a positive integer, got ${numEnvs}`);
     this.envs = Array.from({ length: numEnvs }, (_, i) => factory(i));
     const single = observationBox(this.envs[0]!, "VectorEnv");
@@ -175,11 +179,13 @@ export class VectorEnv<A extends Action = Action> {
    * until the next call). Throws if the episode ends on the way.
    */
   replay(env: number, actions: ArrayLike<A>): BoxArray {
-    if (!Number.isInteger(env) || env < 0 || env >= this.numEnvs) throw new RangeError(`VectorEnv.replay: env must be an integer in [0, ${this.numEnvs}), got ${env}`);
+    if (!Number.isInteger(env) || env < 0 || env >= this.numEnvs)
+      throw new RangeError(`VectorEnv.replay: env must be an integer in [0, ${this.numEnvs}), got ${env}`);
     const { obs } = this.result;
     for (let t = 0; t < actions.length; t++) {
       const r = this.envs[env]!.step(actions[t]!);
-      if (r.terminated || r.truncated) throw new Error(`resume: env ${env} ended while replaying its unfinished episode (step ${t}); the env is not deterministic`);
+      if (r.terminated || r.truncated)
+        throw new Error(`resume: env ${env} ended while replaying its unfinished episode (step ${t}); the env is not deterministic`);
       obs.set(r.obs as BoxArray, env * this.obsSize);
     }
     return obs.subarray(env * this.obsSize, (env + 1) * this.obsSize);

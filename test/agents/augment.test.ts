@@ -4,28 +4,37 @@
  * acting is not; the same seed repeats a run, a checkpoint resumes the stream exactly (agent
  * and trainer); the model file records it; bad settings are refused naming the key.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { test } from "node:test";
 import "../../src/envs/index.js";
 import { RandomShift } from "../../src/agents/augment.js";
 import type { DQNConfig } from "../../src/agents/config.js";
 import { DQNAgent, type TrainingBatch } from "../../src/agents/dqn.js";
-import { Arena, Rng } from "../../src/nn/index.js";
 import type { ResetArgs } from "../../src/envs/core.js";
+import { Arena, Rng } from "../../src/nn/index.js";
+import type { TrainConfig } from "../../src/train/config.js";
 import { CsvLog } from "../../src/train/files.js";
 import { readCheckpoint } from "../../src/train/model-file.js";
 import { modelFileParts, modelFromBytes } from "../../src/train/model-format.js";
 import { train } from "../../src/train/trainer.js";
-import type { TrainConfig } from "../../src/train/config.js";
 import { stripWall, tmp } from "../train/helpers.js";
 import { concat } from "./torch-util.js";
 
-const C = 2, H = 20, W = 20;
+const C = 2,
+  H = 20,
+  W = 20;
 const spec = { observationShape: [C, H, W], observationType: "uint8" as const, nActions: 3 };
 const config: Partial<DQNConfig> = {
-  augment: "shift", augmentPad: 3, network: { kind: "small-cnn" }, seed: 5, lr: 1e-3, batchSize: 4, bufferSize: 4,
+  augment: "shift",
+  augmentPad: 3,
+  network: { kind: "small-cnn" },
+  seed: 5,
+  lr: 1e-3,
+  batchSize: 4,
+  bufferSize: 4,
 };
 
 function batch(n: number, seed: number): TrainingBatch {
@@ -46,7 +55,8 @@ const weights = (agent: DQNAgent) => [...agent.online.stateDict()].map(([k, v]) 
 
 test("RandomShift: offsets drawn dy, dx per stack from the seeded stream, applied as replicate-pad and crop, scaled by 1/255", () => {
   const arena = new Arena();
-  const n = 3, pad = 3;
+  const n = 3,
+    pad = 3;
   const shift = new RandomShift(arena, spec, pad, 5);
   const src = arena.alloc(n * C * H * W);
   const bytes = Uint8Array.from({ length: n * C * H * W }, (_, i) => (i * 73 + 11) % 256);
@@ -63,7 +73,8 @@ test("RandomShift: offsets drawn dy, dx per stack from the seeded stream, applie
       for (let c = 0; c < C; c++) {
         for (let y = 0; y < H; y++) {
           for (let x = 0; x < W; x++) {
-            const sy = clamp(y + offsets[2 * i]! - pad, H - 1), sx = clamp(x + offsets[2 * i + 1]! - pad, W - 1);
+            const sy = clamp(y + offsets[2 * i]! - pad, H - 1),
+              sx = clamp(x + offsets[2 * i + 1]! - pad, W - 1);
             want[((i * C + c) * H + y) * W + x] = bytes[((i * C + c) * H + sy) * W + sx]! * Math.fround(1 / 255);
           }
         }
@@ -120,7 +131,10 @@ test("augment: a checkpoint resumes the offset stream exactly; one without it is
 test("augment: the model file records it and loads back the same policy", () => {
   const agent = new DQNAgent(spec, config);
   agent.trainStep(batch(4, 0));
-  const { agent: loaded, info } = modelFromBytes(concat(modelFileParts(agent, { env: "x", envOptions: {}, pipeline: null, step: 0, eval: null })), "a.safetensors");
+  const { agent: loaded, info } = modelFromBytes(
+    concat(modelFileParts(agent, { env: "x", envOptions: {}, pipeline: null, step: 0, eval: null })),
+    "a.safetensors",
+  );
   assert.deepEqual(info.algorithm, { algorithm: "dqn", augment: "shift", augmentPad: 3 });
   assert.equal(loaded.config.augment, "shift");
   const obs = batch(2, 4).obs as Uint8Array;

@@ -4,10 +4,11 @@
  * (edge rows 0–4), the online distributions and expected Q, the cross-entropy loss, its
  * gradients and the weights after 1 and 3 Adam steps.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
-import { DQNAgent } from "../../src/agents/dqn.js";
+import { test } from "node:test";
 import { C51 } from "../../src/agents/algorithms/index.js";
+import { DQNAgent } from "../../src/agents/dqn.js";
 import { modelFileParts, modelFromBytes } from "../../src/train/model-format.js";
 import { fixtureMeta, loadFixture } from "../helpers/fixtures.js";
 import { batchInputs, checkLossGradient, closeRel, concat, f32, fixtureBatch, prefixed } from "./torch-util.js";
@@ -27,10 +28,23 @@ const FILE = "torch-dqn-family/torch-c51-mlp-adam.safetensors";
 function setup() {
   const f = loadFixture(FILE);
   const meta = fixtureMeta<Meta>(f);
-  const agent = new DQNAgent({ observationShape: [8], observationType: "float32", nActions: 4 }, {
-    algorithm: "c51", atoms: meta.n_atoms, vMin: meta.v_min, vMax: meta.v_max, network: { kind: "mlp", hidden: [64, 64] },
-    optimizer: "adam", lr: meta.lr, adamEps: meta.eps, gamma: meta.gamma, maxGradNorm: null, batchSize: 32, bufferSize: 32,
-  });
+  const agent = new DQNAgent(
+    { observationShape: [8], observationType: "float32", nActions: 4 },
+    {
+      algorithm: "c51",
+      atoms: meta.n_atoms,
+      vMin: meta.v_min,
+      vMax: meta.v_max,
+      network: { kind: "mlp", hidden: [64, 64] },
+      optimizer: "adam",
+      lr: meta.lr,
+      adamEps: meta.eps,
+      gamma: meta.gamma,
+      maxGradNorm: null,
+      batchSize: 32,
+      bufferSize: 32,
+    },
+  );
   agent.online.loadStateDict(prefixed(f, "init/"));
   agent.target.loadStateDict(prefixed(f, "target/"));
   const c51 = agent.algorithm;
@@ -125,7 +139,10 @@ test("C51: the loss's gradient matches central finite differences, and is zero w
   alg.computeTargets(agent, batchInputs(agent.arena, batch, 3), batch);
   // Logits of moderate size (no probability near the clamp) except sample 2's action 1, whose
   // atom 0 gets a logit 14 below the others: p ≈ 1e-7 < 1e-5, clamped.
-  const out = agent.arena.tensor([n, 21], Float32Array.from({ length: n * 21 }, (_, i) => Math.sin(1.7 * i)));
+  const out = agent.arena.tensor(
+    [n, 21],
+    Float32Array.from({ length: n * 21 }, (_, i) => Math.sin(1.7 * i)),
+  );
   out.data[2 * 21 + 1 * 7] = -14;
   // Cross entropy is smooth in the logits: the error is h²/6·|L'''| ≲ 1e-7 plus float32 rounding of the logits.
   checkLossGradient(alg, out, batch, 1e-3, 1e-4, "dL/dlogit");
@@ -169,6 +186,9 @@ test("C51: a dueling model file records atoms and support, and loads back the sa
 
 test("C51: an empty support is refused, naming the keys", () => {
   const spec = { observationShape: [4], observationType: "float32" as const, nActions: 2 };
-  assert.throws(() => new DQNAgent(spec, { algorithm: "c51", vMin: 10, vMax: -10 }), /^Error: DQN config: algorithm "c51" needs vMin < vMax, got vMin = 10 and vMax = -10$/);
+  assert.throws(
+    () => new DQNAgent(spec, { algorithm: "c51", vMin: 10, vMax: -10 }),
+    /^Error: DQN config: algorithm "c51" needs vMin < vMax, got vMin = 10 and vMax = -10$/,
+  );
   assert.throws(() => new DQNAgent(spec, { algorithm: "c51", atoms: 1 }), /atoms = 1 is invalid; expected an integer ≥ 2/);
 });

@@ -1,5 +1,5 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { DEFAULT_DQN_CONFIG, resolveDQNConfig } from "../../src/agents/config.js";
 
 test("defaults fill every key and are not shared between configs", () => {

@@ -1,11 +1,11 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DQNAgent, type TrainingBatch } from "../../src/agents/dqn.js";
+import { test } from "node:test";
 import type { DQN } from "../../src/agents/algorithms/index.js";
 import type { DQNConfig } from "../../src/agents/config.js";
+import { DQNAgent, type TrainingBatch } from "../../src/agents/dqn.js";
 import type { SafeTensorsFile } from "../../src/nn/safetensors.js";
-import { closeRel, f32, fixtureBatch, prefixed } from "./torch-util.js";
 import { fixtureMeta, loadFixture } from "../helpers/fixtures.js";
+import { closeRel, f32, fixtureBatch, prefixed } from "./torch-util.js";
 
 interface TorchMeta {
   net: string;
@@ -113,7 +113,10 @@ test("checkpoint/restore resumes the learner exactly", () => {
 });
 
 test("bad specs and observations are named", () => {
-  assert.throws(() => new DQNAgent({ observationShape: [4, 84, 84], observationType: "uint8", nActions: 5 }, { network: { kind: "mlp", hidden: [8] } }), /"mlp" needs flat observations, got shape \[4, 84, 84\]/);
+  assert.throws(
+    () => new DQNAgent({ observationShape: [4, 84, 84], observationType: "uint8", nActions: 5 }, { network: { kind: "mlp", hidden: [8] } }),
+    /"mlp" needs flat observations, got shape \[4, 84, 84\]/,
+  );
   assert.throws(() => new DQNAgent({ observationShape: [4], observationType: "float32", nActions: 0 }), /nActions must be a positive integer, got 0/);
   const a = new DQNAgent({ observationShape: [4], observationType: "float32", nActions: 2 }, { network: { kind: "mlp", hidden: [8] } });
   assert.throws(() => a.act(new Float32Array(3)), /1 observation\(s\) of shape \[4\] \(4 values\), got 3/);

@@ -5,11 +5,12 @@
  * gradients and the weights after 1 and 3 Adam steps; finite differences of the loss and the
  * network; the τ stream in checkpoints; the model file; the refused dueling combination.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
+import { test } from "node:test";
+import { type ForwardRole, type ImplicitQuantileNetwork, IQN } from "../../src/agents/algorithms/index.js";
 import type { DQNConfig } from "../../src/agents/config.js";
 import { DQNAgent, type TrainingBatch } from "../../src/agents/dqn.js";
-import { ImplicitQuantileNetwork, IQN, type ForwardRole } from "../../src/agents/algorithms/index.js";
 import { Arena } from "../../src/nn/tensor.js";
 import { modelFileParts, modelFromBytes } from "../../src/train/model-format.js";
 import { fixtureMeta, loadFixture } from "../helpers/fixtures.js";
@@ -29,11 +30,24 @@ interface Meta {
 function setup() {
   const f = loadFixture("torch-dqn-family/torch-iqn-mlp-adam.safetensors");
   const meta = fixtureMeta<Meta>(f);
-  const agent = new DQNAgent({ observationShape: [8], observationType: "float32", nActions: 4 }, {
-    algorithm: "iqn", numTauSamples: meta.n_tau, numTauPrimeSamples: meta.n_tau_prime, numQuantileSamples: meta.n_quantile_samples,
-    cosEmbeddingDim: meta.n_cos, network: { kind: "mlp", hidden: [64, 64] }, optimizer: "adam", lr: meta.lr, adamEps: meta.eps,
-    gamma: meta.gamma, maxGradNorm: null, batchSize: 32, bufferSize: 32,
-  });
+  const agent = new DQNAgent(
+    { observationShape: [8], observationType: "float32", nActions: 4 },
+    {
+      algorithm: "iqn",
+      numTauSamples: meta.n_tau,
+      numTauPrimeSamples: meta.n_tau_prime,
+      numQuantileSamples: meta.n_quantile_samples,
+      cosEmbeddingDim: meta.n_cos,
+      network: { kind: "mlp", hidden: [64, 64] },
+      optimizer: "adam",
+      lr: meta.lr,
+      adamEps: meta.eps,
+      gamma: meta.gamma,
+      maxGradNorm: null,
+      batchSize: 32,
+      bufferSize: 32,
+    },
+  );
   agent.online.loadStateDict(prefixed(f, "init/"));
   agent.target.loadStateDict(prefixed(f, "target/"));
   const iqn = agent.algorithm;
@@ -79,7 +93,13 @@ test("IQN: loss, gradients and weights after 1 and 3 Adam steps match PyTorch", 
 
 const spec = { observationShape: [3], observationType: "float32" as const, nActions: 2 };
 const small: Partial<DQNConfig> = {
-  algorithm: "iqn", numTauSamples: 3, numTauPrimeSamples: 4, numQuantileSamples: 5, cosEmbeddingDim: 6, network: { kind: "mlp", hidden: [7] }, seed: 5,
+  algorithm: "iqn",
+  numTauSamples: 3,
+  numTauPrimeSamples: 4,
+  numQuantileSamples: 5,
+  cosEmbeddingDim: 6,
+  network: { kind: "mlp", hidden: [7] },
+  seed: 5,
 };
 
 function smallBatch(seed = 0): TrainingBatch {
@@ -104,7 +124,10 @@ test("IQN: the loss's gradient matches central finite differences (prioritized w
   alg.computeTargets(agent, inputs, batch);
   alg.forward(agent.online, inputs.obs, "online");
   // Quantiles spread over ±3 around the targets so that both Huber branches occur.
-  const out = agent.arena.tensor([4, 6], Float32Array.from({ length: 24 }, (_, i) => 3 * Math.sin(1.7 * i)));
+  const out = agent.arena.tensor(
+    [4, 6],
+    Float32Array.from({ length: 24 }, (_, i) => 3 * Math.sin(1.7 * i)),
+  );
   // Piecewise quadratic with continuous slope (Huber, and the |τ − 1{e<0}| switch at e = 0 where
   // both sides vanish): the difference is exact unless an error crosses ±κ within h.
   checkLossGradient(alg, out, batch, 1e-3, 2e-4, "dL/dz");
@@ -196,17 +219,32 @@ test("IQN: fractions come from the run's seed and resume exactly from a checkpoi
 test("IQN: a model file records N, N′, K and the embedding, and loads the same network; dueling is refused", () => {
   const agent = new DQNAgent(spec, { ...small, noisy: true });
   const names = [...agent.online.stateDict().keys()];
-  assert.deepEqual(names.filter((k) => k.endsWith("weight") || k.endsWith("weight_mu")), ["features.0.weight", "cos_embedding.weight", "head.0.weight_mu", "head.2.weight_mu"]);
-  const { agent: loaded, info } = modelFromBytes(concat(modelFileParts(agent, { env: "x", envOptions: {}, pipeline: null, step: 0, eval: null })), "iqn.safetensors");
+  assert.deepEqual(
+    names.filter((k) => k.endsWith("weight") || k.endsWith("weight_mu")),
+    ["features.0.weight", "cos_embedding.weight", "head.0.weight_mu", "head.2.weight_mu"],
+  );
+  const { agent: loaded, info } = modelFromBytes(
+    concat(modelFileParts(agent, { env: "x", envOptions: {}, pipeline: null, step: 0, eval: null })),
+    "iqn.safetensors",
+  );
   assert.deepEqual(info.algorithm, {
-    algorithm: "iqn", noisy: true, noisySigma0: 0.5, numTauSamples: 3, numTauPrimeSamples: 4, numQuantileSamples: 5, cosEmbeddingDim: 6,
+    algorithm: "iqn",
+    noisy: true,
+    noisySigma0: 0.5,
+    numTauSamples: 3,
+    numTauPrimeSamples: 4,
+    numQuantileSamples: 5,
+    cosEmbeddingDim: 6,
   });
   const fixed = (_role: ForwardRole, taus: Float32Array) => taus.forEach((_, i, t) => (t[i] = (i % 7) / 7));
   (agent.algorithm as IQN).tauSource = fixed;
   (loaded.algorithm as IQN).tauSource = fixed;
   const obs = smallBatch().obs;
   assert.deepEqual(loaded.qValues(obs, 4), agent.qValues(obs, 4));
-  assert.throws(() => new DQNAgent(spec, { ...small, network: { kind: "mlp", hidden: [7], dueling: true } }), /^Error: DQN config: algorithm "iqn" cannot use network.dueling: [^\n]*$/);
+  assert.throws(
+    () => new DQNAgent(spec, { ...small, network: { kind: "mlp", hidden: [7], dueling: true } }),
+    /^Error: DQN config: algorithm "iqn" cannot use network.dueling: [^\n]*$/,
+  );
 });
 
 test("IQN: image bodies are the CNN's conv stack, flattened, with the kind's fc width in the head (Dopamine's layout)", () => {
@@ -220,8 +258,14 @@ test("IQN: image bodies are the CNN's conv stack, flattened, with the kind's fc 
   assert.deepEqual(shapes["head.2.weight"], [3, 256]);
   const frames = Uint8Array.from({ length: 2 * 2 * 36 * 36 }, (_, i) => (i * 31) % 256);
   const r = agent.trainStep({
-    size: 2, obs: frames, nextObs: frames.slice().reverse(), actions: Int32Array.from([0, 2]), rewards: Float32Array.from([1, 0]),
-    dones: Float32Array.from([0, 1]), discounts: Float32Array.from([0.99, 0.99]), weights: Float32Array.from([1, 1]),
+    size: 2,
+    obs: frames,
+    nextObs: frames.slice().reverse(),
+    actions: Int32Array.from([0, 2]),
+    rewards: Float32Array.from([1, 0]),
+    dones: Float32Array.from([0, 1]),
+    discounts: Float32Array.from([0.99, 0.99]),
+    weights: Float32Array.from([1, 1]),
   });
   assert.ok(Number.isFinite(r.loss) && Number.isFinite(r.meanQ));
 });

@@ -11,19 +11,20 @@
  * machine whose float rounding sends the run down another path; the assertion is about
  * behaviour (reaching the goal within the budget), never time.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { test } from "node:test";
 import "../../src/envs/index.js";
-import { make } from "../../src/envs/registry.js";
 import type { Observation } from "../../src/envs/core.js";
+import { make } from "../../src/envs/registry.js";
 import type { TrainConfig } from "../../src/train/config.js";
 import { evaluate } from "../../src/train/evaluate.js";
 import { CsvLog } from "../../src/train/files.js";
 import { loadModel } from "../../src/train/model-file.js";
-import { train, type TrainEvent, type TrainResult } from "../../src/train/trainer.js";
+import { type TrainEvent, type TrainResult, train } from "../../src/train/trainer.js";
 
 const BUDGET = 10_000;
 const GOAL = 200;
@@ -81,7 +82,10 @@ test(`DQN learns CartPole-v1 to a greedy evaluation ≥ ${GOAL} within ${BUDGET}
     assert.ok(a!.result.bestEval!.mean >= GOAL);
     assert.ok(a!.result.step <= BUDGET);
     // The losses were logged: learning happened (not a lucky initial policy).
-    assert.ok(a!.progress.some((r) => typeof r.loss === "number" && Number.isFinite(r.loss)), "losses logged");
+    assert.ok(
+      a!.progress.some((r) => typeof r.loss === "number" && Number.isFinite(r.loss)),
+      "losses logged",
+    );
     assert.ok(Number(a!.progress[0]!.eval_mean) < GOAL, "the first evaluation (before learning) is below the goal");
 
     // The saved best model alone scores the same on the same evaluation seeds.

@@ -4,10 +4,11 @@
  * the soft next value, the (clipped) Munchausen term, the target, the Huber loss, its gradients
  * and the weights after 1 and 3 Adam steps.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
-import { DQNAgent } from "../../src/agents/dqn.js";
+import { test } from "node:test";
 import { MunchausenDQN, scaledLogSoftmax, scaledSoftmax } from "../../src/agents/algorithms/index.js";
+import { DQNAgent } from "../../src/agents/dqn.js";
 import { modelFileParts, modelFromBytes } from "../../src/train/model-format.js";
 import { fixtureMeta, loadFixture } from "../helpers/fixtures.js";
 import { batchInputs, checkLossGradient, closeRel, concat, f32, fixtureBatch, prefixed } from "./torch-util.js";
@@ -26,11 +27,24 @@ interface Meta {
 function setup() {
   const f = loadFixture("torch-dqn-family/torch-mdqn-mlp-adam.safetensors");
   const meta = fixtureMeta<Meta>(f);
-  const agent = new DQNAgent({ observationShape: [8], observationType: "float32", nActions: 4 }, {
-    algorithm: "m-dqn", munchausenTau: meta.tau, munchausenAlpha: meta.alpha, munchausenL0: meta.l0, loss: "huber",
-    network: { kind: "mlp", hidden: [64, 64] }, optimizer: "adam", lr: meta.lr, adamEps: meta.eps, gamma: meta.gamma,
-    maxGradNorm: null, batchSize: 32, bufferSize: 32,
-  });
+  const agent = new DQNAgent(
+    { observationShape: [8], observationType: "float32", nActions: 4 },
+    {
+      algorithm: "m-dqn",
+      munchausenTau: meta.tau,
+      munchausenAlpha: meta.alpha,
+      munchausenL0: meta.l0,
+      loss: "huber",
+      network: { kind: "mlp", hidden: [64, 64] },
+      optimizer: "adam",
+      lr: meta.lr,
+      adamEps: meta.eps,
+      gamma: meta.gamma,
+      maxGradNorm: null,
+      batchSize: 32,
+      bufferSize: 32,
+    },
+  );
   agent.online.loadStateDict(prefixed(f, "init/"));
   agent.target.loadStateDict(prefixed(f, "target/"));
   const mdqn = agent.algorithm;
@@ -94,7 +108,10 @@ test("M-DQN: the loss's gradient matches central finite differences (prioritized
   alg.computeTargets(agent, batchInputs(agent.arena, batch, 3), batch);
   const targets = (alg as MunchausenDQN).lastTargets(n);
   // Q values 0.3 (inside the Huber threshold) or 1.7 (outside) from each target, never at the kink.
-  const out = agent.arena.tensor([n, 3], Float32Array.from({ length: n * 3 }, (_, i) => Math.cos(i) * 2));
+  const out = agent.arena.tensor(
+    [n, 3],
+    Float32Array.from({ length: n * 3 }, (_, i) => Math.cos(i) * 2),
+  );
   for (let b = 0; b < n; b++) out.data[b * 3 + batch.actions[b]!] = targets[b]! + (b % 2 ? 0.3 : -1.7);
   // Piecewise quadratic/linear and away from the kink: exact up to float32 storage of Q.
   checkLossGradient(alg, out, batch, 1e-2, 1e-5, "dL/dQ");
@@ -103,7 +120,10 @@ test("M-DQN: the loss's gradient matches central finite differences (prioritized
 test("M-DQN: the model file records τ, α and l0; double and n-step are refused, naming the keys", () => {
   const spec = { observationShape: [4], observationType: "float32" as const, nActions: 2 };
   const agent = new DQNAgent(spec, { algorithm: "m-dqn", network: { kind: "mlp", hidden: [16] }, seed: 2 });
-  const { agent: loaded, info } = modelFromBytes(concat(modelFileParts(agent, { env: "CartPole-v1", envOptions: {}, pipeline: null, step: 0, eval: null })), "m.safetensors");
+  const { agent: loaded, info } = modelFromBytes(
+    concat(modelFileParts(agent, { env: "CartPole-v1", envOptions: {}, pipeline: null, step: 0, eval: null })),
+    "m.safetensors",
+  );
   assert.deepEqual(info.algorithm, { algorithm: "m-dqn", munchausenTau: 0.03, munchausenAlpha: 0.9, munchausenL0: -1 });
   const obs = Float32Array.from({ length: 40 }, (_, i) => Math.sin(0.3 * i));
   assert.deepEqual(loaded.qValues(obs, 10), agent.qValues(obs, 10));

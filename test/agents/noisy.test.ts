@@ -3,11 +3,12 @@
  * noise resampled per acting step and per update from the run's seeded stream, evaluation on
  * μ, dropout only in the trained pass, exact resume from a checkpoint, model-file round trip.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import type { DQNConfig } from "../../src/agents/config.js";
 import { DQNAgent, type TrainingBatch } from "../../src/agents/dqn.js";
-import { NoisyLinear, type Module } from "../../src/nn/index.js";
+import { type Module, NoisyLinear } from "../../src/nn/index.js";
 import { modelFileParts, modelFromBytes } from "../../src/train/model-format.js";
 import { concat } from "./torch-util.js";
 
@@ -97,7 +98,10 @@ test("NoisyNets: a checkpoint resumes the noise stream exactly", () => {
 test("NoisyNets: a model file records noisy and loads back the same μ policy", () => {
   const agent = new DQNAgent(spec, config);
   agent.trainStep(batch(8, 0));
-  const { agent: loaded, info } = modelFromBytes(concat(modelFileParts(agent, { env: "x", envOptions: {}, pipeline: null, step: 0, eval: null })), "n.safetensors");
+  const { agent: loaded, info } = modelFromBytes(
+    concat(modelFileParts(agent, { env: "x", envOptions: {}, pipeline: null, step: 0, eval: null })),
+    "n.safetensors",
+  );
   assert.deepEqual(info.algorithm, { algorithm: "c51", noisy: true, noisySigma0: 0.5, atoms: 5, vMin: -10, vMax: 10 });
   const obs = Float32Array.from({ length: 40 }, (_, i) => Math.sin(0.3 * i));
   assert.deepEqual(loaded.qValues(obs, 10), agent.qValues(obs, 10));
@@ -109,7 +113,10 @@ test("dropout: only the trained pass drops; acting and targets see the whole net
   const obs = Uint8Array.from({ length: 2 * 2 * 36 * 36 }, (_, i) => (i * 37) % 256);
   const q = agent.qValues(obs, 2);
   assert.deepEqual(agent.qValues(obs, 2), q, "no dropout when acting");
-  const x = agent.arena.tensor([2, 2, 36, 36], Float32Array.from(obs, (v) => v / 255));
+  const x = agent.arena.tensor(
+    [2, 2, 36, 36],
+    Float32Array.from(obs, (v) => v / 255),
+  );
   const a = agent.algorithm.forward(agent.online, x, "online").data.slice();
   const b = agent.algorithm.forward(agent.online, x, "online").data.slice();
   assert.notDeepEqual(a, b, "a new mask per trained pass");

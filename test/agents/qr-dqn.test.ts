@@ -3,10 +3,11 @@
  * (`torch-dqn-family/torch-qrdqn-mlp-adam`): quantiles, greedy next actions, target quantiles,
  * the quantile Huber loss, its gradients and the weights after 1 and 3 Adam steps.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
-import { DQNAgent } from "../../src/agents/dqn.js";
+import { test } from "node:test";
 import { QRDQN } from "../../src/agents/algorithms/index.js";
+import { DQNAgent } from "../../src/agents/dqn.js";
 import { modelFileParts, modelFromBytes } from "../../src/train/model-format.js";
 import { fixtureMeta, loadFixture } from "../helpers/fixtures.js";
 import { batchInputs, checkLossGradient, closeRel, concat, f32, fixtureBatch, prefixed } from "./torch-util.js";
@@ -22,11 +23,22 @@ interface Meta {
 function setup(double = false) {
   const f = loadFixture("torch-dqn-family/torch-qrdqn-mlp-adam.safetensors");
   const meta = fixtureMeta<Meta>(f);
-  const agent = new DQNAgent({ observationShape: [8], observationType: "float32", nActions: 4 }, {
-    algorithm: "qr-dqn", quantiles: meta.n_quantiles, network: { kind: "mlp", hidden: [64, 64] },
-    optimizer: "adam", lr: meta.lr, adamEps: meta.eps, gamma: meta.gamma, maxGradNorm: null, double,
-    batchSize: 32, bufferSize: 32,
-  });
+  const agent = new DQNAgent(
+    { observationShape: [8], observationType: "float32", nActions: 4 },
+    {
+      algorithm: "qr-dqn",
+      quantiles: meta.n_quantiles,
+      network: { kind: "mlp", hidden: [64, 64] },
+      optimizer: "adam",
+      lr: meta.lr,
+      adamEps: meta.eps,
+      gamma: meta.gamma,
+      maxGradNorm: null,
+      double,
+      batchSize: 32,
+      bufferSize: 32,
+    },
+  );
   agent.online.loadStateDict(prefixed(f, "init/"));
   agent.target.loadStateDict(prefixed(f, "target/"));
   return { f, meta, agent, batch: fixtureBatch(f, meta.gamma), qr: agent.algorithm as QRDQN };
@@ -101,7 +113,10 @@ test("QR-DQN: the loss's gradient matches central finite differences (prioritize
     weights: Float32Array.from([1, 0.5, 0.25, 2]),
   };
   alg.computeTargets(agent, batchInputs(agent.arena, batch, 3), batch);
-  const out = agent.online.arena.tensor([n, 21], Float32Array.from({ length: n * 21 }, (_, i) => 3 * Math.sin(1.7 * i)));
+  const out = agent.online.arena.tensor(
+    [n, 21],
+    Float32Array.from({ length: n * 21 }, (_, i) => 3 * Math.sin(1.7 * i)),
+  );
   checkLossGradient(alg, out, batch, 1e-3, 2e-4, "dL/dout");
 });
 

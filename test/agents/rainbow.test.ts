@@ -4,11 +4,12 @@
  * resumed run equal to the uninterrupted one (noise stream, priorities and all), and the head
  * being the distributional dueling one (action-major atoms).
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { test } from "node:test";
 import "../../src/envs/index.js";
 import { C51 } from "../../src/agents/algorithms/index.js";
 import { DQNAgent } from "../../src/agents/dqn.js";
@@ -50,7 +51,10 @@ test("Rainbow trains through the trainer, and an interrupted and resumed run equ
   try {
     await train(quick, { runDir: a });
     const progress = CsvLog.read(join(a, "progress.csv"));
-    assert.ok(progress.every((r) => Number.isFinite(Number(r.loss)) && Number(r.epsilon) === 0), "finite losses; ε 0 (NoisyNets explore)");
+    assert.ok(
+      progress.every((r) => Number.isFinite(Number(r.loss)) && Number(r.epsilon) === 0),
+      "finite losses; ε 0 (NoisyNets explore)",
+    );
     const { info } = loadModel(join(a, "model.safetensors"));
     assert.deepEqual(info.algorithm, { algorithm: "c51", noisy: true, noisySigma0: 0.5, atoms: 101, vMin: -100, vMax: 100 });
     const stop = new AbortController();

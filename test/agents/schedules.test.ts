@@ -1,5 +1,5 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { epsilonExponential, epsilonLinear, explorationSchedule } from "../../src/agents/schedules.js";
 
 test("epsilonLinear follows CleanRL's linear_schedule", () => {

@@ -1,11 +1,9 @@
 /** Loading the PyTorch learning-step fixtures (torch/, torch-dqn-family/) into agents. */
 import assert from "node:assert/strict";
-import type { BatchInputs } from "../../src/agents/algorithms/index.js";
-import type { Algorithm } from "../../src/agents/algorithms/index.js";
+import type { Algorithm, BatchInputs } from "../../src/agents/algorithms/index.js";
 import type { TrainingBatch } from "../../src/agents/types.js";
-import type { Tensor } from "../../src/nn/tensor.js";
-import type { Arena } from "../../src/nn/tensor.js";
-import { toFloat32, type SafeTensor, type SafeTensorsFile } from "../../src/nn/safetensors.js";
+import { type SafeTensor, type SafeTensorsFile, toFloat32 } from "../../src/nn/safetensors.js";
+import type { Arena, Tensor } from "../../src/nn/tensor.js";
 
 /** The tensors named `<prefix><name>`, keyed by `<name>` (a state dict stored under a prefix). */
 export function prefixed(f: SafeTensorsFile, prefix: string): Map<string, SafeTensor> {

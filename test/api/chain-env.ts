@@ -12,7 +12,10 @@ export class ChainEnv implements Env<Float32Array, number> {
   private position = 0;
   private steps = 0;
 
-  constructor(readonly length = 10, readonly maxSteps = 30) {
+  constructor(
+    readonly length = 10,
+    readonly maxSteps = 30,
+  ) {
     this.observationSpace = new Box<Float32Array>(0, 1, [length], "float32");
   }
 

@@ -3,18 +3,26 @@
  * factories, callbacks stop training, predict/evaluate/save/load round-trip, runs keep
  * their report seeds apart from the selection seeds, and a run directory is optional.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { Box, Discrete, DQN, loadModel, nn, type DQNOptions, type Env, type NetworkContext, type TrainEvent } from "../../src/index.js";
+import { test } from "node:test";
+import { Box, type Discrete, DQN, type DQNOptions, type Env, loadModel, type NetworkContext, nn, type TrainEvent } from "../../src/index.js";
 import { tmp } from "../train/helpers.js";
 import { ChainEnv } from "./chain-env.js";
 
 /** Hyperparameters that solve the 10-state chain quickly and deterministically. */
 const chainConfig: DQNOptions = {
-  network: { kind: "mlp", hidden: [32] }, lr: 1e-3, gamma: 0.95, seed: 0, learningStarts: 500, bufferSize: 20_000, batchSize: 64,
-  targetUpdateInterval: 500, exploration: { kind: "linear", start: 1, end: 0.05, fraction: 0.5 },
+  network: { kind: "mlp", hidden: [32] },
+  lr: 1e-3,
+  gamma: 0.95,
+  seed: 0,
+  learningStarts: 500,
+  bufferSize: 20_000,
+  batchSize: 64,
+  targetUpdateInterval: 500,
+  exploration: { kind: "linear", start: 1, end: 0.05, fraction: 0.5 },
 };
 const oneHot = (i: number, n = 10) => {
   const o = new Float32Array(n);
@@ -52,7 +60,10 @@ test("an env instance trains like a factory of copies: evaluation borrows it and
   assert.equal(b.step, a.step);
   assert.deepEqual(b.lastEval, a.lastEval);
   assert.deepEqual(fromInstance.toBytes(), fromFactory.toBytes());
-  await assert.rejects(new DQN(new ChainEnv(), { ...chainConfig, numEnvs: 2 }).learn(opts), /numEnvs 2: one env instance cannot be stepped as 2 copies; pass a factory/);
+  await assert.rejects(
+    new DQN(new ChainEnv(), { ...chainConfig, numEnvs: 2 }).learn(opts),
+    /numEnvs 2: one env instance cannot be stepped as 2 copies; pass a factory/,
+  );
 });
 
 test("a factory builds the vector env's copies; predict takes float64 observations and explores when not deterministic", async () => {
@@ -71,7 +82,10 @@ test("a callback returning false stops learn; every event reaches onEvent", asyn
   const kinds = new Set<TrainEvent["kind"]>();
   let episodes = 0;
   const res = await model.learn({
-    totalSteps: 10_000, evalEvery: 500, evalEpisodes: 1, reportEpisodes: 1,
+    totalSteps: 10_000,
+    evalEvery: 500,
+    evalEpisodes: 1,
+    reportEpisodes: 1,
     onEvent: (e) => kinds.add(e.kind),
     callbacks: { onEpisode: () => ++episodes < 3 },
   });
@@ -86,7 +100,10 @@ test("a custom network factory trains, saves and reloads; loading needs the env 
   try {
     const network = ({ observationShape, outputs, seed, arena }: NetworkContext) => {
       const rng = new nn.Rng(seed);
-      return new nn.Sequential([new nn.Linear(observationShape[0]!, 24, { rng, arena }), new nn.ReLU(arena), new nn.Linear(24, outputs, { rng, arena })], arena);
+      return new nn.Sequential(
+        [new nn.Linear(observationShape[0]!, 24, { rng, arena }), new nn.ReLU(arena), new nn.Linear(24, outputs, { rng, arena })],
+        arena,
+      );
     };
     const model = new DQN(() => new ChainEnv(), { ...chainConfig, network, networkName: "two-layer" });
     await model.learn({ totalSteps: 1500, evalEvery: 500, evalEpisodes: 1, reportEpisodes: 0 });
@@ -95,7 +112,10 @@ test("a custom network factory trains, saves and reloads; loading needs the env 
     // The format `deepq eval` reads, which names the custom network it cannot build.
     assert.throws(() => loadModel(path), /network "custom" \("two-layer"\) is built by its factory/);
     await assert.rejects(DQN.load(path), /trained on the unregistered env "ChainEnv"; pass it: DQN\.load\(path, \{ env \}\)/);
-    await assert.rejects(DQN.load(path, { env: () => new ChainEnv() }), /holds the custom network "two-layer"; pass its factory: DQN\.load\(path, \{ env, network \}\)/);
+    await assert.rejects(
+      DQN.load(path, { env: () => new ChainEnv() }),
+      /holds the custom network "two-layer"; pass its factory: DQN\.load\(path, \{ env, network \}\)/,
+    );
     const again = await DQN.load(path, { env: () => new ChainEnv(), network });
     assert.equal(again.envId, "custom:ChainEnv");
     assert.equal(again.numTimesteps, 1500);
@@ -105,7 +125,10 @@ test("a custom network factory trains, saves and reloads; loading needs the env 
     assert.deepEqual(again.toBytes(), model.toBytes());
     // A network of the wrong output size is refused before training.
     const wrong = ({ observationShape, seed, arena }: NetworkContext) => new nn.Linear(observationShape[0]!, 3, { rng: new nn.Rng(seed), arena });
-    assert.throws(() => new DQN(() => new ChainEnv(), { ...chainConfig, network: wrong }), /maps one observation of shape \[10\] to shape \[1, 3\], expected \[1, 2\]/);
+    assert.throws(
+      () => new DQN(() => new ChainEnv(), { ...chainConfig, network: wrong }),
+      /maps one observation of shape \[10\] to shape \[1, 3\], expected \[1, 2\]/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -120,7 +143,10 @@ test("a registered id with a runDir keeps the run as train() does, with report.j
     for (const f of ["config.json", "episodes.csv", "progress.csv", "returns.png", "best.safetensors", "model.safetensors", "report.json", "checkpoints"]) {
       assert.ok(existsSync(join(dir, f)), `${f} missing`);
     }
-    const report = JSON.parse(readFileSync(join(dir, "report.json"), "utf8")) as { selection: { seed: number; episodes: number }; report: { seed: number; returns: number[] } };
+    const report = JSON.parse(readFileSync(join(dir, "report.json"), "utf8")) as {
+      selection: { seed: number; episodes: number };
+      report: { seed: number; returns: number[] };
+    };
     assert.deepEqual(report.selection, { seed: 1_000_000, episodes: 2, mean: res.report!.selection.mean, std: res.report!.selection.std });
     assert.equal(report.report.seed, 2_000_000);
     assert.equal(report.report.returns.length, 3);
@@ -153,7 +179,9 @@ test("unsupported envs, bad sources and overlapping seed ranges are refused nami
   assert.throws(() => new DQN({ reset: 1 } as unknown as Env), /env is \{"reset":1\}, not an Env/);
   assert.throws(() => new DQN(new ChainEnv(), { envOptions: { x: 1 } }), /envOptions and pipeline apply to a registered env id/);
   const model = new DQN(() => new ChainEnv(), chainConfig);
-  await assert.rejects(model.learn({ totalSteps: 100, evalSeed: 1_999_995, evalEpisodes: 10 }),
-    /report seeds 2000000–2000099 \(reportSeed, reportEpisodes\) overlap the selection seeds 1999995–2000004/);
+  await assert.rejects(
+    model.learn({ totalSteps: 100, evalSeed: 1_999_995, evalEpisodes: 10 }),
+    /report seeds 2000000–2000099 \(reportSeed, reportEpisodes\) overlap the selection seeds 1999995–2000004/,
+  );
   await assert.rejects(model.learn({ totalSteps: 100, resume: true }), /resume needs the runDir/);
 });

@@ -1,10 +1,11 @@
 /** The layer rule (docs/architecture.md) holds for every import in src/, and the check catches a planted breach. */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { test } from "node:test";
 import { projectRoot } from "../helpers/fixtures.js";
-import { ALLOWED, importGraph, importsOf, layerOf, readSourceTree, violations, type Layer } from "./layers.js";
+import { ALLOWED, importGraph, importsOf, type Layer, layerOf, readSourceTree, violations } from "./layers.js";
 
 test("src/: no import runs against the layer rule", () => {
   const files = readSourceTree(join(projectRoot, "src"));
@@ -87,16 +88,27 @@ test("a planted bad import is named by file:line and target; allowed and same-la
 });
 
 test("a file in a folder the rule does not name fails, and so does an import of a missing file", () => {
-  const tree = new Map([["viz/index.ts", "export {};\n"], ["util/text.ts", 'import "./gone.js";\n']]);
+  const tree = new Map([
+    ["viz/index.ts", "export {};\n"],
+    ["util/text.ts", 'import "./gone.js";\n'],
+  ]);
   assert.throws(() => violations(tree), /src\/util\/text\.ts:1: import "\.\/gone\.js" resolves to no file under src\//);
   tree.set("util/text.ts", "export {};\n");
-  assert.deepEqual(violations(tree), ['src/viz/index.ts: folder "viz" is in no layer; add it to ALLOWED in test/architecture/layers.ts and to docs/architecture.md']);
+  assert.deepEqual(violations(tree), [
+    'src/viz/index.ts: folder "viz" is in no layer; add it to ALLOWED in test/architecture/layers.ts and to docs/architecture.md',
+  ]);
 });
 
 test("the resolved graph of src/ has the edges the rule is about", () => {
   const edges = importGraph(readSourceTree(join(projectRoot, "src")));
-  assert.ok(edges.some((e) => e.from === "cli/bin.ts" && e.to === "cli/main.ts"), "cli/bin.ts → cli/main.ts");
-  assert.ok(edges.some((e) => layerOf(e.from) === "train" && layerOf(e.to) === "agents"), "train → agents");
+  assert.ok(
+    edges.some((e) => e.from === "cli/bin.ts" && e.to === "cli/main.ts"),
+    "cli/bin.ts → cli/main.ts",
+  );
+  assert.ok(
+    edges.some((e) => layerOf(e.from) === "train" && layerOf(e.to) === "agents"),
+    "train → agents",
+  );
 });
 
 test("docs/architecture.md's table is the rule the test checks", () => {

@@ -9,8 +9,20 @@ import { dirname, join, posix, relative, sep } from "node:path";
 import ts from "typescript";
 
 export type Layer =
-  | "api" | "cli" | "viz/web" | "viz/web/browser" | "train" | "agents" | "replay" | "nn" | "nn/kernels"
-  | "wrappers" | "envs" | "media" | "util" | "types";
+  | "api"
+  | "cli"
+  | "viz/web"
+  | "viz/web/browser"
+  | "train"
+  | "agents"
+  | "replay"
+  | "nn"
+  | "nn/kernels"
+  | "wrappers"
+  | "envs"
+  | "media"
+  | "util"
+  | "types";
 
 /**
  * Folder → the folders it may import. Read top to bottom: each layer lists only layers
@@ -18,31 +30,31 @@ export type Layer =
  */
 export const ALLOWED: Readonly<Record<Layer, readonly Layer[]>> = {
   /** src/index.ts: the package's public API re-exports the library layers (not cli, not the web views). */
-  "api": ["train", "agents", "replay", "nn", "nn/kernels", "wrappers", "envs", "media", "util"],
+  api: ["train", "agents", "replay", "nn", "nn/kernels", "wrappers", "envs", "media", "util"],
   /** Argument parsing and wiring: may use everything below it. */
-  "cli": ["api", "viz/web", "train", "agents", "replay", "nn", "nn/kernels", "wrappers", "envs", "media", "util"],
+  cli: ["api", "viz/web", "train", "agents", "replay", "nn", "nn/kernels", "wrappers", "envs", "media", "util"],
   /** Dashboard and play server: they read run directories and drive envs; no training internals. */
   "viz/web": ["envs", "media", "util"],
   /** The static browser page: the public API only. */
   "viz/web/browser": ["api"],
   /** The loop wires envs, replay and the agent, and writes logs, plots and videos. */
-  "train": ["agents", "replay", "nn", "wrappers", "envs", "media", "util"],
+  train: ["agents", "replay", "nn", "wrappers", "envs", "media", "util"],
   /** The DQN family: networks and replay batches, no files, no terminals, no envs' internals. */
-  "agents": ["nn", "replay", "util"],
+  agents: ["nn", "replay", "util"],
   /** Replay stores transitions; it knows no networks. */
-  "replay": ["util"],
+  replay: ["util"],
   /** Tensors, modules, losses, optimizers: no RL, no environments. */
-  "nn": ["nn/kernels", "util"],
+  nn: ["nn/kernels", "util"],
   "nn/kernels": ["util"],
   /** `Env → Env` transforms (RecordVideo encodes its frames with media). */
-  "wrappers": ["envs", "media", "util"],
+  wrappers: ["envs", "media", "util"],
   /** Environments render into media's raster. */
-  "envs": ["media", "util"],
+  envs: ["media", "util"],
   /** Encoders, raster, font, plots: pure functions on pixels and numbers. */
-  "media": ["util"],
-  "util": [],
+  media: ["util"],
+  util: [],
   /** Ambient declarations of untyped packages. */
-  "types": [],
+  types: [],
 };
 
 /** Layers whose folder is nested in another layer's, longest first so the deepest wins. */
@@ -83,8 +95,13 @@ export function importsOf(fileName: string, text: string): Array<{ specifier: st
     if (ts.isImportDeclaration(node)) {
       const clause = node.importClause;
       const named = clause?.namedBindings;
-      const allNamedTypes = clause !== undefined && clause.name === undefined && named !== undefined
-        && ts.isNamedImports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly);
+      const allNamedTypes =
+        clause !== undefined &&
+        clause.name === undefined &&
+        named !== undefined &&
+        ts.isNamedImports(named) &&
+        named.elements.length > 0 &&
+        named.elements.every((e) => e.isTypeOnly);
       add(node.moduleSpecifier, clause?.isTypeOnly === true || allNamedTypes);
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier !== undefined) {
       const named = node.exportClause;
@@ -145,7 +162,8 @@ export function readSourceTree(srcDir: string): Map<string, string> {
 export function violations(files: ReadonlyMap<string, string>, allowed: Readonly<Record<Layer, readonly Layer[]>> = ALLOWED): string[] {
   const out: string[] = [];
   for (const path of files.keys()) {
-    if (layerOf(path) === null) out.push(`src/${path}: folder "${dirname(path)}" is in no layer; add it to ALLOWED in test/architecture/layers.ts and to docs/architecture.md`);
+    if (layerOf(path) === null)
+      out.push(`src/${path}: folder "${dirname(path)}" is in no layer; add it to ALLOWED in test/architecture/layers.ts and to docs/architecture.md`);
   }
   for (const e of importGraph(files)) {
     const a = layerOf(e.from);

@@ -1,15 +1,17 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { test } from "node:test";
 import { projectRoot } from "../helpers/fixtures.js";
 import { runMain } from "./run.js";
 
 function deepq(...args: string[]): { code: number; out: string; err: string } {
   const r = spawnSync(process.execPath, ["--import", "tsx", join(projectRoot, "src/cli/bin.ts"), ...args], {
-    encoding: "utf8", cwd: projectRoot, env: { ...process.env, FFMPEG: join(tmpdir(), "deepq-no-ffmpeg") },
+    encoding: "utf8",
+    cwd: projectRoot,
+    env: { ...process.env, FFMPEG: join(tmpdir(), "deepq-no-ffmpeg") },
   });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
@@ -47,7 +49,11 @@ test("bad flags and values get a one-line error naming them; usage errors exit 2
     [["eval", "x.safetensors", "--network", "resnet"], 2, /--network resnet: expected mlp:<sizes>/],
     [["record", "x.safetensors", "--out", "x.avi"], 2, /unknown video type "\.avi"; use \.gif or \.mp4/],
     [["frobnicate"], 2, /unknown command 'frobnicate'/],
-    [["record", join(projectRoot, "pretrained/CartPole-v1-dqn.safetensors"), "--out", join(tmpdir(), "deepq-x.mp4"), "--max-steps", "3"], 1, /MP4 needs ffmpeg, and FFMPEG=".*deepq-no-ffmpeg" did not run/],
+    [
+      ["record", join(projectRoot, "pretrained/CartPole-v1-dqn.safetensors"), "--out", join(tmpdir(), "deepq-x.mp4"), "--max-steps", "3"],
+      1,
+      /MP4 needs ffmpeg, and FFMPEG=".*deepq-no-ffmpeg" did not run/,
+    ],
     [["train", "CartPole-v1", "--bogus"], 2, /unknown option '--bogus'/],
     [["play", "x.safetensors", "--port", "99999"], 2, /--port must be an integer in 0…65535, got "99999"/],
   ];
@@ -58,7 +64,14 @@ test("bad flags and values get a one-line error naming them; usage errors exit 2
       const r = await runMain(...args);
       assert.equal(r.code, code, `${args.join(" ")}: exit ${r.code}, ${r.err}`);
       assert.match(r.err, re, `${args.join(" ")}: ${r.err}`);
-      assert.equal(r.err.trim().split("\n").filter((l) => !l.startsWith("(run with --help")).length, 1, `${args.join(" ")}: one line: ${r.err}`);
+      assert.equal(
+        r.err
+          .trim()
+          .split("\n")
+          .filter((l) => !l.startsWith("(run with --help")).length,
+        1,
+        `${args.join(" ")}: one line: ${r.err}`,
+      );
     }
   } finally {
     if (ffmpeg === undefined) delete process.env.FFMPEG;
@@ -70,7 +83,13 @@ test("the committed pretrained CartPole agent balances for the full 500 steps", 
   const r = deepq("eval", join(projectRoot, "pretrained/CartPole-v1-dqn.safetensors"), "--episodes", "5", "--json");
   assert.equal(r.code, 0, r.err);
   assert.deepEqual(JSON.parse(r.out), {
-    env: "CartPole-v1", episodes: 5, seed: 1_000_000, mean: 500, std: 0, returns: [500, 500, 500, 500, 500], lengths: [500, 500, 500, 500, 500],
+    env: "CartPole-v1",
+    episodes: 5,
+    seed: 1_000_000,
+    mean: 500,
+    std: 0,
+    returns: [500, 500, 500, 500, 500],
+    lengths: [500, 500, 500, 500, 500],
   });
 });
 
@@ -87,8 +106,25 @@ test("train, then eval --json and record a GIF from the model file alone", () =>
   const dir = mkdtempSync(join(tmpdir(), "deepq-cli-"));
   try {
     const run = join(dir, "run");
-    const t = deepq("train", "CartPole-v1", "--steps", "1500", "--seed", "3", "--run-dir", run, "--quiet",
-      "--set", "evalEvery=500", "--set", "evalEpisodes=2", "--set", "network.hidden=[16,16]", "--set", "learningStarts=100");
+    const t = deepq(
+      "train",
+      "CartPole-v1",
+      "--steps",
+      "1500",
+      "--seed",
+      "3",
+      "--run-dir",
+      run,
+      "--quiet",
+      "--set",
+      "evalEvery=500",
+      "--set",
+      "evalEpisodes=2",
+      "--set",
+      "network.hidden=[16,16]",
+      "--set",
+      "learningStarts=100",
+    );
     assert.equal(t.code, 0, t.err);
     assert.match(t.err, /step 1500: eval/);
     const cfg = JSON.parse(readFileSync(join(run, "config.json"), "utf8")) as { agent: { seed: number; network: { hidden: number[] } } };

@@ -6,11 +6,12 @@
  * env's own observations. Also: presets named after an env id are for that env, each has a
  * description, and the README's preset table lists them.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { test } from "node:test";
 import { resolveDQNConfig } from "../../src/agents/config.js";
 import { DQNAgent, type TrainingBatch } from "../../src/agents/dqn.js";
 import { listPresets, loadPreset, PRESETS_DIR } from "../../src/cli/presets.js";
@@ -77,8 +78,14 @@ for (const { name } of presets) {
     const step = agent.trainStep(batch);
     assert.ok(Number.isFinite(step.loss) && step.loss > 0, `${name}: loss ${step.loss}`);
     const after = weights();
-    assert.ok(after.every((w) => w.every(Number.isFinite)), `${name}: finite weights after the step`);
-    assert.ok(after.some((w, k) => w.some((v, i) => v !== before[k]![i])), `${name}: the step changed the weights`);
+    assert.ok(
+      after.every((w) => w.every(Number.isFinite)),
+      `${name}: finite weights after the step`,
+    );
+    assert.ok(
+      after.some((w, k) => w.some((v, i) => v !== before[k]![i])),
+      `${name}: the step changed the weights`,
+    );
     env.close();
   });
 }

@@ -1,6 +1,6 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
+import { test } from "node:test";
 import { ProgressDisplay } from "../../src/cli/progress.js";
 
 test("off a TTY, progress prints plain lines with every field and permanent log lines", async () => {

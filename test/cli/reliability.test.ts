@@ -3,20 +3,37 @@
  * explodes, a replay buffer bigger than the machine, models that do not fit the env (eval,
  * record, play), NaN weights, crafted metadata and headers, and plain PyTorch-written files.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { projectRoot } from "../helpers/fixtures.js";
-import { readSafeTensorsFile } from "../../src/nn/safetensors-fs.js";
+import { test } from "node:test";
 import { serializeSafeTensors } from "../../src/nn/safetensors.js";
+import { readSafeTensorsFile } from "../../src/nn/safetensors-fs.js";
+import { projectRoot } from "../helpers/fixtures.js";
 import { runMain } from "./run.js";
 
 const pretrained = join(projectRoot, "pretrained/CartPole-v1-dqn.safetensors");
 const tmp = () => mkdtempSync(join(tmpdir(), "deepq-cli-rel-"));
 /** A tiny CartPole run, so the cases that do train finish in a second. */
-const small = ["--quiet", "--steps", "2000", "--set", "evalEvery=1000", "--set", "evalEpisodes=1", "--set", "network.hidden=[16]", "--set", "learningStarts=100", "--set", "trainFreq=4", "--set", "gradientSteps=1"];
+const small = [
+  "--quiet",
+  "--steps",
+  "2000",
+  "--set",
+  "evalEvery=1000",
+  "--set",
+  "evalEpisodes=1",
+  "--set",
+  "network.hidden=[16]",
+  "--set",
+  "learningStarts=100",
+  "--set",
+  "trainFreq=4",
+  "--set",
+  "gradientSteps=1",
+];
 
 test("--set cannot reach a prototype: __proto__ and inherited names are unknown keys (exit 2)", async () => {
   const dir = tmp();
@@ -46,7 +63,10 @@ test("lr=1e6 stops with a divergence message and exit 1; a huge bufferSize or ne
   try {
     const r = await runMain("train", "CartPole-v1", "--run-dir", join(dir, "lr"), ...small, "--set", "lr=1e6");
     assert.equal(r.code, 1, r.err);
-    assert.match(r.err, /deepq: training diverged: at step \d+ the TD error .* exceeds the divergence threshold 1\.00e\+4 = divergenceFactor 100 × max\|r\| 1 × horizon 100; no checkpoint was written yet/);
+    assert.match(
+      r.err,
+      /deepq: training diverged: at step \d+ the TD error .* exceeds the divergence threshold 1\.00e\+4 = divergenceFactor 100 × max\|r\| 1 × horizon 100; no checkpoint was written yet/,
+    );
     const b = await runMain("train", "CartPole-v1", "--run-dir", join(dir, "buf"), ...small, "--set", "bufferSize=2e9");
     assert.equal(b.code, 1, b.err);
     assert.match(b.err, /deepq: bufferSize 2000000000 (needs 78\.2 GiB|: the replay buffer cannot be allocated)/);
@@ -62,7 +82,8 @@ test("lr=1e6 stops with a divergence message and exit 1; a huge bufferSize or ne
 test("eval, record and play refuse a model that does not fit the env, before anything runs", async () => {
   const dir = tmp();
   try {
-    const fit = /pretrained\/CartPole-v1-dqn\.safetensors \(trained on CartPole-v1\) expects float32 observations of shape \[4\] and 2 actions, but LunarLander-v3 gives float32 observations of shape \[8\] and 4 actions/;
+    const fit =
+      /pretrained\/CartPole-v1-dqn\.safetensors \(trained on CartPole-v1\) expects float32 observations of shape \[4\] and 2 actions, but LunarLander-v3 gives float32 observations of shape \[8\] and 4 actions/;
     const e = await runMain("eval", pretrained, "--env", "LunarLander-v3", "--episodes", "1");
     assert.equal(e.code, 1, e.err);
     assert.match(e.err, fit);
@@ -120,16 +141,25 @@ test("a plain safetensors file (as PyTorch writes it) runs with --env and --netw
     writeFileSync(plain, serializeSafeTensors(readSafeTensorsFile(pretrained).tensors));
     const bare = await runMain("eval", plain);
     assert.equal(bare.code, 2);
-    assert.match(bare.err, /torch\.safetensors has no deepq metadata \(a plain safetensors file, e\.g\. saved from PyTorch\): pass --env <id> and --network <net>/);
+    assert.match(
+      bare.err,
+      /torch\.safetensors has no deepq metadata \(a plain safetensors file, e\.g\. saved from PyTorch\): pass --env <id> and --network <net>/,
+    );
     const ok = await runMain("eval", plain, "--env", "CartPole-v1", "--network", "mlp:256,256", "--episodes", "2", "--json");
     assert.equal(ok.code, 0, ok.err);
     assert.deepEqual(JSON.parse(ok.out), { env: "CartPole-v1", episodes: 2, seed: 1_000_000, mean: 500, std: 0, returns: [500, 500], lengths: [500, 500] });
     const wrong = await runMain("eval", plain, "--env", "CartPole-v1", "--network", "dueling-mlp:256,256");
     assert.equal(wrong.code, 1);
-    assert.match(wrong.err, /torch\.safetensors: weights do not fit the network \{"kind":"mlp","hidden":\[256,256\],"dueling":true\}: loadStateDict into .*missing keys/);
+    assert.match(
+      wrong.err,
+      /torch\.safetensors: weights do not fit the network \{"kind":"mlp","hidden":\[256,256\],"dueling":true\}: loadStateDict into .*missing keys/,
+    );
     const cnn = await runMain("eval", plain, "--env", "CartPole-v1", "--network", "nature-cnn");
     assert.equal(cnn.code, 1);
-    assert.match(cnn.err, /cannot build the network \{"kind":"nature-cnn","dueling":false\}: network "nature-cnn" needs \[channels, height, width\] observations, got \[4\]/);
+    assert.match(
+      cnn.err,
+      /cannot build the network \{"kind":"nature-cnn","dueling":false\}: network "nature-cnn" needs \[channels, height, width\] observations, got \[4\]/,
+    );
     const own = await runMain("eval", pretrained, "--network", "mlp:256,256");
     assert.equal(own.code, 2);
     assert.match(own.err, /--network is for plain safetensors files; .* describes its own network/);

@@ -6,8 +6,14 @@ export async function runMain(...args: string[]): Promise<{ code: number; out: s
   const err: string[] = [];
   const stdout = process.stdout.write;
   const stderr = process.stderr.write;
-  process.stdout.write = ((s: string | Uint8Array) => (out.push(String(s)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array) => (err.push(String(s)), true)) as typeof process.stderr.write;
+  process.stdout.write = ((s: string | Uint8Array) => {
+    out.push(String(s));
+    return true;
+  }) as typeof process.stdout.write;
+  process.stderr.write = ((s: string | Uint8Array) => {
+    err.push(String(s));
+    return true;
+  }) as typeof process.stderr.write;
   try {
     const code = await main(args);
     return { code, out: out.join(""), err: err.join("") };

@@ -1,6 +1,6 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Box, Circle, RevoluteJoint, Vec2, World, type RevoluteJointDef } from "planck";
+import { test } from "node:test";
+import { Box, Circle, RevoluteJoint, type RevoluteJointDef, Vec2, World } from "planck";
 import { FastRevoluteJoint } from "../../src/envs/box2d-revolute-joint.js";
 
 /** A hull with two wheels on motorised, limited revolute joints, steered and pushed around for `steps` steps. */
@@ -12,10 +12,23 @@ function simulate(Joint: new (def: RevoluteJointDef) => RevoluteJoint, steps: nu
   const wheels = [-1.5, 1.5].map((x, i) => {
     const wheel = world.createDynamicBody({ position: new Vec2(x, 3.5) });
     wheel.createFixture({ shape: new Circle(0.3), density: 0.1 });
-    joints.push(world.createJoint(new Joint({
-      bodyA: hull, bodyB: wheel, localAnchorA: new Vec2(x, -0.5), localAnchorB: new Vec2(0, 0), referenceAngle: 0,
-      enableMotor: true, enableLimit: i === 0, maxMotorTorque: 40, motorSpeed: 0, lowerAngle: -0.4, upperAngle: 0.4,
-    }))!);
+    joints.push(
+      world.createJoint(
+        new Joint({
+          bodyA: hull,
+          bodyB: wheel,
+          localAnchorA: new Vec2(x, -0.5),
+          localAnchorB: new Vec2(0, 0),
+          referenceAngle: 0,
+          enableMotor: true,
+          enableLimit: i === 0,
+          maxMotorTorque: 40,
+          motorSpeed: 0,
+          lowerAngle: -0.4,
+          upperAngle: 0.4,
+        }),
+      )!,
+    );
     return wheel;
   });
   const out: number[] = [];

@@ -1,15 +1,15 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { CarRacing } from "../../src/envs/car-racing.js";
+import { test } from "node:test";
 import { registerBuiltins } from "../../src/envs/builtins.js";
-import { make } from "../../src/envs/registry.js";
+import { CarRacing } from "../../src/envs/car-racing.js";
 import type { Env, StepResult } from "../../src/envs/core.js";
+import { make } from "../../src/envs/registry.js";
 import { Box, Discrete } from "../../src/envs/spaces.js";
-import { GrayScale } from "../../src/wrappers/gray-scale.js";
 import { Crop } from "../../src/wrappers/crop.js";
 import { FrameSkip } from "../../src/wrappers/frame-skip.js";
+import { GrayScale } from "../../src/wrappers/gray-scale.js";
 import { fixtureMeta, fixturesDir, loadFixture } from "../helpers/fixtures.js";
 
 registerBuiltins();
@@ -36,7 +36,10 @@ const alphaTol = (a: number) => Math.abs(a) * 2.23e-16;
 const REWARD_EXACT_STEPS = 300;
 
 const carFiles = ["gymnasium-0.29", "gymnasium-1.2"].flatMap((d) =>
-  readdirSync(join(fixturesDir, d)).filter((f) => f.startsWith("CarRacing")).map((f) => `${d}/${f}`));
+  readdirSync(join(fixturesDir, d))
+    .filter((f) => f.startsWith("CarRacing"))
+    .map((f) => `${d}/${f}`),
+);
 
 interface Meta {
   env_id: string;
@@ -115,9 +118,7 @@ for (const file of carFiles) {
     let shifted = 0;
     const tileReward = 1000 / points.length;
     for (let t = 0; t < T; t++) {
-      const a = continuous
-        ? (actionsT.data as Float32Array).subarray(3 * t, 3 * t + 3)
-        : Number((actionsT.data as BigInt64Array)[t]);
+      const a = continuous ? (actionsT.data as Float32Array).subarray(3 * t, 3 * t + 3) : Number((actionsT.data as BigInt64Array)[t]);
       const r: StepResult = env.step(a);
       ret += r.reward;
       if (rewards) {
@@ -148,7 +149,9 @@ for (const file of carFiles) {
     if (meta.return !== undefined) {
       assert.ok(Math.abs(ret - meta.return) <= 0.02 * Math.abs(meta.return), `${file}: return ${ret} vs ${meta.return}`);
     }
-    console.log(`# ${file}: return ${ret.toFixed(3)} (gymnasium ${meta.return?.toFixed(3) ?? "-"}), worst pose error ${(worstPose * 100).toFixed(2)}% of tolerance, ${shifted} later rewards differ, frame MAE ${errs.join(" ")}`);
+    console.log(
+      `# ${file}: return ${ret.toFixed(3)} (gymnasium ${meta.return?.toFixed(3) ?? "-"}), worst pose error ${(worstPose * 100).toFixed(2)}% of tolerance, ${shifted} later rewards differ, frame MAE ${errs.join(" ")}`,
+    );
     assert.deepEqual(comparedSteps, frameSteps, `${file}: every recorded frame is compared`);
     const meanErr = frameErrors.reduce((a, b) => a + b, 0) / frameErrors.length;
     assert.ok(meanErr <= FRAME_MAE_MEAN, `${file}: frames' mean abs error ${meanErr.toFixed(3)} > ${FRAME_MAE_MEAN}`);
@@ -187,7 +190,10 @@ class FrameReplay implements Env<Uint8Array, number> {
   readonly actionSpace = new Discrete(1);
   readonly metadata = { renderFps: 50 };
   private k = 0;
-  constructor(private readonly frames: Uint8Array, private readonly n: number) {}
+  constructor(
+    private readonly frames: Uint8Array,
+    private readonly n: number,
+  ) {}
   private frame(): Uint8Array {
     return this.frames.subarray(this.k * 27648, (this.k + 1) * 27648);
   }
@@ -208,7 +214,10 @@ class FrameReplay implements Env<Uint8Array, number> {
 test("every CarRacing fixture is present, with frames where frame_steps says", () => {
   // Per version: 3 random-action episodes, 3 controller episodes, 1 continuous; lap episodes:
   // seed 9004 in both versions, 9013 in v3 (test/fixtures/README.md).
-  for (const [dir, v, laps] of [["gymnasium-0.29", "v2", 1], ["gymnasium-1.2", "v3", 2]] as const) {
+  for (const [dir, v, laps] of [
+    ["gymnasium-0.29", "v2", 1],
+    ["gymnasium-1.2", "v3", 2],
+  ] as const) {
     const names = carFiles.filter((f) => f.startsWith(`${dir}/`)).map((f) => f.slice(dir.length + 1));
     assert.deepEqual(names.filter((f) => /^CarRacing-v\d-seed\d\.safetensors$/.test(f)).length, 3, `${dir}: random-action episodes`);
     assert.equal(names.filter((f) => f.includes("-controller-")).length, 3, `${dir}: controller episodes`);
@@ -365,7 +374,7 @@ test("render() gives the 600x400 video frame", () => {
   assert.equal(f.height, 400);
   assert.equal(f.data.length, 600 * 400 * 3);
   // Bottom-left corner is the black indicator bar, the middle of the screen is road (grey).
-  assert.deepEqual(Array.from(f.data.subarray((399 * 600) * 3, (399 * 600) * 3 + 3)), [0, 0, 0]);
+  assert.deepEqual(Array.from(f.data.subarray(399 * 600 * 3, 399 * 600 * 3 + 3)), [0, 0, 0]);
 });
 
 test("FrameSkip's skipped frames: observations bit-identical, rewards and flags unchanged", () => {

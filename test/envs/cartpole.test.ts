@@ -1,9 +1,9 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CartPoleEnv } from "../../src/envs/cartpole.js";
+import { test } from "node:test";
 import { registerBuiltins } from "../../src/envs/builtins.js";
-import { make } from "../../src/envs/registry.js";
+import { CartPoleEnv } from "../../src/envs/cartpole.js";
 import type { Env } from "../../src/envs/core.js";
+import { make } from "../../src/envs/registry.js";
 import { fixtureMeta, loadFixture } from "../helpers/fixtures.js";
 
 registerBuiltins();
@@ -122,7 +122,7 @@ test("spaces, bad actions and stepping before reset", () => {
   assert.equal(env.actionSpace.toString(), "Discrete(2)");
   assert.deepEqual(env.observationSpace.shape, [4]);
   assert.equal(env.observationSpace.high[0], Math.fround(4.8));
-  assert.equal(env.observationSpace.high[2], Math.fround(2 * (12 * 2 * Math.PI / 360)));
+  assert.equal(env.observationSpace.high[2], Math.fround(2 * ((12 * 2 * Math.PI) / 360)));
   assert.throws(() => env.step(0), /call reset\(\) before step\(\)/);
   env.reset({ seed: 0 });
   for (const bad of [2, -1, 0.5]) {

@@ -25,9 +25,10 @@
  *   initial push are seeded, but the wind already blows in the step that reset takes, so for
  *   it the same seed must give the same terrain, not the same observations.
  */
+
+import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
-import assert from "node:assert/strict";
 import { registerBuiltins } from "../../src/envs/builtins.js";
 import type { Action, Env, Observation, StepResult } from "../../src/envs/core.js";
 import { make, registeredIds, registration } from "../../src/envs/registry.js";
@@ -65,7 +66,7 @@ const DTYPE_ARRAY = { float32: Float32Array, float64: Float64Array, uint8: Uint8
 
 /** The bounds observations must respect: the env's own space, except LunarLander-v2's (see above). */
 function boundsFor(id: string, options: Record<string, unknown>): Box | null {
-  return id === "LunarLander-v2" ? make("LunarLander-v3", options).observationSpace as Box : null;
+  return id === "LunarLander-v2" ? (make("LunarLander-v3", options).observationSpace as Box) : null;
 }
 
 /** False for LunarLander-v2 with wind, whose wind is not seeded (see above). */
@@ -114,7 +115,10 @@ interface Trajectory {
   steps: string[];
 }
 
-const digest = (obs: Observation) => createHash("sha1").update(new Uint8Array(obs.buffer, obs.byteOffset, obs.byteLength)).digest("hex");
+const digest = (obs: Observation) =>
+  createHash("sha1")
+    .update(new Uint8Array(obs.buffer, obs.byteOffset, obs.byteLength))
+    .digest("hex");
 
 /** reset(seed) then the actions (resetting with seed + 1000·k after an episode ends). */
 function rollout(env: Env, seed: number, actions: readonly Action[], what: string): Trajectory {
@@ -194,60 +198,69 @@ for (const id of ids) {
       }
     };
 
-    test(`${name}: spaces, observations, rewards and flags over ${stepsFor(id)} steps`, withBounds(() => {
-      const env = make(id, options);
-      assert.equal(env.spec?.id, id);
-      assert.ok(env instanceof TimeLimit, `${name}: make wraps the env in a TimeLimit`);
-      assert.equal(env.maxEpisodeSteps, registration(id)!.maxEpisodeSteps);
-      assert.equal(env.spec?.maxEpisodeSteps, registration(id)!.maxEpisodeSteps);
-      assert.equal(env.metadata.renderFps, GYMNASIUM[id]?.fps ?? env.metadata.renderFps);
-      assert.ok(env.metadata.renderFps > 0, `${name}: metadata.renderFps`);
+    test(
+      `${name}: spaces, observations, rewards and flags over ${stepsFor(id)} steps`,
+      withBounds(() => {
+        const env = make(id, options);
+        assert.equal(env.spec?.id, id);
+        assert.ok(env instanceof TimeLimit, `${name}: make wraps the env in a TimeLimit`);
+        assert.equal(env.maxEpisodeSteps, registration(id)!.maxEpisodeSteps);
+        assert.equal(env.spec?.maxEpisodeSteps, registration(id)!.maxEpisodeSteps);
+        assert.equal(env.metadata.renderFps, GYMNASIUM[id]?.fps ?? env.metadata.renderFps);
+        assert.ok(env.metadata.renderFps > 0, `${name}: metadata.renderFps`);
 
-      const obsSpace = env.observationSpace;
-      assert.ok(obsSpace instanceof Box, `${name}: observation space is a Box`);
-      assert.ok(obsSpace.shape.length >= 1 && obsSpace.shape.every((d) => Number.isInteger(d) && d > 0));
-      const act = env.actionSpace;
-      assert.ok(act instanceof Discrete || act instanceof Box, `${name}: action space ${act.toString()} is Discrete or Box`);
-      const continuous = options.continuous === true || (family(id) === "CarRacing" && options.continuous !== false);
-      assert.equal(act instanceof Box, continuous, `${name}: ${act.toString()}`);
+        const obsSpace = env.observationSpace;
+        assert.ok(obsSpace instanceof Box, `${name}: observation space is a Box`);
+        assert.ok(obsSpace.shape.length >= 1 && obsSpace.shape.every((d) => Number.isInteger(d) && d > 0));
+        const act = env.actionSpace;
+        assert.ok(act instanceof Discrete || act instanceof Box, `${name}: action space ${act.toString()} is Discrete or Box`);
+        const continuous = options.continuous === true || (family(id) === "CarRacing" && options.continuous !== false);
+        assert.equal(act instanceof Box, continuous, `${name}: ${act.toString()}`);
 
-      // Sampling: in the space, reproducible after seed(), and not constant.
-      const s1 = actionList(env, 20, 5);
-      const s2 = actionList(env, 20, 5);
-      assert.deepEqual(s2.map((a) => JSON.stringify(Array.isArray(a) || ArrayBuffer.isView(a) ? Array.from(a as ArrayLike<number>) : a)),
-        s1.map((a) => JSON.stringify(Array.isArray(a) || ArrayBuffer.isView(a) ? Array.from(a as ArrayLike<number>) : a)), `${name}: seeded sample()`);
-      for (const a of s1) assert.ok(act.contains(a), `${name}: sample ${String(a)} in ${act.toString()}`);
-      assert.ok(new Set(s1.map((a) => String(a))).size > 1, `${name}: sample() varies`);
+        // Sampling: in the space, reproducible after seed(), and not constant.
+        const s1 = actionList(env, 20, 5);
+        const s2 = actionList(env, 20, 5);
+        assert.deepEqual(
+          s2.map((a) => JSON.stringify(Array.isArray(a) || ArrayBuffer.isView(a) ? Array.from(a as ArrayLike<number>) : a)),
+          s1.map((a) => JSON.stringify(Array.isArray(a) || ArrayBuffer.isView(a) ? Array.from(a as ArrayLike<number>) : a)),
+          `${name}: seeded sample()`,
+        );
+        for (const a of s1) assert.ok(act.contains(a), `${name}: sample ${String(a)} in ${act.toString()}`);
+        assert.ok(new Set(s1.map((a) => String(a))).size > 1, `${name}: sample() varies`);
 
-      rollout(env, 0, actionList(env, stepsFor(id), 1), name);
-      env.close();
-    }));
+        rollout(env, 0, actionList(env, stepsFor(id), 1), name);
+        env.close();
+      }),
+    );
 
-    test(`${name}: seeding — same seed, same trajectory; different seeds differ`, withBounds(() => {
-      const a = make(id, options);
-      const b = make(id, options);
-      const actions = actionList(a, stepsFor(id), 2);
-      const ta = rollout(a, 42, actions, `${name} a`);
-      const tb = rollout(b, 42, actions, `${name} b`);
-      // Reusing an env: reset(seed) starts the same episode again, whatever came before.
-      const again = rollout(a, 42, actions, `${name} a again`);
-      if (seededSteps(id, options)) {
-        assert.deepEqual(tb, ta, `${name}: two envs, seed 42`);
-        assert.deepEqual(again, ta, `${name}: the same env reset with seed 42 again`);
-      } else {
-        const terrain = (e: Env) => JSON.stringify((e as unknown as { unwrapped: { terrain: unknown } }).unwrapped.terrain);
-        a.reset({ seed: 42 });
-        b.reset({ seed: 42 });
-        assert.equal(terrain(b), terrain(a), `${name}: two envs, seed 42: terrain`);
-        b.reset({ seed: 43 });
-        assert.notEqual(terrain(b), terrain(a), `${name}: seeds 42 and 43: terrain`);
-      }
-      assert.notEqual(digest(b.reset({ seed: 43 }).obs), ta.first, `${name}: seeds 42 and 43 give different first observations`);
-      // Without a seed the generator continues (a was last reset with seed 42): a different episode.
-      assert.notEqual(digest(a.reset().obs), ta.first, `${name}: reset() without a seed continues the stream`);
-      a.close();
-      b.close();
-    }));
+    test(
+      `${name}: seeding — same seed, same trajectory; different seeds differ`,
+      withBounds(() => {
+        const a = make(id, options);
+        const b = make(id, options);
+        const actions = actionList(a, stepsFor(id), 2);
+        const ta = rollout(a, 42, actions, `${name} a`);
+        const tb = rollout(b, 42, actions, `${name} b`);
+        // Reusing an env: reset(seed) starts the same episode again, whatever came before.
+        const again = rollout(a, 42, actions, `${name} a again`);
+        if (seededSteps(id, options)) {
+          assert.deepEqual(tb, ta, `${name}: two envs, seed 42`);
+          assert.deepEqual(again, ta, `${name}: the same env reset with seed 42 again`);
+        } else {
+          const terrain = (e: Env) => JSON.stringify((e as unknown as { unwrapped: { terrain: unknown } }).unwrapped.terrain);
+          a.reset({ seed: 42 });
+          b.reset({ seed: 42 });
+          assert.equal(terrain(b), terrain(a), `${name}: two envs, seed 42: terrain`);
+          b.reset({ seed: 43 });
+          assert.notEqual(terrain(b), terrain(a), `${name}: seeds 42 and 43: terrain`);
+        }
+        assert.notEqual(digest(b.reset({ seed: 43 }).obs), ta.first, `${name}: seeds 42 and 43 give different first observations`);
+        // Without a seed the generator continues (a was last reset with seed 42): a different episode.
+        assert.notEqual(digest(a.reset().obs), ta.first, `${name}: reset() without a seed continues the stream`);
+        a.close();
+        b.close();
+      }),
+    );
 
     test(`${name}: TimeLimit truncates exactly at max_episode_steps`, () => {
       const limit = 7;
@@ -278,40 +291,47 @@ for (const id of ids) {
       env.close();
     });
 
-    test(`${name}: step and render before reset, and bad actions, throw naming the problem`, withBounds(() => {
-      const env = make(id, options);
-      assert.throws(() => env.step(neutralAction(env.actionSpace, 0)), /call reset\(\) before step\(\)/);
-      assert.throws(() => env.render(), /call reset\(\) before render\(\)/);
-      env.reset({ seed: 0 });
-      const space = env.actionSpace.toString();
-      const clips = clipsActions(id, options);
-      const compact = (text: string) => text.replace(/ /g, "");
-      for (const { action, shows, clipped } of badActions(env.actionSpace)) {
-        if (clips && clipped) {
-          // Gymnasium's continuous LunarLander: the action acts as its clipped value.
-          const calm = seededSteps(id, options) ? options : { ...options, enable_wind: false };
-          const ref = make(id, calm);
-          ref.reset({ seed: 0 });
-          const probe = make(id, calm);
-          probe.reset({ seed: 0 });
-          const rp = probe.step(action as Action);
-          const rr = ref.step(clipped);
-          assert.equal(digest(rp.obs), digest(rr.obs), `${name}: ${shows} acts as ${Array.from(clipped)}`);
-          assert.equal(rp.reward, rr.reward);
-          continue;
+    test(
+      `${name}: step and render before reset, and bad actions, throw naming the problem`,
+      withBounds(() => {
+        const env = make(id, options);
+        assert.throws(() => env.step(neutralAction(env.actionSpace, 0)), /call reset\(\) before step\(\)/);
+        assert.throws(() => env.render(), /call reset\(\) before render\(\)/);
+        env.reset({ seed: 0 });
+        const space = env.actionSpace.toString();
+        const clips = clipsActions(id, options);
+        const compact = (text: string) => text.replace(/ /g, "");
+        for (const { action, shows, clipped } of badActions(env.actionSpace)) {
+          if (clips && clipped) {
+            // Gymnasium's continuous LunarLander: the action acts as its clipped value.
+            const calm = seededSteps(id, options) ? options : { ...options, enable_wind: false };
+            const ref = make(id, calm);
+            ref.reset({ seed: 0 });
+            const probe = make(id, calm);
+            probe.reset({ seed: 0 });
+            const rp = probe.step(action as Action);
+            const rr = ref.step(clipped);
+            assert.equal(digest(rp.obs), digest(rr.obs), `${name}: ${shows} acts as ${Array.from(clipped)}`);
+            assert.equal(rp.reward, rr.reward);
+            continue;
+          }
+          assert.throws(
+            () => env.step(action as Action),
+            (e: Error) => {
+              const namesSpace = e.message.includes(`is not in the action space ${space}`);
+              assert.ok(namesSpace, `${name}: "${e.message}" names the space ${space}`);
+              if (shows) assert.ok(compact(e.message).includes(compact(`action ${shows}`)), `${name}: "${e.message}" names the action ${shows}`);
+              return true;
+            },
+            `${name}: action ${shows || String(action)}`,
+          );
         }
-        assert.throws(() => env.step(action as Action), (e: Error) => {
-          const namesSpace = e.message.includes(`is not in the action space ${space}`);
-          assert.ok(namesSpace, `${name}: "${e.message}" names the space ${space}`);
-          if (shows) assert.ok(compact(e.message).includes(compact(`action ${shows}`)), `${name}: "${e.message}" names the action ${shows}`);
-          return true;
-        }, `${name}: action ${shows || String(action)}`);
-      }
-      // The env is still usable after a rejected action.
-      checkStep(env, env.step(neutralAction(env.actionSpace, 0)), `${name}: step after rejected actions`);
-      assert.throws(() => make(id, { ...options, no_such_option: 1 }), /unknown option "no_such_option"; allowed: /);
-      assert.throws(() => make(id, { ...options, noSuchOption: 1 }), /unknown option "noSuchOption"; allowed: /);
-      env.close();
-    }));
+        // The env is still usable after a rejected action.
+        checkStep(env, env.step(neutralAction(env.actionSpace, 0)), `${name}: step after rejected actions`);
+        assert.throws(() => make(id, { ...options, no_such_option: 1 }), /unknown option "no_such_option"; allowed: /);
+        assert.throws(() => make(id, { ...options, noSuchOption: 1 }), /unknown option "noSuchOption"; allowed: /);
+        env.close();
+      }),
+    );
   }
 }

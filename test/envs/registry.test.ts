@@ -1,5 +1,5 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { registerBuiltins } from "../../src/envs/builtins.js";
 import { CartPoleEnv } from "../../src/envs/cartpole.js";
 import { make, register, registeredIds, registration } from "../../src/envs/registry.js";
@@ -19,11 +19,14 @@ test("registerBuiltins registers CartPole-v0/v1 with Gymnasium's limits and is i
 });
 
 test("unknown ids name the id and list the registered ones", () => {
-  assert.throws(() => make("CartPol-v1"), (e: Error) => {
-    assert.match(e.message, /unknown environment id "CartPol-v1"; registered: /);
-    for (const id of registeredIds()) assert.ok(e.message.includes(id), `lists ${id}`);
-    return true;
-  });
+  assert.throws(
+    () => make("CartPol-v1"),
+    (e: Error) => {
+      assert.match(e.message, /unknown environment id "CartPol-v1"; registered: /);
+      for (const id of registeredIds()) assert.ok(e.message.includes(id), `lists ${id}`);
+      return true;
+    },
+  );
 });
 
 test("unknown options name the option and the allowed ones; wrong types name the value", () => {

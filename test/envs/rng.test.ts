@@ -1,6 +1,6 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
-import { PCG64, SeedSequence, npRandom } from "../../src/envs/rng.js";
+import { test } from "node:test";
+import { npRandom, PCG64, SeedSequence } from "../../src/envs/rng.js";
 import { fixtureMeta, loadFixture } from "../helpers/fixtures.js";
 
 interface Case {
@@ -17,11 +17,27 @@ test("PCG64(SeedSequence(seed)) matches numpy bit for bit", () => {
   assert.ok(cases.length >= 3);
   for (const c of cases) {
     const bg = new PCG64(new SeedSequence(c.seed));
-    assert.deepEqual(c.random_raw_uint64.map(() => bg.nextUint64().toString()), c.random_raw_uint64, `raw, seed ${c.seed}`);
+    assert.deepEqual(
+      c.random_raw_uint64.map(() => bg.nextUint64().toString()),
+      c.random_raw_uint64,
+      `raw, seed ${c.seed}`,
+    );
     const g = npRandom(c.seed);
-    assert.deepEqual(c.random.map(() => g.random()), c.random, `random, seed ${c.seed}`);
-    assert.deepEqual(c.uniform_m005_005.map(() => g.uniform(-0.05, 0.05)), c.uniform_m005_005, `uniform, seed ${c.seed}`);
-    assert.deepEqual(c.integers_0_10.map(() => g.integers(0, 10)), c.integers_0_10, `integers, seed ${c.seed}`);
+    assert.deepEqual(
+      c.random.map(() => g.random()),
+      c.random,
+      `random, seed ${c.seed}`,
+    );
+    assert.deepEqual(
+      c.uniform_m005_005.map(() => g.uniform(-0.05, 0.05)),
+      c.uniform_m005_005,
+      `uniform, seed ${c.seed}`,
+    );
+    assert.deepEqual(
+      c.integers_0_10.map(() => g.integers(0, 10)),
+      c.integers_0_10,
+      `integers, seed ${c.seed}`,
+    );
     assert.equal(g.integers(3), c.integers_3, `integers(3), seed ${c.seed}`);
   }
 });

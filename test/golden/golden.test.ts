@@ -1,5 +1,5 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { goldenDigests } from "./hashes.js";
 
 /** Recorded on commit 91245d7, before the rasterizers, the joint solves and the n-step returns were merged into one each. */

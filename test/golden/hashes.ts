@@ -9,10 +9,10 @@ import { createHash, type Hash } from "node:crypto";
 import { pathToFileURL } from "node:url";
 import { CarRacing } from "../../src/envs/car-racing.js";
 import { CartPoleEnv } from "../../src/envs/cartpole.js";
-import { LunarLander } from "../../src/envs/lunar-lander.js";
 import type { Action, Env } from "../../src/envs/core.js";
-import { ImageReplayBuffer, PrioritizedReplay, ReplayBuffer, type ImageBatch, type VectorBatch } from "../../src/replay/index.js";
+import { LunarLander } from "../../src/envs/lunar-lander.js";
 import { captionFrame, returnsPlotRaster } from "../../src/media/index.js";
+import { type ImageBatch, ImageReplayBuffer, PrioritizedReplay, ReplayBuffer, type VectorBatch } from "../../src/replay/index.js";
 import { FrameSkip } from "../../src/wrappers/frame-skip.js";
 
 function addNumbers(h: Hash, ...values: number[]): void {
@@ -42,7 +42,14 @@ function vectorReplayDigest(prioritized: boolean): string {
   const per = prioritized ? new PrioritizedReplay(buf, { alpha: 0.6, beta: 0.4, eps: 1e-6 }) : null;
   for (let t = 0; t < 100; t++) {
     const obs = [t, t + 0.5, -t, 2 * t, t / 3, 7];
-    buf.addBatch(obs, [t % 4, (t + 1) % 4], [t * 0.1, -t * 0.2], obs.map((v) => v + 1), [t % 17 === 5, false], [false, t % 11 === 3]);
+    buf.addBatch(
+      obs,
+      [t % 4, (t + 1) % 4],
+      [t * 0.1, -t * 0.2],
+      obs.map((v) => v + 1),
+      [t % 17 === 5, false],
+      [false, t % 11 === 3],
+    );
     if (t >= 8 && t % 3 === 0) sampleAndHash(h, buf, per, batch);
   }
   return h.digest("hex");
@@ -66,7 +73,10 @@ function imageReplayDigest(prioritized: boolean): string {
 
 /** Fills the whole batch, uniformly or (with `per`) by priority, then feeds the rewards back as priorities; hashes every column. */
 function sampleAndHash<B extends VectorBatch | ImageBatch>(
-  h: Hash, buf: { sample(n: number, out: B): void }, per: PrioritizedReplay<B> | null, batch: B,
+  h: Hash,
+  buf: { sample(n: number, out: B): void },
+  per: PrioritizedReplay<B> | null,
+  batch: B,
 ): void {
   if (per !== null) {
     per.sample(batch.capacity, batch, 0.5);
@@ -85,7 +95,11 @@ function plotDigest(): string {
   const data = {
     title: "CartPole-v1 ± [x]",
     episodes: Array.from({ length: 300 }, (_, i) => ({ step: (i + 1) * 100, ret: 50 * Math.sin(i / 20) + i })),
-    evals: [{ step: 10_000, mean: 100, std: 10 }, { step: 20_000, mean: 200, std: 20 }, { step: 30_000, mean: 290, std: 5 }],
+    evals: [
+      { step: 10_000, mean: 100, std: 10 },
+      { step: 20_000, mean: 200, std: 20 },
+      { step: 30_000, mean: 290, std: 5 },
+    ],
     target: { value: 250, label: "solved" },
   };
   const h = createHash("sha256");

@@ -1,6 +1,6 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
-import { GifWriter, captionFrame, gifFps } from "../../src/media/index.js";
+import { test } from "node:test";
+import { captionFrame, GifWriter, gifFps } from "../../src/media/index.js";
 
 /** Walks the GIF block structure and returns the number of image frames and their delays (1/100 s). */
 function parseGif(b: Uint8Array): { width: number; height: number; frames: number; delays: number[] } {
@@ -35,7 +35,8 @@ function parseGif(b: Uint8Array): { width: number; height: number; frames: numbe
 }
 
 test("GifWriter writes a well-formed animated GIF with the frame rate as delays", () => {
-  const w = 40, h = 30;
+  const w = 40,
+    h = 30;
   const g = new GifWriter({ width: w, height: h, fps: 25 });
   for (let f = 0; f < 5; f++) {
     const rgb = new Uint8Array(w * h * 3);
@@ -63,7 +64,8 @@ test("gifFps keeps rates a GIF can play and caps faster ones at 50", () => {
 });
 
 test("captionFrame draws light text on a darkened box", () => {
-  const w = 100, h = 40;
+  const w = 100,
+    h = 40;
   const rgb = new Uint8Array(w * h * 3).fill(128);
   captionFrame(rgb, w, h, "R 812", 2);
   let white = 0;

@@ -1,12 +1,16 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { decode } from "fast-png";
 import { formatTick, niceTicks, returnsPlotPng, returnsPlotRaster, returnsPlotSvg } from "../../src/media/index.js";
 
 const data = {
   title: "CartPole-v1",
   episodes: Array.from({ length: 300 }, (_, i) => ({ step: (i + 1) * 100, ret: i })),
-  evals: [{ step: 10_000, mean: 100, std: 10 }, { step: 20_000, mean: 200, std: 20 }, { step: 30_000, mean: 290, std: 5 }],
+  evals: [
+    { step: 10_000, mean: 100, std: 10 },
+    { step: 20_000, mean: 200, std: 20 },
+    { step: 30_000, mean: 290, std: 5 },
+  ],
 };
 
 test("niceTicks cover the range with 1-2-5 steps", () => {

@@ -1,5 +1,5 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { decode } from "fast-png";
 import { make } from "../../src/envs/index.js";
 import { encodePng, PngEncoder } from "../../src/media/index.js";

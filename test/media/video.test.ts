@@ -1,7 +1,8 @@
 /** Video files: the format by extension and where ffmpeg comes from. */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
-import { videoFormat, findFfmpeg } from "../../src/media/video.js";
+import { test } from "node:test";
+import { findFfmpeg, videoFormat } from "../../src/media/video.js";
 
 test("video formats by extension", () => {
   assert.equal(videoFormat("a.GIF"), "gif");

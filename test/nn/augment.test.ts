@@ -5,8 +5,9 @@
  * stored shifts (`torch-dqn-family/torch-drq-shift`), with and without the 1/255 scale; offsets
  * beyond the padding and odd sizes against the clamp formula; the native bounds checks.
  */
-import { describe, it } from "node:test";
+
 import assert from "node:assert/strict";
+import { describe, it } from "node:test";
 import type { Kernels } from "../../src/nn/kernels/abi.js";
 import { createJsKernels, createNativeKernels, nativeInfo } from "../../src/nn/kernels/index.js";
 import { detectWasmVariant, loadWasmKernelsSync, WASM_SCRATCH_BYTES, type WasmVariant } from "../../src/nn/kernels/wasm.js";
@@ -94,7 +95,15 @@ const tensor = (name: string) => {
 const input = tensor("input");
 const output = tensor("output");
 const shiftTensor = tensor("shifts");
-assert.deepEqual([input.shape, output.shape, shiftTensor.shape], [[8, 4, 84, 84], [8, 4, 84, 84], [8, 2]], "fixture shapes");
+assert.deepEqual(
+  [input.shape, output.shape, shiftTensor.shape],
+  [
+    [8, 4, 84, 84],
+    [8, 4, 84, 84],
+    [8, 2],
+  ],
+  "fixture shapes",
+);
 const fixtureShifts = Int32Array.from(shiftTensor.data as BigInt64Array, (v) => Number(v));
 const [N, C, H, W] = input.shape as [number, number, number, number];
 
@@ -114,7 +123,12 @@ for (const backend of backends()) {
     });
 
     it("clamps offsets beyond the padding and handles odd sizes", () => {
-      const cases: [number, number, number, number, number][] = [[3, 2, 5, 3, 2], [2, 1, 7, 19, 1], [4, 3, 9, 33, 6], [1, 1, 1, 1, 0]];
+      const cases: [number, number, number, number, number][] = [
+        [3, 2, 5, 3, 2],
+        [2, 1, 7, 19, 1],
+        [4, 3, 9, 33, 6],
+        [1, 1, 1, 1, 0],
+      ];
       for (const [n, c, h, w, pad] of cases) {
         const src = randomBytes(n * c * h * w, n * 1000 + w);
         const shifts = Int32Array.from({ length: 2 * n }, (_, j) => [-50, 0, 2 * pad, 50, pad + 1, pad - 1, w, -w][(j + h) % 8]!);

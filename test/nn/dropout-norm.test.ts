@@ -3,17 +3,21 @@
  * in eval; LayerNorm over the last dimension against a float64 reference; central
  * finite-difference checks of both; the CNN dropout option and its state-dict names.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { Dropout } from "../../src/nn/dropout.js";
-import { LayerNorm } from "../../src/nn/norm.js";
+import type { Module } from "../../src/nn/module.js";
 import { duelingSmallCnn, natureCnn, smallCnn } from "../../src/nn/nets.js";
+import { LayerNorm } from "../../src/nn/norm.js";
 import { Rng } from "../../src/nn/rng.js";
 import { Arena, type Tensor } from "../../src/nn/tensor.js";
-import type { Module } from "../../src/nn/module.js";
 
 function random(arena: Arena, shape: number[], rng: Rng): Tensor {
-  return arena.tensor(shape, Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(-2, 2)));
+  return arena.tensor(
+    shape,
+    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(-2, 2)),
+  );
 }
 
 /**
@@ -60,7 +64,10 @@ test("Dropout: inverted scaling 1/(1 − p), a seeded mask, identity in eval and
   const y = drop.forward(x).data.slice();
   const scale = Math.fround(1 / 0.75);
   const zeros = y.filter((v) => v === 0).length;
-  assert.ok(y.every((v) => v === 0 || v === Math.fround(1.5 * scale)), "survivors are x·fl(1/(1 − p))");
+  assert.ok(
+    y.every((v) => v === 0 || v === Math.fround(1.5 * scale)),
+    "survivors are x·fl(1/(1 − p))",
+  );
   // 2000 Bernoulli(0.25) draws: standard deviation √(2000·0.25·0.75) ≈ 19.
   assert.ok(Math.abs(zeros - 500) < 60, `${zeros} of 2000 dropped`);
   assert.deepEqual(new Dropout(0.25, { rng: new Rng(5), arena }).forward(x).data.slice(), y, "same seed, same mask");
@@ -109,10 +116,16 @@ test("nets: dropout after the second conv layer; without it the state-dict names
   const opts = { arena, seed: 1, height: 36, width: 36 };
   const names = (m: Module) => [...m.stateDict().keys()];
   assert.deepEqual(names(natureCnn(4, 3, opts)), names(natureCnn(4, 3, { ...opts, dropout: 0 })));
-  assert.deepEqual(names(natureCnn(4, 3, opts)).filter((k) => k.endsWith("weight")), ["0.weight", "2.weight", "4.weight", "7.weight", "9.weight"]);
+  assert.deepEqual(
+    names(natureCnn(4, 3, opts)).filter((k) => k.endsWith("weight")),
+    ["0.weight", "2.weight", "4.weight", "7.weight", "9.weight"],
+  );
   // conv, ReLU, conv, ReLU, Dropout, conv, …: PyTorch's nn.Sequential indices shift by one after it.
   const withDropout = natureCnn(4, 3, { ...opts, dropout: 0.1 });
-  assert.deepEqual(names(withDropout).filter((k) => k.endsWith("weight")), ["0.weight", "2.weight", "5.weight", "8.weight", "10.weight"]);
+  assert.deepEqual(
+    names(withDropout).filter((k) => k.endsWith("weight")),
+    ["0.weight", "2.weight", "5.weight", "8.weight", "10.weight"],
+  );
   assert.ok(withDropout.layers[4] instanceof Dropout);
   assert.ok(smallCnn(4, 3, { ...opts, dropout: 0.1 }).layers[4] instanceof Dropout);
   assert.ok(names(duelingSmallCnn(4, 3, { ...opts, dropout: 0.1 })).includes("features.6.weight"));

@@ -40,12 +40,13 @@
  *   no |δ| crosses β (targets are chosen so none does); the only error is the float32
  *   storage of dQ, hence tolerance 1e-6.
  */
-import { describe, it } from "node:test";
+
 import assert from "node:assert/strict";
-import { createJsKernels } from "../../src/nn/kernels/index.js";
-import { BatchNorm2d, Conv2d, Dueling, Linear, type Conv2dOptions } from "../../src/nn/layers.js";
+import { describe, it } from "node:test";
 import { QLoss } from "../../src/agents/td.js";
-import { Flatten, LeakyReLU, Module, ReLU, Sequential } from "../../src/nn/module.js";
+import { createJsKernels } from "../../src/nn/kernels/index.js";
+import { BatchNorm2d, Conv2d, type Conv2dOptions, Dueling, Linear } from "../../src/nn/layers.js";
+import { Flatten, LeakyReLU, type Module, ReLU, Sequential } from "../../src/nn/module.js";
 import { duelingMlp, mlp, natureCnn, smallCnn } from "../../src/nn/nets.js";
 import { Rng } from "../../src/nn/rng.js";
 import { Arena, type Tensor } from "../../src/nn/tensor.js";
@@ -238,8 +239,10 @@ function gradcheck(m: Module, x: Tensor, opts: CheckOptions): Map<string, Report
       rep.medianErr = errs[Math.floor(errs.length / 2)]!;
       assert.ok(rep.medianErr <= opts.tol / 10, `${name}: median relative error ${rep.medianErr.toExponential(2)} > ${opts.tol / 10}`);
       const maxSkipped = opts.maxSkipped ?? 0.05;
-      assert.ok(rep.skipped <= Math.max(1, maxSkipped * (rep.checked + rep.skipped)),
-        `${name}: ${rep.skipped} of ${rep.checked + rep.skipped} entries have no kink-free step, more than ${maxSkipped * 100}%`);
+      assert.ok(
+        rep.skipped <= Math.max(1, maxSkipped * (rep.checked + rep.skipped)),
+        `${name}: ${rep.skipped} of ${rep.checked + rep.skipped} entries have no kink-free step, more than ${maxSkipped * 100}%`,
+      );
       reports.set(name, rep);
     }
     // The objective at the unperturbed point is unchanged: every entry was restored exactly.
@@ -248,7 +251,9 @@ function gradcheck(m: Module, x: Tensor, opts: CheckOptions): Map<string, Report
     probe?.restore();
   }
   if (DEBUG) {
-    const parts = [...reports].map(([n, r]) => `${n}: ${r.maxErr.toExponential(1)}/${r.medianErr.toExponential(1)} (${r.checked}${r.skipped ? `, ${r.skipped} skipped` : ""})`);
+    const parts = [...reports].map(
+      ([n, r]) => `${n}: ${r.maxErr.toExponential(1)}/${r.medianErr.toExponential(1)} (${r.checked}${r.skipped ? `, ${r.skipped} skipped` : ""})`,
+    );
     console.log(`${m.describe()} [${m.arena.kernels.backend}] ${parts.join("; ")}`);
   }
   return reports;
@@ -261,8 +266,14 @@ const PIECEWISE: CheckOptions = { h: NaN, tol: 1e-2, piecewiseLinear: true };
 
 // ---- float64 references --------------------------------------------------------------------
 
-function bnReference(x: Float32Array, shape: readonly number[], gamma: Float32Array, beta: Float32Array, eps: number,
-  stats: { mean: Float64Array; varBiased: Float64Array; varUnbiased: Float64Array } | { runMean: Float32Array; runVar: Float32Array }): Float64Array {
+function bnReference(
+  x: Float32Array,
+  shape: readonly number[],
+  gamma: Float32Array,
+  beta: Float32Array,
+  eps: number,
+  stats: { mean: Float64Array; varBiased: Float64Array; varUnbiased: Float64Array } | { runMean: Float32Array; runVar: Float32Array },
+): Float64Array {
   const [n, c, h, w] = shape as [number, number, number, number];
   const hw = h * w;
   const y = new Float64Array(x.length);
@@ -313,10 +324,12 @@ interface Backend {
 // Every backend available here (native, WebAssembly, TypeScript; DEEPQ_KERNELS narrows it), and always
 // the TypeScript kernels built directly with createJsKernels.
 const backends: Backend[] = [
-  ...testBackends().filter((kind) => kind !== "js").map((kind) => {
-    const backend = new Arena({ backend: kind }).kernels.backend;
-    return { label: `${backend} (${kind} backend)`, make: () => new Arena({ backend: kind }) };
-  }),
+  ...testBackends()
+    .filter((kind) => kind !== "js")
+    .map((kind) => {
+      const backend = new Arena({ backend: kind }).kernels.backend;
+      return { label: `${backend} (${kind} backend)`, make: () => new Arena({ backend: kind }) };
+    }),
   { label: "js (createJsKernels)", make: () => new Arena({ kernels: createJsKernels }) },
 ];
 
@@ -330,7 +343,11 @@ for (const backend of backends) {
     it("Linear (with and without bias, batch 1 and 5)", () => {
       const arena = backend.make();
       const rng = new Rng(1);
-      for (const [fi, fo, n, bias] of [[7, 5, 5, true], [3, 9, 1, true], [16, 4, 3, false]] as const) {
+      for (const [fi, fo, n, bias] of [
+        [7, 5, 5, true],
+        [3, 9, 1, true],
+        [16, 4, 3, false],
+      ] as const) {
         const lin = new Linear(fi, fo, { arena, rng, bias });
         const reps = gradcheck(lin, randomTensor(arena, [n, fi], rng), LINEAR);
         assert.deepEqual([...reps.keys()], bias ? ["input", "weight", "bias"] : ["input", "weight"]);
@@ -497,8 +514,10 @@ for (const backend of backends) {
       bn.runningVar.data.set([0.5, 2.0, 0.05]);
       bn.eval();
       const x = randomTensor(arena, [2, 3, 3, 4], rng, -1, 2);
-      const ref = bnReference(x.toArray(), x.shape, bn.weight.toArray(), bn.bias.toArray(), bn.eps,
-        { runMean: bn.runningMean.toArray(), runVar: bn.runningVar.toArray() });
+      const ref = bnReference(x.toArray(), x.shape, bn.weight.toArray(), bn.bias.toArray(), bn.eps, {
+        runMean: bn.runningMean.toArray(),
+        runVar: bn.runningVar.toArray(),
+      });
       assertNear(bn.forward(x).data, ref, 1e-6, "eval forward");
       gradcheck(bn, x, LINEAR);
       assert.equal(bn.numBatchesTracked.value, 0);
@@ -522,9 +541,7 @@ for (const backend of backends) {
       }
       assert.equal(h.length, 50);
       const reps = gradcheck(head, x, PIECEWISE);
-      assert.deepEqual([...reps.keys()], [
-        "input", "features.0.weight", "features.0.bias", "value.weight", "value.bias", "advantage.weight", "advantage.bias",
-      ]);
+      assert.deepEqual([...reps.keys()], ["input", "features.0.weight", "features.0.bias", "value.weight", "value.bias", "advantage.weight", "advantage.bias"]);
     });
 
     for (const layout of ["action-major", "atom-major"] as const) {
@@ -590,13 +607,18 @@ for (const backend of backends) {
         [smallCnn(2, 3, { arena, seed: 4, height: 20, width: 24 }), [2, 2, 20, 24]],
         // On the TypeScript kernels the Nature CNN's forward takes ~4 ms, too slow for hundreds of
         // differences; its layers are the same modules smallCnn exercises there.
-        ...(arena.kernels.backend === "js" ? [] : [[natureCnn(2, 3, { arena, seed: 5, height: 36, width: 40 }), [1, 2, 36, 40], 3e-2] as [Module, number[], number]]),
+        ...(arena.kernels.backend === "js"
+          ? []
+          : [[natureCnn(2, 3, { arena, seed: 5, height: 36, width: 40 }), [1, 2, 36, 40], 3e-2] as [Module, number[], number]]),
       ];
       for (const [net, shape, tol] of nets) {
         net.setInputGrad(true);
-        gradcheck(net, randomTensor(arena, shape, rng, 0, 1),
+        gradcheck(
+          net,
+          randomTensor(arena, shape, rng, 0, 1),
           // Fewer samples on the (slower) TypeScript kernels keep the file well under 20 s.
-          { ...PIECEWISE, tol: tol ?? PIECEWISE.tol, minStep: 1e-3, maxSkipped: tol ? 0.5 : 0.25, maxPerTensor: arena.kernels.backend === "js" ? 16 : 40 });
+          { ...PIECEWISE, tol: tol ?? PIECEWISE.tol, minStep: 1e-3, maxSkipped: tol ? 0.5 : 0.25, maxPerTensor: arena.kernels.backend === "js" ? 16 : 40 },
+        );
       }
     });
 
@@ -660,8 +682,7 @@ for (const backend of backends) {
                     assert.equal(dq[k], 0);
                     assert.equal(numeric, 0);
                   } else {
-                    assert.ok(Math.abs(numeric - dq[k]!) <= 1e-6 * (Math.abs(numeric) + 1e-3),
-                      `${kind} dQ[${i}, ${j}]: analytic ${dq[k]}, numeric ${numeric}`);
+                    assert.ok(Math.abs(numeric - dq[k]!) <= 1e-6 * (Math.abs(numeric) + 1e-3), `${kind} dQ[${i}, ${j}]: analytic ${dq[k]}, numeric ${numeric}`);
                   }
                 }
               }

@@ -5,14 +5,13 @@
 // Tolerances as in kernels.test.ts: the f32 dot-product bound (k+2)·u·(|α|·Σ|a·b| + |β·c|) for
 // GEMM, exact for copies, (terms+1)·u of the magnitudes for sums, 1e-6 relative for optimizer steps.
 // Everything here skips, saying why, when the native library is not built.
-import { describe, it } from "node:test";
+
 import assert from "node:assert/strict";
-import type { Kernels } from "../../src/nn/kernels/abi.js";
-import {
-  createJsKernels, createNativeKernels, defaultBackend, kernelBackendInfo, nativeInfo, type NativeCpuPath,
-} from "../../src/nn/kernels/index.js";
-import { infoLines, kernelsSummary } from "../../src/cli/info.js";
+import { describe, it } from "node:test";
 import { QLoss, tdTargets } from "../../src/agents/td.js";
+import { infoLines, kernelsSummary } from "../../src/cli/info.js";
+import type { Kernels } from "../../src/nn/kernels/abi.js";
+import { createJsKernels, createNativeKernels, defaultBackend, kernelBackendInfo, type NativeCpuPath, nativeInfo } from "../../src/nn/kernels/index.js";
 import { natureCnn } from "../../src/nn/nets.js";
 import { RMSprop } from "../../src/nn/optim.js";
 import { Rng } from "../../src/nn/rng.js";
@@ -28,8 +27,12 @@ class Mem {
   readonly memory = new WebAssembly.Memory({ initial: 64 });
   private top = 64;
   private seed = 1;
-  get f(): Float32Array { return new Float32Array(this.memory.buffer); }
-  reset(): void { this.top = 64; }
+  get f(): Float32Array {
+    return new Float32Array(this.memory.buffer);
+  }
+  reset(): void {
+    this.top = 64;
+  }
   alloc(len: number, misalign = false): number {
     const ptr = this.top + (misalign ? 4 : 0);
     this.top = (ptr + 4 * len + 15) & ~15;
@@ -51,7 +54,9 @@ class Mem {
     this.f.fill(v, p / 4, p / 4 + len);
     return p;
   }
-  read(p: number, len: number): Float64Array { return Float64Array.from(this.f.subarray(p / 4, p / 4 + len)); }
+  read(p: number, len: number): Float64Array {
+    return Float64Array.from(this.f.subarray(p / 4, p / 4 + len));
+  }
   copy(p: number, len: number): number {
     const q = this.alloc(len);
     this.f.copyWithin(q / 4, p / 4, p / 4 + len);
@@ -69,7 +74,8 @@ function close(got: ArrayLike<number>, want: ArrayLike<number>, tol: ArrayLike<n
 
 function bitsEqual(a: Float32Array, b: Float32Array, what: string): void {
   assert.equal(a.length, b.length, `${what}: length`);
-  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length), ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length),
+    ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
   for (let i = 0; i < a.length; i++) if (ua[i] !== ub[i]) assert.fail(`${what}[${i}]: ${a[i]} ≠ ${b[i]}`);
 }
 
@@ -152,7 +158,7 @@ describe("native kernels: library", () => {
       assert.deepEqual([...new Float32Array(memory.buffer, 0, 16)], new Array(16).fill(0));
       memory.grow(3); // detaches a plain memory's buffer: the next call must rebind
       const f = new Float32Array(memory.buffer);
-      const at = 3 * 65536 / 4;
+      const at = (3 * 65536) / 4;
       f.fill(2, at, at + 8);
       k.scale(at * 4, 8, 1.5);
       assert.deepEqual([...f.subarray(at, at + 8)], new Array(8).fill(3), `shared=${shared}`);
@@ -160,8 +166,10 @@ describe("native kernels: library", () => {
   });
 
   it("keeps two kernel objects on two memories apart (rebinding per call)", { skip }, () => {
-    const m1 = new WebAssembly.Memory({ initial: 1 }), m2 = new WebAssembly.Memory({ initial: 1 });
-    const k1 = createNativeKernels(m1, { threads: 1 }), k2 = createNativeKernels(m2, { threads: 2 });
+    const m1 = new WebAssembly.Memory({ initial: 1 }),
+      m2 = new WebAssembly.Memory({ initial: 1 });
+    const k1 = createNativeKernels(m1, { threads: 1 }),
+      k2 = createNativeKernels(m2, { threads: 2 });
     new Float32Array(m1.buffer).fill(1, 0, 4);
     new Float32Array(m2.buffer).fill(1, 0, 4);
     k1.scale(0, 4, 2);
@@ -184,10 +192,22 @@ for (const cpu of paths) {
 
     it("gemm: all transposes, odd sizes, padded strides, alpha/beta, beta = 0 over NaN", () => {
       const dims = [1, 3, 8, 17, 33, 257];
-      const extra: Array<[number, number, number]> = [[32, 400, 256], [64, 81, 512], [576, 49, 64], [5, 512, 32], [128, 4, 64], [2, 300, 700]];
+      const extra: Array<[number, number, number]> = [
+        [32, 400, 256],
+        [64, 81, 512],
+        [576, 49, 64],
+        [5, 512, 32],
+        [128, 4, 64],
+        [2, 300, 700],
+      ];
       const shapes: Array<[number, number, number]> = [...extra];
       for (const m of dims) for (const n of dims) for (const kk of [1, 8, 17, 24, 257]) if (m * n * kk <= 257 * 257 * 17) shapes.push([m, n, kk]);
-      const scalars: Array<[number, number]> = [[1, 0], [-0.5, 1], [0.75, 0.3], [2, 0]];
+      const scalars: Array<[number, number]> = [
+        [1, 0],
+        [-0.5, 1],
+        [0.75, 0.3],
+        [2, 0],
+      ];
       let caseNo = 0;
       for (const [m, n, kk] of shapes) {
         for (let ta = 0; ta < 2; ta++) {
@@ -196,18 +216,26 @@ for (const cpu of paths) {
             const odd = caseNo % 2 === 1;
             caseNo++;
             mem.reset();
-            const lda = (ta ? m : kk) + (odd ? 3 : 0), ldb = (tb ? kk : n) + (odd ? 1 : 0), ldc = n + (odd ? 5 : 0);
-            const a = mem.random((ta ? kk : m) * lda, odd), b = mem.random((tb ? n : kk) * ldb, !odd);
+            const lda = (ta ? m : kk) + (odd ? 3 : 0),
+              ldb = (tb ? kk : n) + (odd ? 1 : 0),
+              ldc = n + (odd ? 5 : 0);
+            const a = mem.random((ta ? kk : m) * lda, odd),
+              b = mem.random((tb ? n : kk) * ldb, !odd);
             const c = beta === 0 ? mem.fill(m * ldc, NaN) : mem.random(m * ldc, odd);
             const cRef = mem.copy(c, m * ldc);
-            const A = mem.read(a, (ta ? kk : m) * lda), B = mem.read(b, (tb ? n : kk) * ldb), C0 = mem.read(c, m * ldc);
+            const A = mem.read(a, (ta ? kk : m) * lda),
+              B = mem.read(b, (tb ? n : kk) * ldb),
+              C0 = mem.read(c, m * ldc);
             k.gemm(ta as 0 | 1, tb as 0 | 1, m, n, kk, alpha, a, lda, b, ldb, beta, c, ldc);
             ref.gemm(ta as 0 | 1, tb as 0 | 1, m, n, kk, alpha, a, lda, b, ldb, beta, cRef, ldc);
-            const got = mem.read(c, m * ldc), want = mem.read(cRef, m * ldc), tol = new Float64Array(m * ldc);
+            const got = mem.read(c, m * ldc),
+              want = mem.read(cRef, m * ldc),
+              tol = new Float64Array(m * ldc);
             for (let i = 0; i < m; i++) {
               for (let j = 0; j < ldc; j++) {
                 const q = i * ldc + j;
-                if (j >= n) { // padding columns stay untouched (NaN stays NaN)
+                if (j >= n) {
+                  // padding columns stay untouched (NaN stays NaN)
                   assert.ok(Object.is(got[q], C0[q]) || (Number.isNaN(got[q]!) && Number.isNaN(C0[q]!)), `padding touched at ${i},${j}`);
                   got[q] = want[q] = 0;
                   continue;
@@ -225,24 +253,51 @@ for (const cpu of paths) {
 
     it("gemmBatched: shared operands (stride 0), one accumulated C (strideC = 0), per-product C, all transposes", () => {
       // [m, n, k, batch]: conv forward (A shared), weight gradient (C shared), input gradient, and small/odd ones.
-      const shapes: Array<[number, number, number, number]> = [[32, 400, 256, 4], [64, 49, 576, 3], [3, 17, 33, 5], [1, 40, 9, 4], [70, 9, 300, 2], [13, 40, 515, 3], [13, 40, 70, 17], [32, 64, 49, 32]];
+      const shapes: Array<[number, number, number, number]> = [
+        [32, 400, 256, 4],
+        [64, 49, 576, 3],
+        [3, 17, 33, 5],
+        [1, 40, 9, 4],
+        [70, 9, 300, 2],
+        [13, 40, 515, 3],
+        [13, 40, 70, 17],
+        [32, 64, 49, 32],
+      ];
       for (const [m, n, kk, batch] of shapes) {
         for (let ta = 0; ta < 2; ta++) {
           for (let tb = 0; tb < 2; tb++) {
-            for (const [shareA, shareB, shareC] of [[1, 0, 0], [0, 0, 1], [0, 1, 0], [0, 0, 0]]) {
+            for (const [shareA, shareB, shareC] of [
+              [1, 0, 0],
+              [0, 0, 1],
+              [0, 1, 0],
+              [0, 0, 0],
+            ]) {
               mem.reset();
-              const lda = (ta ? m : kk) + 1, ldb = (tb ? kk : n) + 2, ldc = n + 1;
-              const aSize = (ta ? kk : m) * lda, bSize = (tb ? n : kk) * ldb, cSize = m * ldc;
-              const strideA = shareA ? 0 : aSize + 3, strideB = shareB ? 0 : bSize + 1, strideC = shareC ? 0 : cSize + 2;
-              const a = mem.random(strideA * (batch - 1) + aSize), b = mem.random(strideB * (batch - 1) + bSize);
+              const lda = (ta ? m : kk) + 1,
+                ldb = (tb ? kk : n) + 2,
+                ldc = n + 1;
+              const aSize = (ta ? kk : m) * lda,
+                bSize = (tb ? n : kk) * ldb,
+                cSize = m * ldc;
+              const strideA = shareA ? 0 : aSize + 3,
+                strideB = shareB ? 0 : bSize + 1,
+                strideC = shareC ? 0 : cSize + 2;
+              const a = mem.random(strideA * (batch - 1) + aSize),
+                b = mem.random(strideB * (batch - 1) + bSize);
               const cLen = strideC * (batch - 1) + cSize;
-              const c = mem.random(cLen), cRef = mem.copy(c, cLen);
+              const c = mem.random(cLen),
+                cRef = mem.copy(c, cLen);
               const beta = shareC ? 1 : 0.5;
               k.gemmBatched(ta as 0 | 1, tb as 0 | 1, m, n, kk, 0.75, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, batch);
               ref.gemmBatched(ta as 0 | 1, tb as 0 | 1, m, n, kk, 0.75, a, lda, strideA, b, ldb, strideB, beta, cRef, ldc, strideC, batch);
               const want = mem.read(cRef, cLen);
               const scale = want.reduce((mx, v) => Math.max(mx, Math.abs(v)), 0);
-              close(mem.read(c, cLen), want, 2 * (kk * batch + 2) * U * (kk + 1) * (scale + 1), `gemmBatched ta=${ta} tb=${tb} ${m}×${n}×${kk}×${batch} share ${[shareA, shareB, shareC]}`);
+              close(
+                mem.read(c, cLen),
+                want,
+                2 * (kk * batch + 2) * U * (kk + 1) * (scale + 1),
+                `gemmBatched ta=${ta} tb=${tb} ${m}×${n}×${kk}×${batch} share ${[shareA, shareB, shareC]}`,
+              );
             }
           }
         }
@@ -256,57 +311,99 @@ for (const cpu of paths) {
       const c = mem.fill(6, NaN);
       k.gemm(0, 0, 2, 3, 0, 1, 0, 1, 0, 1, 0, c, 3);
       assert.deepEqual([...mem.read(c, 6)], [0, 0, 0, 0, 0, 0]);
-      const c2 = mem.fill(6, 2), nanA = mem.fill(6, NaN);
+      const c2 = mem.fill(6, 2),
+        nanA = mem.fill(6, NaN);
       k.gemm(0, 1, 2, 3, 2, 0, nanA, 2, nanA, 2, 0.5, c2, 3);
       assert.deepEqual([...mem.read(c2, 6)], [1, 1, 1, 1, 1, 1]);
     });
 
     const convCases = [
-      [3, 7, 9, 3, 3, 1, 1, 1, 1], [2, 8, 8, 8, 8, 4, 4, 0, 0], [1, 5, 6, 2, 3, 2, 2, 0, 1], [2, 9, 11, 3, 2, 2, 3, 1, 2],
-      [1, 4, 4, 5, 5, 1, 1, 2, 2], [4, 84, 84, 8, 8, 4, 4, 0, 0], [2, 12, 13, 4, 4, 2, 2, 1, 1], [3, 30, 29, 8, 8, 2, 3, 3, 0], [32, 20, 20, 4, 4, 2, 2, 0, 0], [64, 9, 9, 3, 3, 1, 1, 0, 0],
+      [3, 7, 9, 3, 3, 1, 1, 1, 1],
+      [2, 8, 8, 8, 8, 4, 4, 0, 0],
+      [1, 5, 6, 2, 3, 2, 2, 0, 1],
+      [2, 9, 11, 3, 2, 2, 3, 1, 2],
+      [1, 4, 4, 5, 5, 1, 1, 2, 2],
+      [4, 84, 84, 8, 8, 4, 4, 0, 0],
+      [2, 12, 13, 4, 4, 2, 2, 1, 1],
+      [3, 30, 29, 8, 8, 2, 3, 3, 0],
+      [32, 20, 20, 4, 4, 2, 2, 0, 0],
+      [64, 9, 9, 3, 3, 1, 1, 0, 0],
       // Stride 1 without horizontal padding (whole-vector runs): short runs, vertical padding, runs longer than a vector.
-      [2, 6, 5, 3, 2, 1, 1, 1, 0], [1, 5, 12, 2, 3, 1, 1, 0, 0], [3, 19, 20, 2, 2, 1, 1, 2, 0],
+      [2, 6, 5, 3, 2, 1, 1, 1, 0],
+      [1, 5, 12, 2, 3, 1, 1, 0, 0],
+      [3, 19, 20, 2, 2, 1, 1, 2, 0],
     ] as const;
     const out = (h: number, kh: number, s: number, p: number) => Math.floor((h + 2 * p - kh) / s) + 1;
 
     it("im2col and col2im (exact copies; col2im sums to the reference within rounding)", () => {
       for (const [c, h, w, kh, kw, sh, sw, ph, pw] of convCases) {
         mem.reset();
-        const oh = out(h, kh, sh, ph), ow = out(w, kw, sw, pw), rows = c * kh * kw, cols = oh * ow, ldcol = cols + 7;
+        const oh = out(h, kh, sh, ph),
+          ow = out(w, kw, sw, pw),
+          rows = c * kh * kw,
+          cols = oh * ow,
+          ldcol = cols + 7;
         const x = mem.random(c * h * w, true);
-        const col = mem.fill(rows * ldcol, -7), colRef = mem.fill(rows * ldcol, -7);
+        const col = mem.fill(rows * ldcol, -7),
+          colRef = mem.fill(rows * ldcol, -7);
         k.im2col(x, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, col, ldcol);
         ref.im2col(x, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, colRef, ldcol);
         close(mem.read(col, rows * ldcol), mem.read(colRef, rows * ldcol), 0, `im2col ${[c, h, w, kh, kw, sh, sw, ph, pw]}`);
-        const dx = mem.random(c * h * w), dxRef = mem.copy(dx, c * h * w);
+        const dx = mem.random(c * h * w),
+          dxRef = mem.copy(dx, c * h * w);
         const mag = mem.read(dx, c * h * w).map(Math.abs);
         k.col2im(col, ldcol, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, dx);
         ref.col2im(col, ldcol, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, dxRef);
         const terms = kh * kw + 1;
-        close(mem.read(dx, c * h * w), mem.read(dxRef, c * h * w), mag.map((v) => (terms + 1) * U * (v + 10 * terms)), `col2im ${[c, h, w, kh, kw]}`);
+        close(
+          mem.read(dx, c * h * w),
+          mem.read(dxRef, c * h * w),
+          mag.map((v) => (terms + 1) * U * (v + 10 * terms)),
+          `col2im ${[c, h, w, kh, kw]}`,
+        );
       }
     });
 
     it("bias add and bias gradients", () => {
-      for (const [rows, cols] of [[1, 1], [5, 7], [32, 512], [3, 4], [128, 9], [300, 33]] as const) {
+      for (const [rows, cols] of [
+        [1, 1],
+        [5, 7],
+        [32, 512],
+        [3, 4],
+        [128, 9],
+        [300, 33],
+      ] as const) {
         mem.reset();
-        const y = mem.random(rows * cols), yRef = mem.copy(y, rows * cols), bias = mem.random(cols, true);
+        const y = mem.random(rows * cols),
+          yRef = mem.copy(y, rows * cols),
+          bias = mem.random(cols, true);
         k.addBiasRows(y, bias, rows, cols);
         ref.addBiasRows(yRef, bias, rows, cols);
         close(mem.read(y, rows * cols), mem.read(yRef, rows * cols), 0, `addBiasRows ${rows}×${cols}`);
-        const db = mem.random(cols), dbRef = mem.copy(db, cols);
+        const db = mem.random(cols),
+          dbRef = mem.copy(db, cols);
         k.biasGradRows(y, db, rows, cols);
         ref.biasGradRows(y, dbRef, rows, cols);
         close(mem.read(db, cols), mem.read(dbRef, cols), (rows + 2) * U * (rows * 2 + 1), `biasGradRows ${rows}×${cols}`);
       }
-      for (const [n, ch, hw] of [[1, 1, 1], [2, 3, 5], [32, 8, 400], [3, 64, 49], [2, 5, 81], [32, 32, 400]] as const) {
+      for (const [n, ch, hw] of [
+        [1, 1, 1],
+        [2, 3, 5],
+        [32, 8, 400],
+        [3, 64, 49],
+        [2, 5, 81],
+        [32, 32, 400],
+      ] as const) {
         mem.reset();
         const len = n * ch * hw;
-        const y = mem.random(len, true), yRef = mem.copy(y, len), bias = mem.random(ch);
+        const y = mem.random(len, true),
+          yRef = mem.copy(y, len),
+          bias = mem.random(ch);
         k.addBiasChannels(y, bias, n, ch, hw);
         ref.addBiasChannels(yRef, bias, n, ch, hw);
         close(mem.read(y, len), mem.read(yRef, len), 0, `addBiasChannels ${n},${ch},${hw}`);
-        const db = mem.random(ch), dbRef = mem.copy(db, ch);
+        const db = mem.random(ch),
+          dbRef = mem.copy(db, ch);
         k.biasGradChannels(y, db, n, ch, hw);
         ref.biasGradChannels(y, dbRef, n, ch, hw);
         close(mem.read(db, ch), mem.read(dbRef, ch), (n * hw + 2) * U * (n * hw * 2 + 1), `biasGradChannels ${n},${ch},${hw}`);
@@ -316,7 +413,8 @@ for (const cpu of paths) {
     it("activations, scale, sumSquares, u8ToF32 (in place and out of place)", () => {
       for (const len of [0, 1, 3, 16, 17, 1000, 100_003]) {
         mem.reset();
-        const x = mem.random(len, true), dy = mem.random(len);
+        const x = mem.random(len, true),
+          dy = mem.random(len);
         // The slopes are rounded to f32 natively (as in WebAssembly), the reference multiplies in f64: one f32 rounding apart.
         const pairs: Array<[string, (kk: Kernels, o: number) => void, number]> = [
           ["relu", (kk, o) => kk.relu(x, o, len), 0],
@@ -325,13 +423,20 @@ for (const cpu of paths) {
           ["leakyReluBackward", (kk, o) => kk.leakyReluBackward(x, dy, o, len, 0.2), 2 * U],
         ];
         for (const [name, run, rel] of pairs) {
-          const o = mem.fill(len, NaN), oRef = mem.fill(len, NaN);
+          const o = mem.fill(len, NaN),
+            oRef = mem.fill(len, NaN);
           run(k, o);
           run(ref, oRef);
           const want = mem.read(oRef, len);
-          close(mem.read(o, len), want, want.map((v) => rel * Math.abs(v)), `${name} ${len}`);
+          close(
+            mem.read(o, len),
+            want,
+            want.map((v) => rel * Math.abs(v)),
+            `${name} ${len}`,
+          );
         }
-        const s = mem.copy(x, len), sRef = mem.copy(x, len);
+        const s = mem.copy(x, len),
+          sRef = mem.copy(x, len);
         k.scale(s, len, 0.3);
         ref.scale(sRef, len, 0.3);
         close(mem.read(s, len), mem.read(sRef, len), 1e-7, `scale ${len}`);
@@ -343,7 +448,8 @@ for (const cpu of paths) {
         const src = mem.alloc(len) + 3;
         const bytes = new Uint8Array(mem.memory.buffer, src, len);
         for (let i = 0; i < len; i++) bytes[i] = (i * 37 + 11) & 255;
-        const d = mem.alloc(len), dRef = mem.alloc(len);
+        const d = mem.alloc(len),
+          dRef = mem.alloc(len);
         k.u8ToF32(src, d, len, 1 / 255);
         ref.u8ToF32(src, dRef, len, 1 / 255);
         close(mem.read(d, len), mem.read(dRef, len), 1e-7, `u8ToF32 ${len}`);
@@ -360,29 +466,56 @@ for (const cpu of paths) {
             if (positive) mem.f.set(mem.read(p, len).map(Math.abs), p / 4);
             return Array.from({ length: n }, (_, i) => (i === 0 ? p : mem.copy(p, len)));
           };
-          const [p, pR] = state(2), g = mem.random(len), [m, mR] = state(2), [v, vR] = state(2, true);
+          const [p, pR] = state(2),
+            g = mem.random(len),
+            [m, mR] = state(2),
+            [v, vR] = state(2, true);
           k.adamStep(p!, g, m!, v!, len, 0.01, 0.9, 0.999, 1e-8, wd, 1 - 0.9 ** 3, 1 - 0.999 ** 3);
           ref.adamStep(pR!, g, mR!, vR!, len, 0.01, 0.9, 0.999, 1e-8, wd, 1 - 0.9 ** 3, 1 - 0.999 ** 3);
-          for (const [a, b, what] of [[p, pR, "p"], [m, mR, "m"], [v, vR, "v"]] as const) {
+          for (const [a, b, what] of [
+            [p, pR, "p"],
+            [m, mR, "m"],
+            [v, vR, "v"],
+          ] as const) {
             const want = mem.read(b!, len);
             close(mem.read(a!, len), want, rel(want), `adam ${what} len ${len} wd ${wd}`);
           }
           for (const momentum of [0, 0.9]) {
-            const [q, qR] = state(2), [sq, sqR] = state(2, true), [buf, bufR] = state(2);
+            const [q, qR] = state(2),
+              [sq, sqR] = state(2, true),
+              [buf, bufR] = state(2);
             k.rmspropStep(q!, g, sq!, buf!, len, 0.01, 0.95, 0.01, wd, momentum);
             ref.rmspropStep(qR!, g, sqR!, bufR!, len, 0.01, 0.95, 0.01, wd, momentum);
-            for (const [a, b, what] of [[q, qR, "p"], [sq, sqR, "sq"], [buf, bufR, "buf"]] as const) {
+            for (const [a, b, what] of [
+              [q, qR, "p"],
+              [sq, sqR, "sq"],
+              [buf, bufR, "buf"],
+            ] as const) {
               const want = mem.read(b!, len);
-              close(mem.read(a!, len), want, want.map((x) => 1e-5 * (Math.abs(x) + 1e-2)), `rmsprop ${what} μ=${momentum}`);
+              close(
+                mem.read(a!, len),
+                want,
+                want.map((x) => 1e-5 * (Math.abs(x) + 1e-2)),
+                `rmsprop ${what} μ=${momentum}`,
+              );
             }
             for (const nesterov of [0, 1] as const) {
               for (const first of [0, 1] as const) {
-                const [r, rR] = state(2), [b2, b2R] = state(2);
+                const [r, rR] = state(2),
+                  [b2, b2R] = state(2);
                 k.sgdStep(r!, g, b2!, len, 0.01, momentum, 0.1, wd, nesterov, first);
                 ref.sgdStep(rR!, g, b2R!, len, 0.01, momentum, 0.1, wd, nesterov, first);
-                for (const [a, b, what] of [[r, rR, "p"], [b2, b2R, "buf"]] as const) {
+                for (const [a, b, what] of [
+                  [r, rR, "p"],
+                  [b2, b2R, "buf"],
+                ] as const) {
                   const want = mem.read(b!, len);
-                  close(mem.read(a!, len), want, want.map((x) => 1e-5 * (Math.abs(x) + 1e-2)), `sgd ${what} μ=${momentum} n=${nesterov} f=${first}`);
+                  close(
+                    mem.read(a!, len),
+                    want,
+                    want.map((x) => 1e-5 * (Math.abs(x) + 1e-2)),
+                    `sgd ${what} μ=${momentum} n=${nesterov} f=${first}`,
+                  );
                 }
               }
             }
@@ -394,13 +527,26 @@ for (const cpu of paths) {
     it("gives bit-identical results on 1, 2 and 3 threads", () => {
       const kt = [1, 2, 3].map((threads) => createNativeKernels(mem.memory, { cpu, threads }));
       // All ≥ 2 M multiply-adds, so they are split between threads (smaller calls run on one).
-      const shapes: Array<[number, number, number]> = [[32, 400, 256], [64, 81, 512], [576, 49, 128], [64, 576, 98], [301, 77, 129], [9, 1030, 300], [3, 8000, 100], [1030, 41, 70]];
+      const shapes: Array<[number, number, number]> = [
+        [32, 400, 256],
+        [64, 81, 512],
+        [576, 49, 128],
+        [64, 576, 98],
+        [301, 77, 129],
+        [9, 1030, 300],
+        [3, 8000, 100],
+        [1030, 41, 70],
+      ];
       for (const [m, n, kk] of shapes) {
         for (let ta = 0; ta < 2; ta++) {
           for (let tb = 0; tb < 2; tb++) {
             mem.reset();
-            const lda = (ta ? m : kk) + 1, ldb = (tb ? kk : n) + 2, ldc = n + 3;
-            const a = mem.random((ta ? kk : m) * lda), b = mem.random((tb ? n : kk) * ldb), c0 = mem.random(m * ldc);
+            const lda = (ta ? m : kk) + 1,
+              ldb = (tb ? kk : n) + 2,
+              ldc = n + 3;
+            const a = mem.random((ta ? kk : m) * lda),
+              b = mem.random((tb ? n : kk) * ldb),
+              c0 = mem.random(m * ldc);
             const outs = kt.map((kernels) => {
               const c = mem.copy(c0, m * ldc);
               kernels.gemm(ta as 0 | 1, tb as 0 | 1, m, n, kk, 0.5, a, lda, b, ldb, 0.25, c, ldc);
@@ -420,13 +566,25 @@ for (const cpu of paths) {
             });
             const f = mem.f;
             for (let t = 1; t < shared.length; t++) {
-              bitsEqual(f.subarray(shared[t]! / 4, shared[t]! / 4 + m * ldc), f.subarray(shared[0]! / 4, shared[0]! / 4 + m * ldc), `gemmBatched(${ta},${tb}) ${m}×${n}×${kk}×3, ${t + 1} threads vs 1`);
+              bitsEqual(
+                f.subarray(shared[t]! / 4, shared[t]! / 4 + m * ldc),
+                f.subarray(shared[0]! / 4, shared[0]! / 4 + m * ldc),
+                `gemmBatched(${ta},${tb}) ${m}×${n}×${kk}×3, ${t + 1} threads vs 1`,
+              );
             }
             for (let t = 1; t < grouped.length; t++) {
-              bitsEqual(f.subarray(grouped[t]! / 4, grouped[t]! / 4 + m * ldc), f.subarray(grouped[0]! / 4, grouped[0]! / 4 + m * ldc), `gemmBatched(${ta},${tb}) ${m}×${n}×${kk}×17, ${t + 1} threads vs 1`);
+              bitsEqual(
+                f.subarray(grouped[t]! / 4, grouped[t]! / 4 + m * ldc),
+                f.subarray(grouped[0]! / 4, grouped[0]! / 4 + m * ldc),
+                `gemmBatched(${ta},${tb}) ${m}×${n}×${kk}×17, ${t + 1} threads vs 1`,
+              );
             }
             for (let t = 1; t < outs.length; t++) {
-              bitsEqual(f.subarray(outs[t]! / 4, outs[t]! / 4 + m * ldc), f.subarray(outs[0]! / 4, outs[0]! / 4 + m * ldc), `gemm(${ta},${tb}) ${m}×${n}×${kk}, ${t + 1} threads vs 1`);
+              bitsEqual(
+                f.subarray(outs[t]! / 4, outs[t]! / 4 + m * ldc),
+                f.subarray(outs[0]! / 4, outs[0]! / 4 + m * ldc),
+                `gemm(${ta},${tb}) ${m}×${n}×${kk}, ${t + 1} threads vs 1`,
+              );
             }
           }
         }
@@ -449,8 +607,14 @@ describe("native Arena", { skip }, () => {
       const opt = new RMSprop(online.parameters(), { lr: 2.5e-4, alpha: 0.95, eps: 0.01 });
       const loss = new QLoss("huber", { arena });
       const batch = 16; // ≥ 16: the weight gradients take the grouped shared-C path
-      const x = arena.tensor([batch, 4, 84, 84], Float32Array.from({ length: batch * 4 * 84 * 84 }, () => rng.random()));
-      const xNext = arena.tensor([batch, 4, 84, 84], Float32Array.from({ length: batch * 4 * 84 * 84 }, () => rng.random()));
+      const x = arena.tensor(
+        [batch, 4, 84, 84],
+        Float32Array.from({ length: batch * 4 * 84 * 84 }, () => rng.random()),
+      );
+      const xNext = arena.tensor(
+        [batch, 4, 84, 84],
+        Float32Array.from({ length: batch * 4 * 84 * 84 }, () => rng.random()),
+      );
       const actions = Int32Array.from({ length: batch }, (_, i) => i % 5);
       const rewards = Float32Array.from({ length: batch }, () => rng.random());
       const y = new Float32Array(batch);

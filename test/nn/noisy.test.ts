@@ -4,14 +4,15 @@
  * N(0, 1) draws, the noisy and the eval output, every gradient of sum(output²); a central
  * finite-difference check; the paper's initialisation; and the noisy options of the nets.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
-import { NoisyLinear } from "../../src/nn/noisy.js";
+import { test } from "node:test";
 import { duelingMlp, mlp, natureCnn } from "../../src/nn/nets.js";
+import { NoisyLinear } from "../../src/nn/noisy.js";
 import { Rng } from "../../src/nn/rng.js";
 import { Arena } from "../../src/nn/tensor.js";
-import { fixtureMeta, loadFixture } from "../helpers/fixtures.js";
 import { closeRel, f32 } from "../agents/torch-util.js";
+import { fixtureMeta, loadFixture } from "../helpers/fixtures.js";
 
 const FIXTURES = ["torch-noisy-linear", "torch-noisy-linear-random-sigma"];
 const STATE = ["weight_mu", "weight_sigma", "bias_mu", "bias_sigma", "weight_epsilon", "bias_epsilon"];
@@ -33,7 +34,10 @@ for (const name of FIXTURES) {
     const y = layer.forward(x);
     closeRel(y.data, f32(f, "output"), 1e-5, "output");
     let loss = 0;
-    const dy = arena.tensor([32, 12], y.data.map((v) => 2 * v));
+    const dy = arena.tensor(
+      [32, 12],
+      y.data.map((v) => 2 * v),
+    );
     for (const v of y.data) loss += v * v;
     assert.ok(Math.abs(loss - meta.loss_value) <= 1e-5 * meta.loss_value, `sum(output²) ${loss} vs ${meta.loss_value}`);
     layer.zeroGrad();
@@ -45,7 +49,10 @@ for (const name of FIXTURES) {
     closeRel(layer.forward(x).data, f32(f, "output_eval"), 1e-5, "output_eval");
     layer.zeroGrad();
     layer.backward(arena.tensor([32, 12], new Float32Array(32 * 12).fill(1)));
-    assert.ok(layer.weightSigma.grad.data.every((v) => v === 0), "eval mode: σ gets no gradient (μ only)");
+    assert.ok(
+      layer.weightSigma.grad.data.every((v) => v === 0),
+      "eval mode: σ gets no gradient (μ only)",
+    );
   });
 }
 
@@ -55,7 +62,10 @@ test("NoisyLinear: every gradient matches central finite differences", () => {
   const rng = new Rng(3);
   // A non-trivial σ, so the σ and μ gradients differ in more than a scale.
   for (const p of [layer.weightSigma, layer.biasSigma]) p.data.forEach((_, i, d) => (d[i] = rng.uniform(0, 0.4)));
-  const x = arena.tensor([4, 5], Float32Array.from({ length: 20 }, () => rng.uniform(-1, 1)));
+  const x = arena.tensor(
+    [4, 5],
+    Float32Array.from({ length: 20 }, () => rng.uniform(-1, 1)),
+  );
   const c = Float32Array.from({ length: 12 }, () => rng.uniform(-1, 1));
   const objective = (): number => {
     const y = layer.forward(x).data;
@@ -118,12 +128,27 @@ test("NoisyLinear: the paper's init and a seeded, reproducible noise stream", ()
 test("nets: noisy options turn the fully connected layers into NoisyLinear, and nothing else changes", () => {
   const arena = new Arena();
   const plain = [...mlp([4, 8, 2], { arena, seed: 1 }).stateDict().keys()];
-  const noisy = [...mlp([4, 8, 2], { arena, seed: 1, noisy: { sigma0: 0.5 } }).stateDict().keys()];
+  const noisy = [
+    ...mlp([4, 8, 2], { arena, seed: 1, noisy: { sigma0: 0.5 } })
+      .stateDict()
+      .keys(),
+  ];
   assert.deepEqual(plain, ["0.weight", "0.bias", "2.weight", "2.bias"]);
   assert.deepEqual(noisy, STATE.map((k) => `0.${k}`).concat(STATE.map((k) => `2.${k}`)));
-  const dueling = [...duelingMlp([4, 8], 2, { arena, seed: 1, noisy: { sigma0: 0.5 }, atoms: 3 }).stateDict().keys()];
+  const dueling = [
+    ...duelingMlp([4, 8], 2, { arena, seed: 1, noisy: { sigma0: 0.5 }, atoms: 3 })
+      .stateDict()
+      .keys(),
+  ];
   assert.ok(dueling.includes("value.weight_mu") && dueling.includes("advantage.bias_sigma") && dueling.includes("features.0.weight_mu"));
   // CNNs: the conv stack stays plain, the fc layers (CleanRL's rainbow_atari.py) become noisy.
-  const cnn = [...natureCnn(4, 3, { arena, seed: 1, height: 36, width: 36, noisy: { sigma0: 0.5 } }).stateDict().keys()];
-  assert.deepEqual(cnn.filter((k) => k.endsWith("weight") || k.endsWith("weight_mu")), ["0.weight", "2.weight", "4.weight", "7.weight_mu", "9.weight_mu"]);
+  const cnn = [
+    ...natureCnn(4, 3, { arena, seed: 1, height: 36, width: 36, noisy: { sigma0: 0.5 } })
+      .stateDict()
+      .keys(),
+  ];
+  assert.deepEqual(
+    cnn.filter((k) => k.endsWith("weight") || k.endsWith("weight_mu")),
+    ["0.weight", "2.weight", "4.weight", "7.weight_mu", "9.weight_mu"],
+  );
 });

@@ -1,9 +1,8 @@
 /** Row-wise ops: argmax ties, softmax / log-softmax against float64 references and finite differences. */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
-import {
-  argmaxAt, logSoftmaxRows, logSoftmaxRowsBackward, softmaxRows, softmaxRowsBackward,
-} from "../../src/nn/ops.js";
+import { test } from "node:test";
+import { argmaxAt, logSoftmaxRows, logSoftmaxRowsBackward, softmaxRows, softmaxRowsBackward } from "../../src/nn/ops.js";
 import { Rng } from "../../src/nn/rng.js";
 
 function randomRows(rows: number, cols: number, scale: number, seed: number): Float32Array {

@@ -5,19 +5,28 @@
  * torch fixtures, which were written from the PyTorch models' state_dict()); and
  * load → save → load is the identity, for deepq's files and for every fixture file.
  */
-import { describe, it } from "node:test";
+
 import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { fixturesDir, loadFixture } from "../helpers/fixtures.js";
+import { describe, it } from "node:test";
 import { BatchNorm2d, Conv2d, Linear } from "../../src/nn/layers.js";
-import { Flatten, ReLU, Sequential, type Module } from "../../src/nn/module.js";
+import { Flatten, type Module, ReLU, Sequential } from "../../src/nn/module.js";
 import { duelingMlp, mlp, natureCnn, smallCnn } from "../../src/nn/nets.js";
 import {
-  MAX_HEADER_BYTES, MAX_TENSORS, parseSafeTensors, SafeTensorsError, serializeSafeTensors, toFloat32, type DType, type SafeTensor, type TensorInput,
+  type DType,
+  MAX_HEADER_BYTES,
+  MAX_TENSORS,
+  parseSafeTensors,
+  type SafeTensor,
+  SafeTensorsError,
+  serializeSafeTensors,
+  type TensorInput,
+  toFloat32,
 } from "../../src/nn/safetensors.js";
 import { loadModule, readSafeTensorsFile, saveModule, writeSafeTensorsFile } from "../../src/nn/safetensors-fs.js";
+import { fixturesDir, loadFixture } from "../helpers/fixtures.js";
 import { group } from "./util.js";
 
 // ---- helpers --------------------------------------------------------------------------------
@@ -46,7 +55,10 @@ function assertSameTensor(a: SafeTensor, b: SafeTensor, what: string): void {
   // Bitwise: compare the bytes, so NaN payloads and −0 count too.
   const ab = new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength);
   const bb = new Uint8Array(b.data.buffer, b.data.byteOffset, b.data.byteLength);
-  assert.ok(ab.every((v, i) => v === bb[i]), `${what}: data differs`);
+  assert.ok(
+    ab.every((v, i) => v === bb[i]),
+    `${what}: data differs`,
+  );
 }
 
 function assertSameTensors(a: ReadonlyMap<string, SafeTensor>, b: ReadonlyMap<string, SafeTensor>, what: string): void {
@@ -127,7 +139,7 @@ describe("safetensors round trip", () => {
       u8: { data: Uint8Array.of(1), shape: [1] },
     };
     const f = parseSafeTensors(serializeSafeTensors(inputs));
-    assert.deepEqual([...f.tensors.get("view")!.data as Float32Array], [1, 2, 3]);
+    assert.deepEqual([...(f.tensors.get("view")!.data as Float32Array)], [1, 2, 3]);
     const dtypes = Object.fromEntries([...f.tensors].map(([k, t]) => [k, t.dtype]));
     assert.deepEqual(dtypes, { view: "F32", f64: "F64", i64: "I64", u64: "U64", i32: "I32", u32: "U32", i16: "I16", u16: "U16", i8: "I8", u8: "U8" });
   });
@@ -179,12 +191,16 @@ describe("safetensors round trip", () => {
 
 describe("safetensors rejects malformed files", () => {
   const f32Entry = (offs: unknown, shape: unknown = [2], dtype: unknown = "F32") => JSON.stringify({ t: { dtype, shape, data_offsets: offs } });
-  const reject = (bytes: Uint8Array, re: RegExp) => assert.throws(() => parseSafeTensors(bytes, "bad.safetensors"), (e: unknown) => {
-    assert.ok(e instanceof SafeTensorsError, `expected SafeTensorsError, got ${String(e)}`);
-    assert.match(e.message, /^bad\.safetensors: /, "the message names the source");
-    assert.match(e.message, re);
-    return true;
-  });
+  const reject = (bytes: Uint8Array, re: RegExp) =>
+    assert.throws(
+      () => parseSafeTensors(bytes, "bad.safetensors"),
+      (e: unknown) => {
+        assert.ok(e instanceof SafeTensorsError, `expected SafeTensorsError, got ${String(e)}`);
+        assert.match(e.message, /^bad\.safetensors: /, "the message names the source");
+        assert.match(e.message, re);
+        return true;
+      },
+    );
 
   it("files shorter than the 8-byte length prefix", () => {
     reject(new Uint8Array(0), /0 bytes, shorter than the 8-byte header length/);
@@ -210,27 +226,33 @@ describe("safetensors rejects malformed files", () => {
     const entries: string[] = [];
     for (let i = 0; i <= MAX_TENSORS; i++) entries.push(`"t${i}":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}`);
     const t0 = performance.now();
-    assert.throws(() => parseSafeTensors(rawFile(`{${entries.join(",")}}`), "many.safetensors"), (e: unknown) => {
-      assert.match((e as Error).message, new RegExp(`^many\\.safetensors: header lists ${MAX_TENSORS + 1} tensors, more than the ${MAX_TENSORS} allowed`));
-      return true;
-    });
+    assert.throws(
+      () => parseSafeTensors(rawFile(`{${entries.join(",")}}`), "many.safetensors"),
+      (e: unknown) => {
+        assert.match((e as Error).message, new RegExp(`^many\\.safetensors: header lists ${MAX_TENSORS + 1} tensors, more than the ${MAX_TENSORS} allowed`));
+        return true;
+      },
+    );
     assert.ok(performance.now() - t0 < 5000);
   });
 
   it("names, shapes and values in messages are cut short", () => {
     const name = "n".repeat(10_000);
-    assert.throws(() => parseSafeTensors(rawFile(JSON.stringify({ [name]: { dtype: "F32", shape: new Array(5000).fill(1), data_offsets: [0, 8] } }), 8)), (e: unknown) => {
-      const m = (e as Error).message;
-      assert.match(m, /tensor "n+… \(F32 \[1,1,1.*…\) needs 4 bytes but data_offsets span 8/);
-      assert.ok(m.length < 300, `${m.length} chars`);
-      return true;
-    });
+    assert.throws(
+      () => parseSafeTensors(rawFile(JSON.stringify({ [name]: { dtype: "F32", shape: new Array(5000).fill(1), data_offsets: [0, 8] } }), 8)),
+      (e: unknown) => {
+        const m = (e as Error).message;
+        assert.match(m, /tensor "n+… \(F32 \[1,1,1.*…\) needs 4 bytes but data_offsets span 8/);
+        assert.ok(m.length < 300, `${m.length} chars`);
+        return true;
+      },
+    );
   });
 
   it("headers that are not UTF-8 JSON objects", () => {
-    reject(rawFile("{\"t\": {"), /header is not valid UTF-8 JSON/);
+    reject(rawFile('{"t": {'), /header is not valid UTF-8 JSON/);
     reject(rawFile("not json"), /header is not valid UTF-8 JSON/);
-    const badUtf8 = rawFile("{\"\"}");
+    const badUtf8 = rawFile('{""}');
     badUtf8[10] = 0xff;
     reject(badUtf8, /header is not valid UTF-8 JSON/);
     reject(rawFile("[1, 2]"), /header must be a JSON object/);
@@ -296,14 +318,13 @@ describe("safetensors rejects malformed files", () => {
   });
 
   it("serializer refuses inconsistent tensors and the reserved name", () => {
-    assert.throws(() => serializeSafeTensors({ t: { data: new Float32Array(3), shape: [2, 2] } }),
-      /tensor "t": shape \[2,2\] has 4 elements but data has 3/);
-    assert.throws(() => serializeSafeTensors({ t: { dtype: "F64", data: new Float32Array(2), shape: [2] } }),
-      /tensor "t": dtype F64 needs 8-byte elements, data has 4/);
-    assert.throws(() => serializeSafeTensors({ t: { dtype: "F16", data: new Float32Array(2), shape: [2] } }),
-      /dtype F16 needs 2-byte elements/);
-    assert.throws(() => serializeSafeTensors(new Map([["__metadata__", { data: new Uint8Array(1), shape: [1] }]])),
-      /tensor name "__metadata__" is reserved/);
+    assert.throws(() => serializeSafeTensors({ t: { data: new Float32Array(3), shape: [2, 2] } }), /tensor "t": shape \[2,2\] has 4 elements but data has 3/);
+    assert.throws(
+      () => serializeSafeTensors({ t: { dtype: "F64", data: new Float32Array(2), shape: [2] } }),
+      /tensor "t": dtype F64 needs 8-byte elements, data has 4/,
+    );
+    assert.throws(() => serializeSafeTensors({ t: { dtype: "F16", data: new Float32Array(2), shape: [2] } }), /dtype F16 needs 2-byte elements/);
+    assert.throws(() => serializeSafeTensors(new Map([["__metadata__", { data: new Uint8Array(1), shape: [1] }]])), /tensor name "__metadata__" is reserved/);
   });
 });
 
@@ -312,19 +333,27 @@ describe("safetensors rejects malformed files", () => {
 /** PyTorch's state_dict names for each net, in state_dict order (the fixtures store them in that order). */
 const NETS: Array<{ name: string; fixture: string; build(seed: number): Module; names: string[] }> = [
   {
-    name: "mlp([8, 64, 64, 4])", fixture: "torch-mlp-mse-rmsprop.safetensors", build: (seed) => mlp([8, 64, 64, 4], { seed }),
+    name: "mlp([8, 64, 64, 4])",
+    fixture: "torch-mlp-mse-rmsprop.safetensors",
+    build: (seed) => mlp([8, 64, 64, 4], { seed }),
     names: ["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"],
   },
   {
-    name: "natureCnn(4, 5)", fixture: "torch-nature-cnn-mse-rmsprop.safetensors", build: (seed) => natureCnn(4, 5, { seed }),
+    name: "natureCnn(4, 5)",
+    fixture: "torch-nature-cnn-mse-rmsprop.safetensors",
+    build: (seed) => natureCnn(4, 5, { seed }),
     names: ["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias", "7.weight", "7.bias", "9.weight", "9.bias"],
   },
   {
-    name: "smallCnn(4, 5)", fixture: "torch-small-cnn-huber-adam.safetensors", build: (seed) => smallCnn(4, 5, { seed }),
+    name: "smallCnn(4, 5)",
+    fixture: "torch-small-cnn-huber-adam.safetensors",
+    build: (seed) => smallCnn(4, 5, { seed }),
     names: ["0.weight", "0.bias", "2.weight", "2.bias", "5.weight", "5.bias", "7.weight", "7.bias"],
   },
   {
-    name: "duelingMlp([8, 64, 64], 4)", fixture: "torch-dueling-mlp-huber-adam.safetensors", build: (seed) => duelingMlp([8, 64, 64], 4, { seed }),
+    name: "duelingMlp([8, 64, 64], 4)",
+    fixture: "torch-dueling-mlp-huber-adam.safetensors",
+    build: (seed) => duelingMlp([8, 64, 64], 4, { seed }),
     names: ["features.0.weight", "features.0.bias", "features.2.weight", "features.2.bias", "value.weight", "value.bias", "advantage.weight", "advantage.bias"],
   },
 ];
@@ -370,10 +399,12 @@ describe("state dicts are PyTorch's", () => {
       const c = mlp([8, 64, 64, 4], { seed: 5 });
       c.loadStateDict(parseSafeTensors(serializeSafeTensors(f64)).tensors);
       assertSameTensors(c.stateDict(), a.stateDict(), "F64 load");
-      const bf16 = new Map([...a.stateDict()].map(([k, t]) => {
-        const u = new Uint32Array(Float32Array.from(t.data as Float32Array).buffer);
-        return [k, { dtype: "BF16" as const, shape: t.shape, data: Uint16Array.from(u, (w) => w >>> 16) }];
-      }));
+      const bf16 = new Map(
+        [...a.stateDict()].map(([k, t]) => {
+          const u = new Uint32Array(Float32Array.from(t.data as Float32Array).buffer);
+          return [k, { dtype: "BF16" as const, shape: t.shape, data: Uint16Array.from(u, (w) => w >>> 16) }];
+        }),
+      );
       c.loadStateDict(parseSafeTensors(serializeSafeTensors(bf16)).tensors);
       const w = c.stateDict().get("0.weight")!.data as Float32Array;
       const ref = a.stateDict().get("0.weight")!.data as Float32Array;
@@ -410,11 +441,17 @@ describe("state dicts are PyTorch's", () => {
     assert.deepEqual(m.loadStateDict(m.stateDict()), { missingKeys: [], unexpectedKeys: [] });
     // PyTorch-style prefixes ("module." from DataParallel) match nothing: loading nothing silently would hide it.
     const prefixed = new Map([...m.stateDict()].map(([k, v]) => [`module.${k}`, v]));
-    assert.throws(() => m.loadStateDict(prefixed, { strict: false }), /none of the 6 keys matched \(expected names like "0\.weight", "0\.bias", "2\.weight", … and 3 more; got "module\.0\.weight"/);
+    assert.throws(
+      () => m.loadStateDict(prefixed, { strict: false }),
+      /none of the 6 keys matched \(expected names like "0\.weight", "0\.bias", "2\.weight", … and 3 more; got "module\.0\.weight"/,
+    );
     // Long key lists are cut short.
     const many = new Map(m.stateDict());
     for (let i = 0; i < 10_000; i++) many.set(`junk.${i}`, { dtype: "F32", shape: [1], data: new Float32Array(1) });
-    assert.throws(() => m.loadStateDict(many), (e: unknown) => /unexpected keys: "junk\.0", .* … and 9992 more$/.test((e as Error).message) && (e as Error).message.length < 500);
+    assert.throws(
+      () => m.loadStateDict(many),
+      (e: unknown) => /unexpected keys: "junk\.0", .* … and 9992 more$/.test((e as Error).message) && (e as Error).message.length < 500,
+    );
   });
 
   it("BatchNorm buffers: running stats F32, num_batches_tracked an I64 scalar, as PyTorch", () => {
@@ -422,9 +459,15 @@ describe("state dicts are PyTorch's", () => {
     const f = parseSafeTensors(serializeSafeTensors(net.stateDict()));
     const summary = [...f.tensors].map(([k, t]) => `${k} ${t.dtype} [${t.shape.join(",")}]`);
     assert.deepEqual(summary, [
-      "0.weight F32 [3,2,3,3]", "0.bias F32 [3]",
-      "1.weight F32 [3]", "1.bias F32 [3]", "1.running_mean F32 [3]", "1.running_var F32 [3]", "1.num_batches_tracked I64 []",
-      "4.weight F32 [2,12]", "4.bias F32 [2]",
+      "0.weight F32 [3,2,3,3]",
+      "0.bias F32 [3]",
+      "1.weight F32 [3]",
+      "1.bias F32 [3]",
+      "1.running_mean F32 [3]",
+      "1.running_var F32 [3]",
+      "1.num_batches_tracked I64 []",
+      "4.weight F32 [2,12]",
+      "4.bias F32 [2]",
     ]);
     const bn = net.layers[1] as BatchNorm2d;
     bn.numBatchesTracked.value = 7;

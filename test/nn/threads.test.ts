@@ -1,11 +1,20 @@
 // The two-thread GEMM (src/nn/kernels/threads.ts): every split keeps each output element's
 // summation order, so the results must equal the single-thread kernels' bit for bit — on all
 // four transpose variants, edge sizes, both split directions, and a whole Nature-CNN update.
-import { after, before, describe, it } from "node:test";
+
 import assert from "node:assert/strict";
-import { createThreadedKernels, KERNEL_RESERVED_BYTES_THREADED, KERNEL_SCRATCH_PTR, KERNEL_THREAD_CTRL_PTR, SHARED_MEMORY_MAX_PAGES, threadsAvailable, type ThreadedKernels } from "../../src/nn/kernels/index.js";
-import { loadWasmKernelsSync } from "../../src/nn/kernels/wasm.js";
+import { after, before, describe, it } from "node:test";
 import { QLoss, tdTargets } from "../../src/agents/td.js";
+import {
+  createThreadedKernels,
+  KERNEL_RESERVED_BYTES_THREADED,
+  KERNEL_SCRATCH_PTR,
+  KERNEL_THREAD_CTRL_PTR,
+  SHARED_MEMORY_MAX_PAGES,
+  type ThreadedKernels,
+  threadsAvailable,
+} from "../../src/nn/kernels/index.js";
+import { loadWasmKernelsSync } from "../../src/nn/kernels/wasm.js";
 import { natureCnn } from "../../src/nn/nets.js";
 import { RMSprop } from "../../src/nn/optim.js";
 import { Rng } from "../../src/nn/rng.js";
@@ -49,17 +58,32 @@ describe("two-thread GEMM", { skip }, () => {
     // [m, n, k]: n ≥ m splits N, n < m splits M; odd sizes give edge tiles, k > 256 gives several k-blocks,
     // m = 9 leaves a 1-row remainder the split must merge.
     const shapes: Array<[number, number, number]> = [
-      [32, 400, 256], [64, 81, 512], [512, 49, 64], [37, 133, 300], [301, 77, 129], [9, 530, 17], [1030, 21, 70], [64, 576, 49],
+      [32, 400, 256],
+      [64, 81, 512],
+      [512, 49, 64],
+      [37, 133, 300],
+      [301, 77, 129],
+      [9, 530, 17],
+      [1030, 21, 70],
+      [64, 576, 49],
     ];
     let cases = 0;
     for (const [m, n, k] of shapes) {
       for (const tA of [0, 1] as const) {
         for (const tB of [0, 1] as const) {
-          for (const [alpha, beta] of [[1, 0], [0.5, 1], [-1.25, 0.75]] as const) {
+          for (const [alpha, beta] of [
+            [1, 0],
+            [0.5, 1],
+            [-1.25, 0.75],
+          ] as const) {
             top = KERNEL_RESERVED_BYTES_THREADED;
-            const lda = (tA ? m : k) + 3, ldb = (tB ? k : n) + 1, ldc = n + 2; // padded strides
-            const a = alloc((tA ? k : m) * lda), b = alloc((tB ? n : k) * ldb);
-            const c1 = alloc(m * ldc), c2 = alloc(m * ldc);
+            const lda = (tA ? m : k) + 3,
+              ldb = (tB ? k : n) + 1,
+              ldc = n + 2; // padded strides
+            const a = alloc((tA ? k : m) * lda),
+              b = alloc((tB ? n : k) * ldb);
+            const c1 = alloc(m * ldc),
+              c2 = alloc(m * ldc);
             const f = new Float32Array(memory.buffer);
             for (let i = 0; i < (tA ? k : m) * lda; i++) f[a / 4 + i] = rng.uniform(-1, 1);
             for (let i = 0; i < (tB ? n : k) * ldb; i++) f[b / 4 + i] = rng.uniform(-1, 1);
@@ -80,10 +104,13 @@ describe("two-thread GEMM", { skip }, () => {
   it("the worker takes part", async () => {
     // On a busy machine the worker may be descheduled for a while; give it a few seconds of large calls.
     const a = KERNEL_RESERVED_BYTES_THREADED;
-    const n = 2048, k = 256, m = 64;
+    const n = 2048,
+      k = 256,
+      m = 64;
     const need = a + 4 * (m * k + k * n + m * n) + 16;
     if (need > memory.buffer.byteLength) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
-    const b = a + 4 * m * k, c = b + 4 * k * n;
+    const b = a + 4 * m * k,
+      c = b + 4 * k * n;
     const before = tk.stats().workerChunks;
     const end = Date.now() + 5000;
     while (tk.stats().workerChunks === before && Date.now() < end) {
@@ -96,9 +123,13 @@ describe("two-thread GEMM", { skip }, () => {
   it("reports a trap in either thread's part and stays usable", () => {
     const end = memory.buffer.byteLength;
     // C runs past the end of the memory: some chunk (whichever thread takes it) traps.
-    assert.throws(() => tk.gemm(0, 0, 64, 512, 64, 1, KERNEL_RESERVED_BYTES_THREADED, 64, KERNEL_RESERVED_BYTES_THREADED, 512, 0, end - 4 * 64 * 100, 512),
-      WebAssembly.RuntimeError);
-    const a = KERNEL_RESERVED_BYTES_THREADED, b = a + 4 * 64 * 64, c = b + 4 * 64 * 512;
+    assert.throws(
+      () => tk.gemm(0, 0, 64, 512, 64, 1, KERNEL_RESERVED_BYTES_THREADED, 64, KERNEL_RESERVED_BYTES_THREADED, 512, 0, end - 4 * 64 * 100, 512),
+      WebAssembly.RuntimeError,
+    );
+    const a = KERNEL_RESERVED_BYTES_THREADED,
+      b = a + 4 * 64 * 64,
+      c = b + 4 * 64 * 512;
     new Float32Array(memory.buffer).fill(1, a / 4, a / 4 + 64 * 64 + 64 * 512);
     tk.gemm(0, 0, 64, 512, 64, 1, a, 64, b, 512, 0, c, 512);
     assert.ok(new Float32Array(memory.buffer, c, 64 * 512).every((v) => v === 64));
@@ -107,7 +138,9 @@ describe("two-thread GEMM", { skip }, () => {
   it("keeps working after the shared memory grows", () => {
     const pages = memory.buffer.byteLength / 65536;
     memory.grow(5);
-    const a = pages * 65536, b = a + 4 * 64 * 64, c = b + 4 * 64 * 512;
+    const a = pages * 65536,
+      b = a + 4 * 64 * 64,
+      c = b + 4 * 64 * 512;
     const f = new Float32Array(memory.buffer);
     f.fill(1, a / 4, a / 4 + 64 * 64 + 64 * 512);
     tk.gemm(0, 0, 64, 512, 64, 1, a, 64, b, 512, 0, c, 512);
@@ -133,8 +166,14 @@ describe("two-thread Arena (WebAssembly)", { skip }, () => {
       const opt = new RMSprop(online.parameters(), { lr: 2.5e-4, alpha: 0.95, eps: 0.01 });
       const loss = new QLoss("huber", { arena });
       const batch = 8;
-      const x = arena.tensor([batch, 4, 84, 84], Float32Array.from({ length: batch * 4 * 84 * 84 }, () => rng.random()));
-      const xNext = arena.tensor([batch, 4, 84, 84], Float32Array.from({ length: batch * 4 * 84 * 84 }, () => rng.random()));
+      const x = arena.tensor(
+        [batch, 4, 84, 84],
+        Float32Array.from({ length: batch * 4 * 84 * 84 }, () => rng.random()),
+      );
+      const xNext = arena.tensor(
+        [batch, 4, 84, 84],
+        Float32Array.from({ length: batch * 4 * 84 * 84 }, () => rng.random()),
+      );
       const actions = Int32Array.from({ length: batch }, (_, i) => i % 5);
       const rewards = Float32Array.from({ length: batch }, () => rng.random());
       const dones = new Float32Array(batch);
@@ -159,7 +198,9 @@ describe("two-thread Arena (WebAssembly)", { skip }, () => {
   it("keeps MLP-sized GEMMs on one thread", () => {
     const arena = new Arena({ backend: "wasm", threads: 2 });
     const tk = arena.kernels as ThreadedKernels;
-    const x = arena.tensor([128, 120]), w = arena.tensor([84, 120]), y = arena.tensor([128, 84]);
+    const x = arena.tensor([128, 120]),
+      w = arena.tensor([84, 120]),
+      y = arena.tensor([128, 84]);
     tk.gemm(0, 1, 128, 84, 120, 1, x.ptr, 120, w.ptr, 120, 0, y.ptr, 84);
     assert.equal(tk.stats().splitCalls, 0);
     tk.close();

@@ -1,9 +1,9 @@
 /** Shared helpers for the nn tests. */
 import assert from "node:assert/strict";
+import { type BackendKind, nativeInfo, requestedBackend } from "../../src/nn/kernels/index.js";
+import { detectWasmVariant } from "../../src/nn/kernels/wasm.js";
 import type { SafeTensor } from "../../src/nn/safetensors.js";
 import { toFloat32 } from "../../src/nn/safetensors.js";
-import { nativeInfo, requestedBackend, type BackendKind } from "../../src/nn/kernels/index.js";
-import { detectWasmVariant } from "../../src/nn/kernels/wasm.js";
 import { defaultArena, type Tensor } from "../../src/nn/tensor.js";
 
 /**
@@ -30,7 +30,7 @@ export function nativeSkipReason(): string | undefined {
 /** The tensors under `prefix/` with the prefix removed (fixture groups such as `init/`). */
 export function group(tensors: ReadonlyMap<string, SafeTensor>, prefix: string): Map<string, SafeTensor> {
   const out = new Map<string, SafeTensor>();
-  for (const [k, v] of tensors) if (k.startsWith(prefix + "/")) out.set(k.slice(prefix.length + 1), v);
+  for (const [k, v] of tensors) if (k.startsWith(`${prefix}/`)) out.set(k.slice(prefix.length + 1), v);
   return out;
 }
 
@@ -73,9 +73,7 @@ export function relErr(a: ArrayLike<number>, b: ArrayLike<number>, floorFrac = 1
   return { err, at };
 }
 
-export function assertClose(
-  a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: string, mask?: ArrayLike<boolean>, floorFrac = 1e-2,
-): number {
+export function assertClose(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: string, mask?: ArrayLike<boolean>, floorFrac = 1e-2): number {
   const { err, at } = relErr(a, b, floorFrac, mask);
   assert.ok(err <= tol, `${what}: relative error ${err.toExponential(2)} > ${tol} at index ${at} (got ${a[at]}, expected ${b[at]})`);
   return err;

@@ -1,5 +1,5 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { PrioritizedReplay } from "../../src/replay/index.js";
 import { bytesPerCall, frame, imageBuffer, LIMIT } from "./alloc-util.js";
 

@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import { getHeapSpaceStatistics, setFlagsFromString } from "node:v8";
 
 setFlagsFromString("--no-turbo-inlining");
+
 import { ImageReplayBuffer } from "../../src/replay/index.js";
 
 // Any real allocation costs ≥ 16 bytes (a heap number); the bound leaves room for noise.

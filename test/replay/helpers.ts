@@ -58,7 +58,12 @@ export class StreamEnv implements Env<Uint8Array, number> {
   private length = 0;
   private endTerminated = false;
 
-  constructor(readonly envIndex: number, seed: number, readonly maxLen = 12, shape: readonly number[] = [4, 4]) {
+  constructor(
+    readonly envIndex: number,
+    seed: number,
+    readonly maxLen = 12,
+    shape: readonly number[] = [4, 4],
+  ) {
     this.observationSpace = new Box<Uint8Array>(0, 255, shape, "uint8");
     this.frameSize = shape.reduce((a, b) => a * b, 1);
     this.obs = new Uint8Array(this.frameSize);
@@ -125,9 +130,7 @@ export function expected(history: readonly Rec[], t: number, nStep: number, gamm
 }
 
 /** Asserts row `row` of an image batch against the reference. */
-export function checkImageRow(
-  batch: ReplayBatch<Uint8Array>, row: number, exp: ReturnType<typeof expected>, k: number, frameSize: number, what: string,
-): void {
+export function checkImageRow(batch: ReplayBatch<Uint8Array>, row: number, exp: ReturnType<typeof expected>, k: number, frameSize: number, what: string): void {
   const off = row * k * frameSize;
   assert.deepEqual(decodeStack(batch.obs, off, k, frameSize), exp.obs, `${what}: obs stack`);
   assert.deepEqual(decodeStack(batch.nextObs, off, k, frameSize), exp.next, `${what}: nextObs stack`);

@@ -1,9 +1,9 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ImageReplayBuffer, type ImageBatch } from "../../src/replay/index.js";
+import { test } from "node:test";
+import { type ImageBatch, ImageReplayBuffer } from "../../src/replay/index.js";
 import { FrameStack } from "../../src/wrappers/frame-stack.js";
 import { VectorEnv } from "../../src/wrappers/vector.js";
-import { type Rec, StreamEnv, assertSameBatch, checkImageRow, decodeStack, encodeFrame, expected, roundTrip } from "./helpers.js";
+import { assertSameBatch, checkImageRow, decodeStack, encodeFrame, expected, type Rec, roundTrip, StreamEnv } from "./helpers.js";
 
 const FS = 16; // 4×4 frames
 const K = 4;
@@ -117,7 +117,10 @@ test("explicit boundaries: reset frame repeated, final observation as next state
   buf.add(2, 30, frame(301), false, false);
   // Frames a0..a3 are overwritten: A2 (slot 2) and A3 (slot 3) are gone, B0, B1, C0 (slots 4, 0, 1) remain.
   assert.equal(buf.size, 3);
-  assert.deepEqual([0, 1, 2, 3, 4].map((i) => buf.isValid(i)), [true, true, false, false, true]);
+  assert.deepEqual(
+    [0, 1, 2, 3, 4].map((i) => buf.isValid(i)),
+    [true, true, false, false, true],
+  );
   buf.fill(4, 0, batch); // B0
   assert.deepEqual(ids(batch.obs, 0), [200, 200, 200]);
   assert.deepEqual(ids(batch.nextObs, 0), [200, 201, 202], "2-step window ends at the truncation, bootstraps from the final frame");
@@ -232,7 +235,10 @@ test("memory: 1M 84×84 transitions (stack 4) cost ≤ 7.1e9 bytes, reported up 
   assert.ok(buf.framesPerChunk * 84 * 84 <= 2 ** 30);
   buf.addFirst(new Uint8Array(84 * 84));
   assert.ok(buf.allocatedBytes < 30e6 + 2 ** 26 + 1);
-  assert.throws(() => ImageReplayBuffer.bytesFor({ ...opts, chunkBytes: 2 ** 30 + 1 }), /chunkBytes must be an integer in \[7056 \(one frame\), 1073741824 \(1 GiB\)\]/);
+  assert.throws(
+    () => ImageReplayBuffer.bytesFor({ ...opts, chunkBytes: 2 ** 30 + 1 }),
+    /chunkBytes must be an integer in \[7056 \(one frame\), 1073741824 \(1 GiB\)\]/,
+  );
   // A 1 GiB chunk size is accepted; eager allocation of a small buffer allocates everything.
   assert.equal(ImageReplayBuffer.bytesFor({ ...opts, chunkBytes: 2 ** 30 }), bytes);
   const eager = new ImageReplayBuffer({ capacity: 100, frameShape: [84, 84], allocate: "eager", chunkBytes: 84 * 84 * 7 });

@@ -1,9 +1,7 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  ImageReplayBuffer, MinTree, PrioritizedReplay, ReplayBuffer, SumTree, linearBeta,
-} from "../../src/replay/index.js";
-import { Lcg, assertSameBatch, decodeStack, encodeFrame, roundTrip } from "./helpers.js";
+import { test } from "node:test";
+import { ImageReplayBuffer, linearBeta, MinTree, PrioritizedReplay, ReplayBuffer, SumTree } from "../../src/replay/index.js";
+import { assertSameBatch, decodeStack, encodeFrame, Lcg, roundTrip } from "./helpers.js";
 
 function filled(n: number, capacity = n, seed = 0): ReplayBuffer {
   const buf = new ReplayBuffer({ capacity, obsSize: 1, seed });
@@ -15,7 +13,16 @@ test("SumTree: prefix-sum lookup at exact boundaries, zeros skipped, totals exac
   const tree = new SumTree(6); // not a power of two
   [1, 0, 3, 2, 0, 4].forEach((v, i) => tree.set(i, v));
   assert.equal(tree.total, 10);
-  const cases: [number, number][] = [[0, 0], [0.999, 0], [1, 2], [3.999, 2], [4, 3], [5.999, 3], [6, 5], [9.999, 5]];
+  const cases: [number, number][] = [
+    [0, 0],
+    [0.999, 0],
+    [1, 2],
+    [3.999, 2],
+    [4, 3],
+    [5.999, 3],
+    [6, 5],
+    [9.999, 5],
+  ];
   for (const [u, leaf] of cases) assert.equal(tree.find(u), leaf, `find(${u})`);
   // At or past the total (rounding), still a positive leaf, never an empty one.
   assert.equal(tree.find(10), 5);
@@ -150,7 +157,10 @@ test("new transitions get the largest priority seen; updatePriorities adds eps a
   assert.ok(Math.abs(per.priority(0) - 3) < 1e-12);
   // Wrapping a store that already has transitions gives them max priority.
   const per2 = new PrioritizedReplay(filled(3, 5));
-  assert.deepEqual([0, 1, 2, 3, 4].map((i) => per2.priority(i)), [1, 1, 1, 0, 0]);
+  assert.deepEqual(
+    [0, 1, 2, 3, 4].map((i) => per2.priority(i)),
+    [1, 1, 1, 0, 0],
+  );
 });
 
 test("with the image buffer: invalidated transitions leave the trees and are never sampled; rows are exact", () => {
@@ -182,11 +192,18 @@ test("with the image buffer: invalidated transitions leave the trees and are nev
       for (let r = 0; r < 4; r++) {
         assert.ok(buf.isValid(batch.indices[r]!));
         const ids = decodeStack(batch.obs, r * 3 * fs, 3, fs);
-        assert.ok(ids.every((x) => x > 0), "frames intact");
+        assert.ok(
+          ids.every((x) => x > 0),
+          "frames intact",
+        );
         const next = decodeStack(batch.nextObs, r * 3 * fs, 3, fs);
         assert.equal(next[2], ids[2]! + 1);
       }
-      per.updatePriorities(batch.indices, batch.rewards.map((_, r) => r + 0.5), 4);
+      per.updatePriorities(
+        batch.indices,
+        batch.rewards.map((_, r) => r + 0.5),
+        4,
+      );
     }
   }
   // 12 episodes of 4 frames, 3 transitions each; 13 frames fit: only the last 3 episodes' transitions survive.
@@ -217,7 +234,10 @@ test("state/load round trip reproduces identical subsequent prioritized samples"
   const ba = a.createBatch(8);
   for (let s = 0; s < 3; s++) {
     a.sample(8, ba);
-    a.updatePriorities(ba.indices, ba.rewards.map((r) => r / 3));
+    a.updatePriorities(
+      ba.indices,
+      ba.rewards.map((r) => r / 3),
+    );
   }
   const { store: sb, per: b } = make(77);
   b.load(roundTrip(a.state()));

@@ -1,7 +1,7 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { ReplayBuffer, type VectorBatch } from "../../src/replay/index.js";
-import { Lcg, type Rec, assertSameBatch, expected, roundTrip } from "./helpers.js";
+import { assertSameBatch, expected, Lcg, type Rec, roundTrip } from "./helpers.js";
 
 const D = 3; // obs = [id, env, id * 0.5]
 
@@ -30,7 +30,11 @@ class Streams {
   private readonly trunc: Uint8Array;
   private counter = 1;
 
-  constructor(readonly n: number, seed: number, readonly maxLen = 8) {
+  constructor(
+    readonly n: number,
+    seed: number,
+    readonly maxLen = 8,
+  ) {
     this.rng = new Lcg(seed);
     this.hist = Array.from({ length: n }, () => []);
     this.ids = Array.from({ length: n }, () => this.counter++);
@@ -58,8 +62,12 @@ class Streams {
       this.term[e] = over && kind ? 1 : 0;
       this.trunc[e] = over && !kind ? 1 : 0;
       this.hist[e]!.push({
-        obs: [this.ids[e]!], next: [nextId], action: this.actions[e]!, reward: this.rewards[e]!,
-        terminated: this.term[e] === 1, truncated: this.trunc[e] === 1,
+        obs: [this.ids[e]!],
+        next: [nextId],
+        action: this.actions[e]!,
+        reward: this.rewards[e]!,
+        terminated: this.term[e] === 1,
+        truncated: this.trunc[e] === 1,
       });
       if (over) {
         this.ids[e] = this.counter++; // the auto-reset observation, never stored as a next state
@@ -119,11 +127,16 @@ test("wrap-around: the ring keeps the newest capacity transitions", () => {
     verifyAll(buf, s, batch, `add ${i}`);
   }
   // The stored ids are exactly the last 5 observations.
-  const stored = [0, 1, 2, 3, 4].map((i) => {
-    buf.fill(i, 0, batch);
-    return batch.obs[0]!;
-  }).sort((a, b) => a - b);
-  assert.deepEqual(stored, s.hist[0]!.slice(-5).map((r) => r.obs[0]!));
+  const stored = [0, 1, 2, 3, 4]
+    .map((i) => {
+      buf.fill(i, 0, batch);
+      return batch.obs[0]!;
+    })
+    .sort((a, b) => a - b);
+  assert.deepEqual(
+    stored,
+    s.hist[0]!.slice(-5).map((r) => r.obs[0]!),
+  );
 });
 
 test("terminated vs truncated: only termination stops bootstrapping; truncation keeps the final observation", () => {

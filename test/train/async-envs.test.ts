@@ -1,12 +1,12 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
+import { test } from "node:test";
 import "../../src/envs/index.js";
+import type { TrainConfig } from "../../src/train/config.js";
 import { CsvLog } from "../../src/train/files.js";
 import { readCheckpoint } from "../../src/train/model-file.js";
-import { train, type TrainEvent } from "../../src/train/trainer.js";
-import type { TrainConfig } from "../../src/train/config.js";
+import { type TrainEvent, train } from "../../src/train/trainer.js";
 import { modelBody, quick, stripWall, tmp as tmpDir } from "./helpers.js";
 
 const tmp = () => tmpDir("deepq-async-");
@@ -43,7 +43,10 @@ test("asyncEnvs: an interrupted and resumed run equals the uninterrupted run (in
     const res = await train(asyncRun, { runDir: b, signal: stop.signal, onEvent: (e) => e.kind === "progress" && e.step >= 1500 && stop.abort() });
     assert.equal(res.reason, "interrupted");
     const mid = readCheckpoint(join(b, "checkpoints/last.safetensors")).meta.progress;
-    assert.ok(mid.inFlightActions.some((log) => log.length > 0), "the checkpoint has unfinished episodes to replay");
+    assert.ok(
+      mid.inFlightActions.some((log) => log.length > 0),
+      "the checkpoint has unfinished episodes to replay",
+    );
     await train({ env: "CartPole-v1" }, { runDir: b, resume: true });
     sameRun(a, b);
   } finally {

@@ -5,17 +5,18 @@
  * start; a full disk in the middle of a checkpoint leaves the previous unit intact and
  * the run resumes exactly; the replay file has the buffer's filled size, not its capacity.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { test } from "node:test";
 import "../../src/envs/index.js";
 import { parseSafeTensors } from "../../src/nn/safetensors.js";
 import { Xoshiro128 } from "../../src/replay/index.js";
 import { readCheckpoint } from "../../src/train/checkpoint.js";
 import { CsvLog } from "../../src/train/files.js";
 import { nonzeroExtents, replayFileParts, replayStateFromFile } from "../../src/train/replay-file.js";
-import { train, type TrainEvent } from "../../src/train/trainer.js";
+import { type TrainEvent, train } from "../../src/train/trainer.js";
 import { failWrites, modelBody, quick, stripWall, tmp } from "./helpers.js";
 
 const concat = (parts: Uint8Array[]) => Buffer.concat(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength)));
@@ -53,7 +54,10 @@ test("replay files: only nonzero extents are stored (-0 included), and they rebu
   const u8 = new Uint8Array(70_000);
   const i32 = new Int32Array(10);
   const f64 = new Float64Array(3).fill(2);
-  assert.deepEqual(nonzeroExtents(f32), [[5, 6], [150_000, 150_001]]);
+  assert.deepEqual(nonzeroExtents(f32), [
+    [5, 6],
+    [150_000, 150_001],
+  ]);
   assert.deepEqual(nonzeroExtents(u8), []);
   assert.deepEqual(nonzeroExtents(Uint8Array.of(0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 0)), [[3, 11]]);
   assert.deepEqual(nonzeroExtents(new Uint8Array(new ArrayBuffer(16), 1, 7).fill(1, 2, 3)), [[2, 3]], "unaligned bytes");
@@ -67,7 +71,10 @@ test("replay files: only nonzero extents are stored (-0 included), and they rebu
     assert.equal(b.constructor, a.constructor);
     assert.deepEqual(Buffer.from(b.buffer, b.byteOffset, b.byteLength), Buffer.from(a.buffer, a.byteOffset, a.byteLength), k);
   }
-  assert.throws(() => replayStateFromFile(parseSafeTensors(bytes), "r.safetensors", 1000), /r\.safetensors: arrays\.f32\.length = 200000 is invalid; expected arrays that fit this replay buffer's 1000 bytes/);
+  assert.throws(
+    () => replayStateFromFile(parseSafeTensors(bytes), "r.safetensors", 1000),
+    /r\.safetensors: arrays\.f32\.length = 200000 is invalid; expected arrays that fit this replay buffer's 1000 bytes/,
+  );
 });
 
 test("the replay file is written at the buffer's filled size, not its capacity", async () => {
@@ -94,10 +101,17 @@ test("resume refuses a replay file of another checkpoint or none, and --drop-rep
     const logBefore = readFileSync(join(b, "episodes.csv"));
     // b's replay file replaced by a's (renamed to b's name): the ids inside disagree.
     copyFileSync(join(a, "checkpoints", metaA.replay!.file), join(b, "checkpoints", metaB.replay!.file));
-    await assert.rejects(train({ env: "CartPole-v1" }, { runDir: b, resume: true, totalSteps: 3000 }),
-      new RegExp(`cannot resume exactly: .*replay-${metaB.id}\\.safetensors belongs to checkpoint ${metaA.id}, not to checkpoint ${metaB.id} \\(step 1000.*--drop-replay`));
+    await assert.rejects(
+      train({ env: "CartPole-v1" }, { runDir: b, resume: true, totalSteps: 3000 }),
+      new RegExp(
+        `cannot resume exactly: .*replay-${metaB.id}\\.safetensors belongs to checkpoint ${metaA.id}, not to checkpoint ${metaB.id} \\(step 1000.*--drop-replay`,
+      ),
+    );
     rmSync(join(b, "checkpoints", metaB.replay!.file));
-    await assert.rejects(train({ env: "CartPole-v1" }, { runDir: b, resume: true }), /replay-.*\.safetensors is missing, but checkpoint .* was saved with it; pass --drop-replay/);
+    await assert.rejects(
+      train({ env: "CartPole-v1" }, { runDir: b, resume: true }),
+      /replay-.*\.safetensors is missing, but checkpoint .* was saved with it; pass --drop-replay/,
+    );
     assert.deepEqual(readFileSync(join(b, "episodes.csv")), logBefore, "a refused resume must not touch the logs");
     const events: TrainEvent[] = [];
     const res = await train({ env: "CartPole-v1" }, { runDir: b, resume: true, dropReplay: true, totalSteps: 1500, onEvent: (e) => events.push(e) });
@@ -128,13 +142,19 @@ test("leftovers of interrupted writes are removed on start; a live process's tem
     rmSync(join(ck, live));
     assertCleanUnit(dir);
     assert.ok(!existsSync(join(dir, `.returns.png.${dead}.tmp`)));
-    assert.ok(events.some((e) => e.kind === "warning" && /removed 3 leftover/.test(e.message)), JSON.stringify(events.filter((e) => e.kind === "warning")));
+    assert.ok(
+      events.some((e) => e.kind === "warning" && /removed 3 leftover/.test(e.message)),
+      JSON.stringify(events.filter((e) => e.kind === "warning")),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-for (const [what, match] of [["the replay file", /\.replay-.*\.tmp$/], ["the checkpoint manifest", /\.last\.safetensors\..*\.tmp$/]] as const) {
+for (const [what, match] of [
+  ["the replay file", /\.replay-.*\.tmp$/],
+  ["the checkpoint manifest", /\.last\.safetensors\..*\.tmp$/],
+] as const) {
   test(`a full disk while writing ${what} keeps the previous checkpoint, names the file, and the run resumes exactly`, async () => {
     const ref = await referenceRun();
     const dir = tmp();
@@ -143,7 +163,7 @@ for (const [what, match] of [["the replay file", /\.replay-.*\.tmp$/], ["the che
     try {
       await assert.rejects(
         train(quick, { runDir: dir, onEvent: (e) => e.kind === "checkpoint" && e.step === 1000 && (full = true) }),
-        new RegExp(`cannot write .*checkpoints/(replay-2000-[0-9a-f]{8}|last)\\.safetensors: no space left on device \\(ENOSPC\\); the checkpoint of step 1000 is intact`),
+        /cannot write .*checkpoints\/(replay-2000-[0-9a-f]{8}|last)\.safetensors: no space left on device \(ENOSPC\); the checkpoint of step 1000 is intact/,
       );
     } finally {
       undo();
@@ -164,12 +184,18 @@ test("a fresh run refuses a directory with the logs of a run that died before it
   const dir = tmp();
   try {
     writeFileSync(join(dir, "episodes.csv"), "step,episode,return,length,epsilon,wall_s\n12,1,12,12,1,0.1\n");
-    await assert.rejects(train(quick, { runDir: dir }), /holds the logs of a run that stopped before its first checkpoint .*episodes\.csv.*delete them or choose another --run-dir/);
+    await assert.rejects(
+      train(quick, { runDir: dir }),
+      /holds the logs of a run that stopped before its first checkpoint .*episodes\.csv.*delete them or choose another --run-dir/,
+    );
     // Only a header (killed at once): nothing is lost by starting over.
     writeFileSync(join(dir, "episodes.csv"), "step,episode,return,length,epsilon,wall_s\n");
     await train({ ...quick, totalSteps: 500 }, { runDir: dir });
     const steps = CsvLog.read(join(dir, "episodes.csv")).map((r) => Number(r.step));
-    assert.ok(steps.every((s, i) => i === 0 || s > steps[i - 1]!), "steps go backwards");
+    assert.ok(
+      steps.every((s, i) => i === 0 || s > steps[i - 1]!),
+      "steps go backwards",
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -187,8 +213,14 @@ test("resume drops torn CSV rows and rows past the checkpoint, and says so", asy
     const events: TrainEvent[] = [];
     await train({ env: "CartPole-v1" }, { runDir: dir, resume: true, onEvent: (e) => events.push(e) });
     const warnings = events.filter((e) => e.kind === "warning").map((e) => (e as { message: string }).message);
-    assert.ok(warnings.some((m) => /episodes\.csv: dropped 1 torn row/.test(m)), warnings.join("\n"));
-    assert.ok(warnings.some((m) => /progress\.csv: dropped 1 torn row/.test(m)), warnings.join("\n"));
+    assert.ok(
+      warnings.some((m) => /episodes\.csv: dropped 1 torn row/.test(m)),
+      warnings.join("\n"),
+    );
+    assert.ok(
+      warnings.some((m) => /progress\.csv: dropped 1 torn row/.test(m)),
+      warnings.join("\n"),
+    );
     assertSameAsReference(dir, ref);
   } finally {
     rmSync(dir, { recursive: true, force: true });

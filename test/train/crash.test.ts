@@ -6,22 +6,29 @@
  * rename. `--resume` must then end with the same weights and logs as an uninterrupted run,
  * with no leftovers. SIGTERM and SIGINT stop a run resumably with exit codes 143 and 130.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { projectRoot } from "../helpers/fixtures.js";
+import { test } from "node:test";
 import { readCheckpoint } from "../../src/train/checkpoint.js";
 import { CsvLog } from "../../src/train/files.js";
+import { projectRoot } from "../helpers/fixtures.js";
 import { modelBody, stripWall, tmp } from "./helpers.js";
 
-interface Run { code: number | null; signal: NodeJS.Signals | null; err: string }
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  err: string;
+}
 
 function deepq(args: string[], env: Record<string, string> = {}, onSpawn?: (pid: number) => void): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", join(projectRoot, "src/cli/bin.ts"), ...args], {
-      cwd: projectRoot, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"],
+      cwd: projectRoot,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "ignore", "pipe"],
     });
     let err = "";
     child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
@@ -33,9 +40,34 @@ function deepq(args: string[], env: Record<string, string> = {}, onSpawn?: (pid:
 
 /** 1,200 CartPole steps, a checkpoint with the replay buffer every 400: a couple of seconds. */
 const trainArgs = (dir: string, steps = 1200) => [
-  "train", "CartPole-v1", "--run-dir", dir, "--quiet", "--save-replay", "--steps", String(steps), "--seed", "7",
-  "--set", "evalEvery=400", "--set", "evalEpisodes=2", "--set", "checkpointEvery=400", "--set", "network.hidden=[16,16]",
-  "--set", "learningStarts=100", "--set", "bufferSize=2000", "--set", "trainFreq=4", "--set", "gradientSteps=1", "--set", "targetUpdateInterval=200",
+  "train",
+  "CartPole-v1",
+  "--run-dir",
+  dir,
+  "--quiet",
+  "--save-replay",
+  "--steps",
+  String(steps),
+  "--seed",
+  "7",
+  "--set",
+  "evalEvery=400",
+  "--set",
+  "evalEpisodes=2",
+  "--set",
+  "checkpointEvery=400",
+  "--set",
+  "network.hidden=[16,16]",
+  "--set",
+  "learningStarts=100",
+  "--set",
+  "bufferSize=2000",
+  "--set",
+  "trainFreq=4",
+  "--set",
+  "gradientSteps=1",
+  "--set",
+  "targetUpdateInterval=200",
 ];
 
 /** Runs `jobs` two at a time (the machine has two cores). */
@@ -59,7 +91,10 @@ test("SIGKILL at each dangerous point of a checkpoint: --resume ends exactly lik
     POINTS.forEach((p, i) => assert.equal(runs[i + 1]!.signal, "SIGKILL", `${p}: ${runs[i + 1]!.err}`));
     // What each crash leaves behind.
     const ck = (p: string) => readdirSync(join(root, p, "checkpoints"));
-    assert.ok(ck("replay-partial").some((f) => /^\.replay-.*\.tmp$/.test(f)), "a torn temp file of the replay");
+    assert.ok(
+      ck("replay-partial").some((f) => /^\.replay-.*\.tmp$/.test(f)),
+      "a torn temp file of the replay",
+    );
     assert.equal(ck("replay-written").filter((f) => f.startsWith("replay-")).length, 2, "the new replay beside the old one");
     assert.equal(readCheckpoint(join(root, "replay-written", "checkpoints/last.safetensors")).meta.progress.step, 400);
     assert.equal(readCheckpoint(join(root, "checkpoint-written", "checkpoints/last.safetensors")).meta.progress.step, 800);
@@ -83,15 +118,16 @@ test("SIGKILL at each dangerous point of a checkpoint: --resume ends exactly lik
 test("SIGTERM and SIGINT write a checkpoint and exit 143 and 130; --resume continues from it", { timeout: 120_000 }, async () => {
   const root = tmp("deepq-signal-");
   try {
-    const stopOnce = (dir: string, signal: NodeJS.Signals) => deepq(trainArgs(dir, 200_000), {}, (pid) => {
-      // Stop once the run is properly under way (its first episodes are logged).
-      const timer = setInterval(() => {
-        if (existsSync(join(dir, "episodes.csv")) && CsvLog.rowCount(join(dir, "episodes.csv")) > 5) {
-          clearInterval(timer);
-          process.kill(pid, signal);
-        }
-      }, 50);
-    });
+    const stopOnce = (dir: string, signal: NodeJS.Signals) =>
+      deepq(trainArgs(dir, 200_000), {}, (pid) => {
+        // Stop once the run is properly under way (its first episodes are logged).
+        const timer = setInterval(() => {
+          if (existsSync(join(dir, "episodes.csv")) && CsvLog.rowCount(join(dir, "episodes.csv")) > 5) {
+            clearInterval(timer);
+            process.kill(pid, signal);
+          }
+        }, 50);
+      });
     const [term, int] = await Promise.all([stopOnce(join(root, "term"), "SIGTERM"), stopOnce(join(root, "int"), "SIGINT")]);
     assert.equal(term.code, 143, term.err);
     assert.equal(int.code, 130, int.err);

@@ -1,5 +1,5 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import type { Env, StepResult } from "../../src/envs/core.js";
 import { Box, Discrete } from "../../src/envs/spaces.js";
 import { evaluate } from "../../src/train/evaluate.js";

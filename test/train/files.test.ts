@@ -1,11 +1,11 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
-import fs, { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import fs, { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { syncBuiltinESMExports } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ensureDir, writeFileAtomic } from "../../src/util/atomic-file.js";
+import { test } from "node:test";
 import { CsvLog, newRunDir } from "../../src/train/files.js";
+import { ensureDir, writeFileAtomic } from "../../src/util/atomic-file.js";
 
 const dirs: string[] = [];
 const tmp = () => {
@@ -35,11 +35,17 @@ test("CsvLog appends, quotes, reads back and truncates after a step", () => {
   const again = new CsvLog(p, ["step", "note", "value"] as const);
   again.append({ step: 40, note: "z", value: 2 });
   const rows = CsvLog.read(p);
-  assert.deepEqual(rows.map((r) => r.step), [10, 20, 30, 40]);
+  assert.deepEqual(
+    rows.map((r) => r.step),
+    [10, 20, 30, 40],
+  );
   assert.equal(rows[0]!.note, 'a,"b"');
   assert.equal(rows[1]!.value, null);
   CsvLog.keepThrough(p, "step", 20);
-  assert.deepEqual(CsvLog.read(p).map((r) => r.step), [10, 20]);
+  assert.deepEqual(
+    CsvLog.read(p).map((r) => r.step),
+    [10, 20],
+  );
 });
 
 test("a CSV with other columns is refused, naming both headers", () => {
@@ -66,7 +72,10 @@ test("a failed append (full disk) leaves no torn row, and the error names the fi
   }) as typeof fs.appendFileSync;
   syncBuiltinESMExports();
   try {
-    assert.throws(() => log.append({ step: 2, value: 123456 }), new RegExp(`cannot append to ${p.replace(/[/\\.]/g, "\\$&")}: no space left on device \\(ENOSPC\\)`));
+    assert.throws(
+      () => log.append({ step: 2, value: 123456 }),
+      new RegExp(`cannot append to ${p.replace(/[/\\.]/g, "\\$&")}: no space left on device \\(ENOSPC\\)`),
+    );
   } finally {
     fs.appendFileSync = appendFileSync;
     syncBuiltinESMExports();
@@ -96,7 +105,7 @@ test("file errors name the file and the real reason: a read-only file system is 
   }) as typeof fs.writeSync;
   syncBuiltinESMExports();
   try {
-    assert.throws(() => ensureDir(join(dir, "readonly", "run")), new RegExp(`cannot create directory .*readonly: read-only file system \\(EROFS\\)`));
+    assert.throws(() => ensureDir(join(dir, "readonly", "run")), /cannot create directory .*readonly: read-only file system \(EROFS\)/);
     assert.throws(() => writeFileAtomic(join(dir, "a", "config.json"), "{}"), /cannot write .*a\/config\.json: no space left on device \(ENOSPC\)/);
   } finally {
     fs.mkdirSync = mkdirSync;

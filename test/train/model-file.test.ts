@@ -1,12 +1,13 @@
 /** Model files are checked before use: crafted metadata, NaN weights and weights of another network fail with the file and field named. */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { test } from "node:test";
 import { DQNAgent } from "../../src/agents/dqn.js";
-import { readSafeTensorsFile } from "../../src/nn/safetensors-fs.js";
 import { serializeSafeTensors } from "../../src/nn/safetensors.js";
+import { readSafeTensorsFile } from "../../src/nn/safetensors-fs.js";
 import { loadModel, saveModel } from "../../src/train/model-file.js";
 import { agentFromWeights } from "../../src/train/model-format.js";
 
@@ -37,13 +38,19 @@ test("crafted metadata, NaN weights and other networks' weights are refused, nam
     write(meta, nan);
     assert.throws(() => loadModel(path), /m\.safetensors: weight "0\.weight" holds NaN at index 5; the model is unusable/);
     write({ ...meta, network: { kind: "mlp", hidden: [16] } });
-    assert.throws(() => loadModel(path), /m\.safetensors: weights do not fit the network \{"kind":"mlp","hidden":\[16\]\}: loadStateDict: size mismatch for "0\.weight": expected \[16, 4\], got \[8, 4\]/);
+    assert.throws(
+      () => loadModel(path),
+      /m\.safetensors: weights do not fit the network \{"kind":"mlp","hidden":\[16\]\}: loadStateDict: size mismatch for "0\.weight": expected \[16, 4\], got \[8, 4\]/,
+    );
     writeFileSync(path, serializeSafeTensors(f.tensors));
     assert.throws(() => loadModel(path), /m\.safetensors: no "deepq" metadata; is this a deepq model file\?/);
     // A plain file with its network given: the PyTorch route.
     const plain = agentFromWeights(f.tensors, "plain", agent.spec, { kind: "mlp", hidden: [8] });
     assert.deepEqual(plain.qValues(Float32Array.of(1, 2, 3, 4)), agent.qValues(Float32Array.of(1, 2, 3, 4)));
-    assert.throws(() => agentFromWeights(f.tensors, "plain", agent.spec, { kind: "mlp", hidden: [8], dueling: true }), /plain: weights do not fit the network .*missing keys/);
+    assert.throws(
+      () => agentFromWeights(f.tensors, "plain", agent.spec, { kind: "mlp", hidden: [8], dueling: true }),
+      /plain: weights do not fit the network .*missing keys/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,9 +1,10 @@
 /** recordVideo: every episode of the policy in one GIF or MP4 with the returns. */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { test } from "node:test";
 import { make } from "../../src/envs/index.js";
 import { findFfmpeg } from "../../src/media/video.js";
 import { recordVideo } from "../../src/train/record.js";
@@ -17,13 +18,18 @@ const haveFfmpeg = (() => {
 })();
 
 for (const ext of ["gif", "mp4"] as const) {
-  test(`recordVideo writes a ${ext} of every episode with the returns`, { skip: ext === "mp4" && !haveFfmpeg ? "ffmpeg is not installed" : false }, async () => {
+  test(`recordVideo writes a ${ext} of every episode with the returns`, {
+    skip: ext === "mp4" && !haveFfmpeg ? "ffmpeg is not installed" : false,
+  }, async () => {
     const dir = mkdtempSync(join(tmpdir(), "deepq-rec-"));
     try {
       const out = join(dir, `v.${ext}`);
       const r = await recordVideo(make("CartPole-v1"), () => 1, out, { episodes: 2, seed: 5, frameStride: 2 });
       assert.equal(r.returns.length, 2);
-      assert.ok(r.returns.every((x) => x > 5 && x < 60), `${r.returns}`);
+      assert.ok(
+        r.returns.every((x) => x > 5 && x < 60),
+        `${r.returns}`,
+      );
       assert.deepEqual([r.width, r.height], [600, 400]);
       const bytes = readFileSync(out);
       if (ext === "gif") assert.equal(bytes.subarray(0, 6).toString("latin1"), "GIF89a");

@@ -2,10 +2,11 @@
  * Honest numbers: the best model is selected on the evaluation seeds, then evaluated on
  * report seeds it never saw; report.json and the result hold the per-episode returns.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { test } from "node:test";
 import "../../src/envs/index.js";
 import { resolveTrainConfig } from "../../src/train/config.js";
 import { makeTrainEnv } from "../../src/train/env.js";
@@ -27,7 +28,16 @@ test("the best model is evaluated on the report seeds after training, into repor
     // The same numbers from the saved best model, evaluated by hand on seeds 3,000,000–3,000,003.
     const { agent } = loadModel(join(dir, "best.safetensors"));
     const byHand = evaluate(makeTrainEnv(resolveTrainConfig(reported)), (o) => agent.act(o as Float32Array), { episodes: 4, seed: 3_000_000 });
-    assert.deepEqual(res.report!.report, { seed: 3_000_000, episodes: 4, mean: byHand.mean, std: byHand.std, min: byHand.min, max: byHand.max, returns: byHand.returns, lengths: byHand.lengths });
+    assert.deepEqual(res.report!.report, {
+      seed: 3_000_000,
+      episodes: 4,
+      mean: byHand.mean,
+      std: byHand.std,
+      min: byHand.min,
+      max: byHand.max,
+      returns: byHand.returns,
+      lengths: byHand.lengths,
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -55,8 +65,10 @@ test("a resumed run reports the same as an uninterrupted one; reportEpisodes 0 r
 });
 
 test("report seeds must not overlap the selection seeds", () => {
-  assert.throws(() => resolveTrainConfig({ env: "CartPole-v1", evalSeed: 0, evalEpisodes: 10, reportSeed: 9, reportEpisodes: 5 }),
-    /report seeds 9–13 \(reportSeed, reportEpisodes\) overlap the selection seeds 0–9 \(evalSeed, evalEpisodes\); choose disjoint ranges/);
+  assert.throws(
+    () => resolveTrainConfig({ env: "CartPole-v1", evalSeed: 0, evalEpisodes: 10, reportSeed: 9, reportEpisodes: 5 }),
+    /report seeds 9–13 \(reportSeed, reportEpisodes\) overlap the selection seeds 0–9 \(evalSeed, evalEpisodes\); choose disjoint ranges/,
+  );
   assert.throws(() => resolveTrainConfig({ env: "CartPole-v1", reportEpisodes: -1 }), /reportEpisodes = -1 is invalid; expected a non-negative integer/);
   assert.equal(resolveTrainConfig({ env: "CartPole-v1", evalSeed: 0, evalEpisodes: 10, reportSeed: 10 }).reportEpisodes, 100);
   assert.equal(resolveTrainConfig({ env: "CartPole-v1", evalSeed: 0, evalEpisodes: 10, reportSeed: 5, reportEpisodes: 0 }).reportSeed, 5);

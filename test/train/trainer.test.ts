@@ -1,13 +1,13 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { test } from "node:test";
 import "../../src/envs/index.js";
-import { CsvLog } from "../../src/train/files.js";
-import { loadModel, readCheckpoint } from "../../src/train/model-file.js";
-import { train, type TrainEvent } from "../../src/train/trainer.js";
 import type { ResetArgs } from "../../src/envs/core.js";
 import type { TrainConfig } from "../../src/train/config.js";
+import { CsvLog } from "../../src/train/files.js";
+import { loadModel, readCheckpoint } from "../../src/train/model-file.js";
+import { type TrainEvent, train } from "../../src/train/trainer.js";
 import { quick, stripWall, tmp as tmpDir } from "./helpers.js";
 
 const tmp = () => tmpDir("deepq-train-");
@@ -19,14 +19,26 @@ test("a short CartPole run writes logs, plots, models and a checkpoint", async (
     const res = await train(quick, { runDir: dir, onEvent: (e) => events.push(e) });
     assert.equal(res.step, 3000);
     assert.equal(res.reason, "finished");
-    for (const f of ["config.json", "episodes.csv", "progress.csv", "returns.svg", "returns.png", "best.safetensors", "model.safetensors", "checkpoints/last.safetensors"]) {
+    for (const f of [
+      "config.json",
+      "episodes.csv",
+      "progress.csv",
+      "returns.svg",
+      "returns.png",
+      "best.safetensors",
+      "model.safetensors",
+      "checkpoints/last.safetensors",
+    ]) {
       assert.ok(existsSync(join(dir, f)), `${f} missing`);
     }
     // The checkpoint unit: the manifest and the one replay file it names, with the same id.
     const { meta } = readCheckpoint(join(dir, "checkpoints/last.safetensors"));
     assert.deepEqual(readdirSync(join(dir, "checkpoints")).sort(), ["last.safetensors", `replay-${meta.id}.safetensors`]);
     const progress = CsvLog.read(join(dir, "progress.csv"));
-    assert.deepEqual(progress.map((r) => Number(r.step)), [500, 1000, 1500, 2000, 2500, 3000]);
+    assert.deepEqual(
+      progress.map((r) => Number(r.step)),
+      [500, 1000, 1500, 2000, 2500, 3000],
+    );
     const episodes = CsvLog.read(join(dir, "episodes.csv"));
     assert.ok(episodes.length > 10);
     assert.equal(episodes.reduce((s, r) => s + Number(r.length), 0) <= 3000, true);
@@ -56,8 +68,10 @@ test("an interrupted and resumed run equals the uninterrupted run", async () => 
     await train({ env: "CartPole-v1" }, { runDir: b, resume: true });
     assert.deepEqual(stripWall(CsvLog.read(join(b, "episodes.csv"))), stripWall(CsvLog.read(join(a, "episodes.csv"))));
     assert.deepEqual(stripWall(CsvLog.read(join(b, "progress.csv"))), stripWall(CsvLog.read(join(a, "progress.csv"))));
-    assert.deepEqual(readFileSync(join(b, "model.safetensors")).subarray(8 + readFileSync(join(b, "model.safetensors")).readUInt32LE(0)),
-      readFileSync(join(a, "model.safetensors")).subarray(8 + readFileSync(join(a, "model.safetensors")).readUInt32LE(0)));
+    assert.deepEqual(
+      readFileSync(join(b, "model.safetensors")).subarray(8 + readFileSync(join(b, "model.safetensors")).readUInt32LE(0)),
+      readFileSync(join(a, "model.safetensors")).subarray(8 + readFileSync(join(a, "model.safetensors")).readUInt32LE(0)),
+    );
   } finally {
     rmSync(a, { recursive: true, force: true });
     rmSync(b, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 /** The CSV splitter the trainer's logs and the web views share. */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { splitCsvLine } from "../../src/util/csv.js";
 
 test("splitCsvLine: plain cells, empties, quoted commas and doubled quotes", () => {

@@ -1,5 +1,5 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import "../../src/envs/index.js";
 import { make } from "../../src/envs/index.js";
 import { AsyncVectorEnv } from "../../src/wrappers/async-vector.js";
@@ -13,7 +13,11 @@ test("AsyncVectorEnv steps exactly as VectorEnv: observations, rewards, flags, f
   const seedOf = (i: number, episode: number) => 1000 * i + episode;
   const episodes = [0, 0, 0];
   const sync = new VectorEnv(n, () => new RecordEpisodeStatistics(make("CartPole-v1")), { autoresetSeed: (i) => seedOf(i, episodes[i]! + 1) });
-  const async = await AsyncVectorEnv.create(n, { module: recipes, exportName: "registered", args: { id: "CartPole-v1" } }, { autoresetSeed: (i) => seedOf(i, episodes[i]! + 1) });
+  const async = await AsyncVectorEnv.create(
+    n,
+    { module: recipes, exportName: "registered", args: { id: "CartPole-v1" } },
+    { autoresetSeed: (i) => seedOf(i, episodes[i]! + 1) },
+  );
   try {
     assert.deepEqual(async.singleObservationSpace.shape, [4]);
     assert.equal(async.nActions, 2);

@@ -1,15 +1,16 @@
 /** A model trained through an action table records the env options and the rows, so eval, record and play rebuild the same env unasked. */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { test } from "node:test";
 import { DQNAgent } from "../../src/agents/dqn.js";
 import { loadModelForEnv } from "../../src/cli/model-args.js";
 import type { Observation } from "../../src/envs/core.js";
-import { readSafeTensorsFile } from "../../src/nn/safetensors-fs.js";
 import { serializeSafeTensors } from "../../src/nn/safetensors.js";
-import { agentSpec, makeTrainEnv, modelEnvInfo, type EnvSetup } from "../../src/train/env.js";
+import { readSafeTensorsFile } from "../../src/nn/safetensors-fs.js";
+import { agentSpec, type EnvSetup, makeTrainEnv, modelEnvInfo } from "../../src/train/env.js";
 import { evaluate } from "../../src/train/evaluate.js";
 import { loadModel, saveModel } from "../../src/train/model-file.js";
 import { ACTION_TABLES } from "../../src/wrappers/index.js";
@@ -35,7 +36,10 @@ test("the model file holds the env options and the table's rows; deepq eval, rec
 
     const { info } = loadModel(path);
     assert.deepEqual(info.envOptions, { continuous: true });
-    assert.deepEqual(info.actions, ACTION_TABLES["carracing-9"]!.map((r) => [...r]));
+    assert.deepEqual(
+      info.actions,
+      ACTION_TABLES["carracing-9"]!.map((r) => [...r]),
+    );
     assert.deepEqual(loadModelForEnv(path, {}).env.actions, info.actions, "play (and record, eval) build the env from this");
 
     const r = await runMain("eval", path, "--episodes", "1", "--seed", "5", "--json");

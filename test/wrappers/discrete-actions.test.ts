@@ -1,6 +1,7 @@
 /** DiscreteActions: a table of continuous actions as Discrete(n), validated against the Box, passing rows to the env unchanged. */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import type { Action, Env, EnvMetadata, ResetResult, StepResult } from "../../src/envs/core.js";
 import "../../src/envs/index.js";
 import { make } from "../../src/envs/registry.js";
@@ -44,7 +45,10 @@ test("carracing-9 is Discrete(9) and hands each row to the env as it is", () => 
   assert.equal(env.observationSpace, inner.observationSpace);
   env.reset();
   for (let a = 0; a < 9; a++) env.step(a);
-  assert.deepEqual(inner.received, ACTION_TABLES["carracing-9"]!.map((r) => [...r]));
+  assert.deepEqual(
+    inner.received,
+    ACTION_TABLES["carracing-9"]!.map((r) => [...r]),
+  );
   // Full throttle while steering: every steer direction appears with gas 1.
   for (const steer of [-1, 0, 1]) assert.ok(inner.received.some((r) => r[0] === steer && r[1] === 1 && r[2] === 0));
   assert.throws(() => env.step(9), /DiscreteActions: action 9 is not in the action space Discrete\(9\)/);
@@ -54,7 +58,11 @@ test("carracing-9 is Discrete(9) and hands each row to the env as it is", () => 
 
 test("an explicit table works on any Box; rows are checked against its shape and bounds", () => {
   const inner = new BoxActionEnv(new Box([-2, 0], [2, 5], [2]));
-  const env = new DiscreteActions(inner, [[-2, 0], [2, 5], [0.25, 1]]);
+  const env = new DiscreteActions(inner, [
+    [-2, 0],
+    [2, 5],
+    [0.25, 1],
+  ]);
   assert.equal(env.actionSpace.n, 3);
   env.step(2);
   assert.deepEqual(inner.received, [[0.25, 1]]);
@@ -66,16 +74,32 @@ test("an explicit table works on any Box; rows are checked against its shape and
     [[[0, Number.NaN]], /actions\[0\] = .* is invalid; every row must be a non-empty array of finite numbers/],
     [[[0, "1"]], /actions\[0\] = \[0,"1"\] is invalid/],
     [[[0, 1, 2]], /actions\[0\] has 3 numbers, but the action space Box\(\[-2, 0\], \[2, 5\], \(2,\), float32\) takes 2/],
-    [[[0, 1], [3, 1]], /actions\[1\]\[0\] = 3 is outside the action space .*: element 0 allows \[-2, 2\]/],
+    [
+      [
+        [0, 1],
+        [3, 1],
+      ],
+      /actions\[1\]\[0\] = 3 is outside the action space .*: element 0 allows \[-2, 2\]/,
+    ],
     [[[0, -0.5]], /actions\[0\]\[1\] = -0\.5 is outside the action space .*: element 1 allows \[0, 5\]/],
-    [[[0, 1], [1, 1], [0, 1]], /actions\[2\] = \[0,1\] repeats an earlier row; every row must be a different action/],
+    [
+      [
+        [0, 1],
+        [1, 1],
+        [0, 1],
+      ],
+      /actions\[2\] = \[0,1\] repeats an earlier row; every row must be a different action/,
+    ],
   ];
   for (const [table, re] of cases) {
     assert.throws(() => new DiscreteActions(new BoxActionEnv(new Box([-2, 0], [2, 5], [2])), table as number[][]), re, JSON.stringify(table));
   }
   assert.throws(() => new DiscreteActions(make("CartPole-v1"), [[0]]), /DiscreteActions: the env's action space Discrete\(2\) is not a Box/);
   // CarRacing's brake range is [0, 1]: a table written for another env is refused, naming the element.
-  assert.throws(() => new DiscreteActions(make("CarRacing-v3"), [[0, 0, 2]]), /actions\[0\]\[2\] = 2 is outside the action space Box\(\[-1, 0, 0\], 1, \(3,\), float32\): element 2 allows \[0, 1\]/);
+  assert.throws(
+    () => new DiscreteActions(make("CarRacing-v3"), [[0, 0, 2]]),
+    /actions\[0\]\[2\] = 2 is outside the action space Box\(\[-1, 0, 0\], 1, \(3,\), float32\): element 2 allows \[0, 1\]/,
+  );
 });
 
 test("the train config takes a table name or rows, and refuses anything else naming the field", () => {
@@ -83,7 +107,10 @@ test("the train config takes a table name or rows, and refuses anything else nam
   assert.deepEqual(resolveTrainConfig({ env: "CarRacing-v3", actions: [[0, 1, 0]] }).actions, [[0, 1, 0]]);
   assert.equal(resolveTrainConfig({ env: "CarRacing-v3" }).actions, null);
   assert.throws(() => resolveTrainConfig({ env: "CarRacing-v3", actions: "nine" }), /train config: actions = "nine" is not a named action table/);
-  assert.throws(() => resolveTrainConfig({ env: "CarRacing-v3", actions: 9 as unknown as string }), /train config: actions = 9 is invalid; expected a table name/);
+  assert.throws(
+    () => resolveTrainConfig({ env: "CarRacing-v3", actions: 9 as unknown as string }),
+    /train config: actions = 9 is invalid; expected a table name/,
+  );
 });
 
 test("carracing-5 over continuous CarRacing is step for step Gymnasium's discrete CarRacing (same frames, rewards, ends)", () => {

@@ -1,5 +1,5 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { CartPoleEnv } from "../../src/envs/cartpole.js";
 import { Box } from "../../src/envs/spaces.js";
 import type { EpisodeStatistics } from "../../src/wrappers/index.js";

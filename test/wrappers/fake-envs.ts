@@ -89,7 +89,11 @@ export class PlaybackEnv implements Env<Uint8Array, number> {
   private i = 0;
   private readonly obs: Uint8Array;
 
-  constructor(private readonly frames: Uint8Array, readonly shape: readonly [number, number, number], private readonly count: number) {
+  constructor(
+    private readonly frames: Uint8Array,
+    readonly shape: readonly [number, number, number],
+    private readonly count: number,
+  ) {
     this.observationSpace = new Box<Uint8Array>(0, 255, shape, "uint8");
     this.obs = new Uint8Array(shape[0] * shape[1] * shape[2]);
   }

@@ -1,8 +1,8 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import type { StepResult } from "../../src/envs/core.js";
-import { Crop, FrameSkip, NoopReset, RecordEpisodeStatistics, TimeLimit } from "../../src/wrappers/index.js";
 import { findSkippableObservation, type SkippableObservation } from "../../src/wrappers/frame-skip.js";
+import { Crop, FrameSkip, NoopReset, RecordEpisodeStatistics, TimeLimit } from "../../src/wrappers/index.js";
 import { CounterEnv, type CounterEnvOptions } from "./fake-envs.js";
 
 /** CounterEnv that honours skipObservation(): a skipped step leaves the buffer as it was. */

@@ -1,5 +1,5 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { CartPoleEnv } from "../../src/envs/cartpole.js";
 import { Box } from "../../src/envs/spaces.js";
 import { Crop, GrayScale, Resize } from "../../src/wrappers/index.js";
@@ -93,5 +93,8 @@ test("Resize bilinear: half-pixel centres, clamped edges; channels kept", () => 
   assert.equal(obs[2], Math.round(0.5 * 8 + 0.5));
   assert.equal(obs[1], 1, "constant channel stays constant");
   assert.throws(() => new Resize(new CounterEnv(), { height: 0, width: 3 }), /Resize: height must be a positive integer, got 0/);
-  assert.throws(() => new Resize(new CounterEnv(), { height: 2, width: 2, interpolation: "cubic" as never }), /interpolation must be "area" or "bilinear", got "cubic"/);
+  assert.throws(
+    () => new Resize(new CounterEnv(), { height: 2, width: 2, interpolation: "cubic" as never }),
+    /interpolation must be "area" or "bilinear", got "cubic"/,
+  );
 });

@@ -1,5 +1,5 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { CartPoleEnv } from "../../src/envs/cartpole.js";
 import { DQN_IMAGE_DEFAULTS, dqnImagePipeline } from "../../src/wrappers/index.js";
 import { CounterEnv } from "./fake-envs.js";
@@ -19,7 +19,10 @@ test("dqnImagePipeline defaults: 50 no-ops, skip 4, gray crop 84×84, stack 4", 
   const r = env.step(2);
   assert.equal(inner.t, 54);
   assert.equal(r.reward, 51 + 52 + 53 + 54);
-  assert.deepEqual([0, 1, 2, 3].map((j) => r.obs[j * 84 * 84]), [gray(50, 6), gray(50, 6), gray(50, 6), gray(54, 6)]);
+  assert.deepEqual(
+    [0, 1, 2, 3].map((j) => r.obs[j * 84 * 84]),
+    [gray(50, 6), gray(50, 6), gray(50, 6), gray(54, 6)],
+  );
 });
 
 test("dqnImagePipeline options: no no-ops, no skip, resize, 2-stack", () => {

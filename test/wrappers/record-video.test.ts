@@ -1,8 +1,8 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { test } from "node:test";
 import { make } from "../../src/envs/index.js";
 import { RecordVideo } from "../../src/wrappers/index.js";
 
@@ -28,7 +28,13 @@ test("RecordVideo saves every n-th episode as a GIF with its return, and nothing
       returns.push(ret);
     }
     assert.deepEqual(readdirSync(dir).sort(), ["episode-4.gif", "episode-6.gif"]);
-    assert.deepEqual(saved.map(([, e, r]) => [e, r]), [[4, returns[0]], [6, returns[2]]]);
+    assert.deepEqual(
+      saved.map(([, e, r]) => [e, r]),
+      [
+        [4, returns[0]],
+        [6, returns[2]],
+      ],
+    );
     for (const [p] of saved) {
       assert.ok(existsSync(p));
       assert.equal(readFileSync(p).subarray(0, 6).toString("latin1"), "GIF89a");

@@ -1,5 +1,5 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { CartPoleEnv } from "../../src/envs/cartpole.js";
 import { VectorEnv } from "../../src/wrappers/index.js";
 import { CounterEnv } from "./fake-envs.js";
@@ -36,7 +36,10 @@ test("VectorEnv autoresets in the same step: final obs in infos, reset obs in th
     return e;
   });
   vec.reset({ seed: 0 });
-  assert.deepEqual(inners.map((e) => e.resets[0]), [{ seed: 0 }, { seed: 1 }, { seed: 2 }]);
+  assert.deepEqual(
+    inners.map((e) => e.resets[0]),
+    [{ seed: 0 }, { seed: 1 }, { seed: 2 }],
+  );
   const row = (obs: ArrayLike<number>, i: number) => Array.from(obs).slice(i * 6, i * 6 + 6);
 
   const r1 = vec.step(Int32Array.from([0, 1, 2]));

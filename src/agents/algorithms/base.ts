@@ -6,8 +6,21 @@
  * trainer, replay, model files or CLI know which algorithm runs.
  */
 import {
-  argmaxAt, Dropout, duelingMlp, duelingNatureCnn, duelingSmallCnn, mlp, Module, natureCnn, NoisyLinear, Rng, smallCnn,
-  type Arena, type HeadLayout, type RngState, type Tensor,
+  type Arena,
+  argmaxAt,
+  Dropout,
+  duelingMlp,
+  duelingNatureCnn,
+  duelingSmallCnn,
+  type HeadLayout,
+  Module,
+  mlp,
+  NoisyLinear,
+  natureCnn,
+  Rng,
+  type RngState,
+  smallCnn,
+  type Tensor,
 } from "../../nn/index.js";
 import { brief } from "../../util/text.js";
 import type { DQNConfig } from "../config.js";
@@ -84,7 +97,11 @@ export abstract class Algorithm {
   private readonly stochastic = new Map<Module, StochasticLayers>();
   private actionQ = new Float32Array(0);
 
-  constructor(readonly spec: DQNSpec, readonly config: DQNConfig, protected readonly arena: Arena) {
+  constructor(
+    readonly spec: DQNSpec,
+    readonly config: DQNConfig,
+    protected readonly arena: Arena,
+  ) {
     this.nActions = spec.nActions;
     this.noise = new Rng(noiseSeed(config.seed));
   }
@@ -99,7 +116,11 @@ export abstract class Algorithm {
     const { observationShape: shape, nActions } = this.spec;
     const outputs = nActions * this.outputsPerAction;
     const common = {
-      seed, arena: this.arena, atoms: this.outputsPerAction, layout: this.layout, noise: this.noise,
+      seed,
+      arena: this.arena,
+      atoms: this.outputsPerAction,
+      layout: this.layout,
+      noise: this.noise,
       ...(this.config.noisy ? { noisy: { sigma0: this.config.noisySigma0 } } : {}),
     };
     if (net.kind === "mlp") {
@@ -128,13 +149,16 @@ export abstract class Algorithm {
     const outputs = nActions * this.outputsPerAction;
     const net = factory({ observationShape, nActions, outputs, seed, arena: this.arena });
     if (!(net instanceof Module)) throw new Error(`network ${brief(name, 60)}: the factory returned ${brief(net)}, expected an nn.Module`);
-    if (net.arena !== this.arena) throw new Error(`network ${brief(name, 60)}: its layers live in another arena; build them with the arena the factory is given`);
+    if (net.arena !== this.arena)
+      throw new Error(`network ${brief(name, 60)}: its layers live in another arena; build them with the arena the factory is given`);
     const probe = this.arena.tensor([1, ...observationShape]);
     const wasTraining = net.training;
     const out = net.eval().forward(probe);
     net.train(wasTraining);
     if (out.shape.length !== 2 || out.shape[0] !== 1 || out.shape[1] !== outputs) {
-      throw new Error(`network ${brief(name, 60)}: maps one observation of shape [${observationShape.join(", ")}] to shape [${out.shape.join(", ")}], expected [1, ${outputs}] (${nActions} actions × ${this.outputsPerAction})`);
+      throw new Error(
+        `network ${brief(name, 60)}: maps one observation of shape [${observationShape.join(", ")}] to shape [${out.shape.join(", ")}], expected [1, ${outputs}] (${nActions} actions × ${this.outputsPerAction})`,
+      );
     }
     return net;
   }

@@ -12,7 +12,7 @@
  * the last bit: Δz = z[1] − z[0] is 0.39999962 in float32 for 51 atoms on [−10, 10], so a shifted
  * atom at 0 lands at b = 25.000025, between atoms 25 and 26, not on atom 25.
  */
-import { BufferCache, softmaxRowsBackward, type Arena, type Tensor } from "../../nn/index.js";
+import { type Arena, BufferCache, softmaxRowsBackward, type Tensor } from "../../nn/index.js";
 import type { DQNConfig } from "../config.js";
 import type { DQNSpec, TrainingBatch } from "../types.js";
 import { Algorithm, type AlgorithmSettings, type BatchInputs, type QNetworks } from "./base.js";
@@ -47,8 +47,11 @@ export function linspaceF32(start: number, end: number, steps: number): Float32A
  * then (b − l)·p at u. `nextPmfs` and `out` are [n × atoms].
  */
 export function projectDistribution(
-  nextPmfs: Float32Array, batch: Pick<TrainingBatch, "rewards" | "discounts" | "dones">, n: number,
-  support: Float32Array, out: Float32Array,
+  nextPmfs: Float32Array,
+  batch: Pick<TrainingBatch, "rewards" | "discounts" | "dones">,
+  n: number,
+  support: Float32Array,
+  out: Float32Array,
 ): Float32Array {
   const na = support.length;
   const vMin = support[0]!;

@@ -3,13 +3,13 @@
  * y = R + γ^n·(1 − done)·Q_target(s', a*) with a* = argmax Q_target (DQN) or argmax Q_online
  * (Double), and an MSE or Huber loss on Q(s, a).
  */
-import { argmaxRows, type Tensor } from "../../nn/index.js";
-import { QLoss } from "../td.js";
-import { Algorithm, type BatchInputs, type QNetworks } from "./base.js";
-import type { TrainingBatch } from "../types.js";
-import type { DQNConfig } from "../config.js";
-import type { DQNSpec } from "../types.js";
+
 import type { Arena } from "../../nn/index.js";
+import { argmaxRows, type Tensor } from "../../nn/index.js";
+import type { DQNConfig } from "../config.js";
+import { QLoss } from "../td.js";
+import type { DQNSpec, TrainingBatch } from "../types.js";
+import { Algorithm, type BatchInputs, type QNetworks } from "./base.js";
 
 export class DQN extends Algorithm {
   readonly outputsPerAction: number = 1;

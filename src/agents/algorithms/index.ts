@@ -10,7 +10,12 @@ import { MunchausenDQN, validateMunchausen } from "./m-dqn.js";
 import { QRDQN } from "./qr-dqn.js";
 
 export {
-  Algorithm, type AlgorithmSettings, type AlgorithmState, type BatchInputs, type ForwardRole, type QNetworks,
+  Algorithm,
+  type AlgorithmSettings,
+  type AlgorithmState,
+  type BatchInputs,
+  type ForwardRole,
+  type QNetworks,
 } from "./base.js";
 export { C51, linspaceF32, projectDistribution } from "./c51.js";
 export { DQN } from "./dqn.js";

@@ -7,7 +7,7 @@
  * (out[s·actions + a]), like QR-DQN's quantile-major head. State-dict names: `features.*`,
  * `cos_embedding.*`, `head.0.*`, `head.2.*`.
  */
-import { BufferCache, Conv2d, Linear, Module, ReLU, Rng, Sequential, type Arena, type Tensor } from "../../nn/index.js";
+import { type Arena, BufferCache, Conv2d, Linear, Module, ReLU, type Rng, Sequential, type Tensor } from "../../nn/index.js";
 import { checkGrad } from "../../nn/module.js";
 
 export interface ImplicitQuantileNetworkOptions {
@@ -73,7 +73,11 @@ export class ImplicitQuantileNetwork extends Module {
   private embedding: Tensor | null = null;
   private out: Tensor | null = null;
 
-  constructor(readonly features: Module, readonly featureDim: number, opts: ImplicitQuantileNetworkOptions) {
+  constructor(
+    readonly features: Module,
+    readonly featureDim: number,
+    opts: ImplicitQuantileNetworkOptions,
+  ) {
     super(opts.arena);
     this.embeddingDim = opts.embeddingDim;
     this.nActions = opts.nActions;
@@ -89,7 +93,11 @@ export class ImplicitQuantileNetwork extends Module {
   }
 
   override children(): ReadonlyArray<readonly [string, Module]> {
-    return [["features", this.features], ["cos_embedding", this.cosEmbedding], ["head", this.head]];
+    return [
+      ["features", this.features],
+      ["cos_embedding", this.cosEmbedding],
+      ["head", this.head],
+    ];
   }
 
   override setInputGrad(on: boolean): this {
@@ -116,7 +124,9 @@ export class ImplicitQuantileNetwork extends Module {
     const s = this.perSample;
     const rows = n * s;
     if (s === 0 || this.taus.length < rows) {
-      throw new RangeError(`${this.describe()}: ${n} observation(s) need ${n}×${s || "S"} quantile fractions, got ${this.taus.length} (call setQuantileFractions first)`);
+      throw new RangeError(
+        `${this.describe()}: ${n} observation(s) need ${n}×${s || "S"} quantile fractions, got ${this.taus.length} (call setQuantileFractions first)`,
+      );
     }
     const h = this.features.forward(x);
     const d = this.featureDim;

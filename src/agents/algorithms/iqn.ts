@@ -10,12 +10,23 @@
  * summed over i, averaged over j, then over the batch. The fractions come from their own seeded
  * stream, saved in checkpoints.
  */
-import { BufferCache, cnnBody, Linear, NoisyLinear, ReLU, LeakyReLU, Rng, Sequential, type Arena, type HeadLayout, type Module, type Tensor } from "../../nn/index.js";
+import {
+  type Arena,
+  BufferCache,
+  cnnBody,
+  type HeadLayout,
+  LeakyReLU,
+  Linear,
+  type Module,
+  NoisyLinear,
+  ReLU,
+  Rng,
+  Sequential,
+  type Tensor,
+} from "../../nn/index.js";
 import type { DQNConfig } from "../config.js";
 import type { DQNSpec, TrainingBatch } from "../types.js";
-import {
-  Algorithm, streamState, type AlgorithmSettings, type AlgorithmState, type BatchInputs, type ForwardRole, type QNetworks,
-} from "./base.js";
+import { Algorithm, type AlgorithmSettings, type AlgorithmState, type BatchInputs, type ForwardRole, type QNetworks, streamState } from "./base.js";
 import { dopamineInit, ImplicitQuantileNetwork } from "./iqn-network.js";
 import { quantileHuberBatch } from "./quantile-huber.js";
 
@@ -66,7 +77,8 @@ export class IQN extends Algorithm {
     let featureDim: number;
     let hidden: number;
     if (net.kind === "mlp") {
-      if (shape.length !== 1) throw new Error(`network "mlp" needs flat observations, got shape [${shape.join(", ")}]; use "nature-cnn" or "small-cnn" for images`);
+      if (shape.length !== 1)
+        throw new Error(`network "mlp" needs flat observations, got shape [${shape.join(", ")}]; use "nature-cnn" or "small-cnn" for images`);
       const sizes = [shape[0]!, ...net.hidden];
       const layers: Module[] = [];
       for (let i = 0; i + 1 < sizes.length; i++) {
@@ -84,11 +96,15 @@ export class IQN extends Algorithm {
       hidden = body.fc;
     }
     const sigma0 = this.config.noisy ? this.config.noisySigma0 : null;
-    const linear = (i: number, o: number): Module => (sigma0 === null
-      ? new Linear(i, o, { rng, arena })
-      : new NoisyLinear(i, o, { rng, arena, noise: this.noise, sigma0 }));
+    const linear = (i: number, o: number): Module =>
+      sigma0 === null ? new Linear(i, o, { rng, arena }) : new NoisyLinear(i, o, { rng, arena, noise: this.noise, sigma0 });
     const iqn = new ImplicitQuantileNetwork(features, featureDim, {
-      embeddingDim: this.config.cosEmbeddingDim, hidden, nActions: this.nActions, linear, rng, arena,
+      embeddingDim: this.config.cosEmbeddingDim,
+      hidden,
+      nActions: this.nActions,
+      linear,
+      rng,
+      arena,
     });
     dopamineInit(iqn, rng);
     return iqn;
@@ -181,7 +197,21 @@ export class IQN extends Algorithm {
     const gradT = this.grads.get(n, [width]);
     if (this.perSample.length < n) this.perSample = new Float32Array(n);
     // Views after the allocation: it may grow the memory.
-    const loss = quantileHuberBatch("IQN", out.data, gradT.data, batch.actions, weights, n, na, nTau, this.lossTaus, nTau, this.targets, nPrime, this.perSample);
+    const loss = quantileHuberBatch(
+      "IQN",
+      out.data,
+      gradT.data,
+      batch.actions,
+      weights,
+      n,
+      na,
+      nTau,
+      this.lossTaus,
+      nTau,
+      this.targets,
+      nPrime,
+      this.perSample,
+    );
     this.grad = gradT;
     return loss;
   }

@@ -6,11 +6,11 @@
  * with a* greedy in expected Q (of the target net, or of the online net with `double`); the
  * loss is the quantile Huber loss with κ = 1 at the midpoints τ_i = (i + ½)/N.
  */
-import { BufferCache, type Arena, type HeadLayout, type Tensor } from "../../nn/index.js";
+import { type Arena, BufferCache, type HeadLayout, type Tensor } from "../../nn/index.js";
 import type { DQNConfig } from "../config.js";
 import type { DQNSpec, TrainingBatch } from "../types.js";
-import { quantileHuberBatch } from "./quantile-huber.js";
 import { Algorithm, type AlgorithmSettings, type BatchInputs, type QNetworks } from "./base.js";
+import { quantileHuberBatch } from "./quantile-huber.js";
 
 export class QRDQN extends Algorithm {
   readonly outputsPerAction: number;

@@ -12,8 +12,18 @@
  * g[zOff + i·zStride] and returns the sample's (unweighted) loss.
  */
 export function quantileHuberSample(
-  z: Float32Array, zOff: number, zStride: number, nCurrent: number, taus: Float32Array, tauOff: number,
-  targets: Float32Array, tOff: number, nTarget: number, g: Float32Array, w: number, batch: number,
+  z: Float32Array,
+  zOff: number,
+  zStride: number,
+  nCurrent: number,
+  taus: Float32Array,
+  tauOff: number,
+  targets: Float32Array,
+  tOff: number,
+  nTarget: number,
+  g: Float32Array,
+  w: number,
+  batch: number,
 ): number {
   let loss = 0;
   for (let i = 0; i < nCurrent; i++) {
@@ -43,8 +53,18 @@ export function quantileHuberSample(
  * batch mean, writes each sample's loss — its priority — to `perSample`, returns the mean.
  */
 export function quantileHuberBatch(
-  who: string, z: Float32Array, g: Float32Array, actions: Int32Array, weights: Float32Array | undefined, n: number,
-  nActions: number, nCurrent: number, taus: Float32Array, tauStride: number, targets: Float32Array, nTarget: number,
+  who: string,
+  z: Float32Array,
+  g: Float32Array,
+  actions: Int32Array,
+  weights: Float32Array | undefined,
+  n: number,
+  nActions: number,
+  nCurrent: number,
+  taus: Float32Array,
+  tauStride: number,
+  targets: Float32Array,
+  nTarget: number,
   perSample: Float32Array,
 ): number {
   const width = nActions * nCurrent;

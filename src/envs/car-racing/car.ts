@@ -9,7 +9,7 @@
  * 600×400 `render()` only (they never reach the state pixels, which Gymnasium
  * draws without particles).
  */
-import { PolygonShape, Vec2, type Body, type World } from "planck";
+import { type Body, PolygonShape, Vec2, type World } from "planck";
 import { polygonMass } from "../box2d.js";
 import { FastRevoluteJoint } from "../box2d-revolute-joint.js";
 
@@ -19,14 +19,48 @@ const WHEEL_MOMENT_OF_INERTIA = 4000 * SIZE * SIZE;
 const FRICTION_LIMIT = 1000000 * SIZE * SIZE; // friction ~= mass ~= size^2 (calculated implicitly using density)
 export const WHEEL_R = 27;
 export const WHEEL_W = 14;
-const WHEELPOS: readonly (readonly [number, number])[] = [[-55, +80], [+55, +80], [-55, -82], [+55, -82]];
-export const HULL_POLYS: readonly (readonly (readonly [number, number])[])[] = [
-  [[-60, +130], [+60, +130], [+60, +110], [-60, +110]],
-  [[-15, +120], [+15, +120], [+20, +20], [-20, 20]],
-  [[+25, +20], [+50, -10], [+50, -40], [+20, -90], [-20, -90], [-50, -40], [-50, -10], [-25, +20]],
-  [[-50, -120], [+50, -120], [+50, -90], [-50, -90]],
+const WHEELPOS: readonly (readonly [number, number])[] = [
+  [-55, +80],
+  [+55, +80],
+  [-55, -82],
+  [+55, -82],
 ];
-const WHEEL_POLY: readonly (readonly [number, number])[] = [[-WHEEL_W, +WHEEL_R], [+WHEEL_W, +WHEEL_R], [+WHEEL_W, -WHEEL_R], [-WHEEL_W, -WHEEL_R]];
+export const HULL_POLYS: readonly (readonly (readonly [number, number])[])[] = [
+  [
+    [-60, +130],
+    [+60, +130],
+    [+60, +110],
+    [-60, +110],
+  ],
+  [
+    [-15, +120],
+    [+15, +120],
+    [+20, +20],
+    [-20, 20],
+  ],
+  [
+    [+25, +20],
+    [+50, -10],
+    [+50, -40],
+    [+20, -90],
+    [-20, -90],
+    [-50, -40],
+    [-50, -10],
+    [-25, +20],
+  ],
+  [
+    [-50, -120],
+    [+50, -120],
+    [+50, -90],
+    [-50, -90],
+  ],
+];
+const WHEEL_POLY: readonly (readonly [number, number])[] = [
+  [-WHEEL_W, +WHEEL_R],
+  [+WHEEL_W, +WHEEL_R],
+  [+WHEEL_W, -WHEEL_R],
+  [-WHEEL_W, -WHEEL_R],
+];
 const BRAKE_FORCE = 15; // radians per second
 const FRICTION_COEF = 205000 * SIZE * SIZE;
 
@@ -122,8 +156,17 @@ export class Car {
         }),
       )!;
       this.wheels.push({
-        body, joint, wheelRad: frontK * WHEEL_R * SIZE, gas: 0.0, brake: 0.0, steer: 0.0, phase: 0.0, omega: 0.0,
-        tiles: 0, skidStart: null, skidParticle: null,
+        body,
+        joint,
+        wheelRad: frontK * WHEEL_R * SIZE,
+        gas: 0.0,
+        brake: 0.0,
+        steer: 0.0,
+        phase: 0.0,
+        omega: 0.0,
+        tiles: 0,
+        skidStart: null,
+        skidParticle: null,
       });
     });
   }
@@ -176,7 +219,7 @@ export class Car {
       const vs = side0 * v.x + side1 * v.y; // side speed
 
       // add small coef not to divide by zero
-      w.omega += dt * ENGINE_POWER * w.gas / WHEEL_MOMENT_OF_INERTIA / (Math.abs(w.omega) + 5.0);
+      w.omega += (dt * ENGINE_POWER * w.gas) / WHEEL_MOMENT_OF_INERTIA / (Math.abs(w.omega) + 5.0);
       this.fuelSpent += dt * ENGINE_POWER * w.gas;
 
       if (w.brake >= 0.9) {
@@ -207,7 +250,7 @@ export class Car {
         pForce *= force;
       }
 
-      w.omega -= dt * fForce * w.wheelRad / WHEEL_MOMENT_OF_INERTIA;
+      w.omega -= (dt * fForce * w.wheelRad) / WHEEL_MOMENT_OF_INERTIA;
 
       this.force.x = pForce * side0 + fForce * forw0;
       this.force.y = pForce * side1 + fForce * forw1;

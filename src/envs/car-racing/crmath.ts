@@ -18,7 +18,7 @@ const SPLIT = 134217729; // 2^27 + 1
 function twoSum(a: number, b: number): void {
   const s = a + b;
   const bb = s - a;
-  L = (a - (s - bb)) + (b - bb);
+  L = a - (s - bb) + (b - bb);
   H = s;
 }
 
@@ -30,7 +30,7 @@ function twoProd(a: number, b: number): void {
   c = SPLIT * b;
   const bh = c - (c - b);
   const bl = b - bh;
-  L = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+  L = ah * bh - p + ah * bl + al * bh + al * bl;
   H = p;
 }
 
@@ -56,15 +56,15 @@ function ddDivD(ah: number, al: number, d: number): void {
   twoProd(q1, d);
   // remainder = a - q1·d
   const rh = ah - H;
-  const r = (rh + (al - L)) ;
+  const r = rh + (al - L);
   const q2 = r / d;
   twoSum(q1, q2);
 }
 
 // π/2 in three 33-bit pieces (fdlibm's pio2_1, pio2_2, pio2_3): k·piece is exact for |k| < 2^20.
-const PIO2_1 = 1.57079632673412561417e+00;
-const PIO2_2 = 6.07710050630396597660e-11;
-const PIO2_3 = 2.02226624871116645580e-21;
+const PIO2_1 = 1.57079632673412561417;
+const PIO2_2 = 6.0771005063039659766e-11;
+const PIO2_3 = 2.0222662487111664558e-21;
 const PIO2_3T = 8.47842766036889956997e-32;
 
 /** sin (which = 0) or cos (which = 1) of the double-double r, |r| ≤ π/4 → (H, L). */
@@ -141,7 +141,7 @@ export function crCos(x: number): number {
  */
 export function crAtan2(y: number, x: number): number {
   const t0 = Math.atan2(y, x);
-  if (!Number.isFinite(t0) || (y === 0) || !Number.isFinite(x) || !Number.isFinite(y)) return t0;
+  if (!Number.isFinite(t0) || y === 0 || !Number.isFinite(x) || !Number.isFinite(y)) return t0;
   sinCosDD(t0, 0);
   const sh = H;
   const sl = L;
@@ -159,7 +159,7 @@ export function crAtan2(y: number, x: number): number {
   const r = t0 + d;
   // Within 0.5% of an ulp of a rounding midpoint glibc's own atan2 (not correctly rounded
   // there) agrees with fdlibm's value in every fixture case: keep that one.
-  const e = (t0 - r) + d;
+  const e = t0 - r + d;
   const ulp = 2 ** (Math.floor(Math.log2(Math.abs(r))) - 52);
   if (Math.abs(Math.abs(e) - ulp / 2) < 0.005 * ulp) return t0;
   return r;

@@ -39,7 +39,7 @@ export function formatScore(x: number): string {
   const i = Math.trunc(x);
   const neg = i < 0;
   const digits = String(Math.abs(i));
-  return neg ? "-" + digits.padStart(3, "0") : digits.padStart(4, "0");
+  return neg ? `-${digits.padStart(3, "0")}` : digits.padStart(4, "0");
 }
 
 function box(r: SpanRaster, x0: number, y0: number, x1: number, y1: number): void {
@@ -67,14 +67,30 @@ export function drawScore(r: SpanRaster, reward: number): void {
     const x1 = x0 + GLYPH_W;
     for (let q = 0; q < segs.length; q++) {
       switch (segs[q]) {
-        case "a": box(r, x0, TOP, x1, TOP + STROKE); break;
-        case "b": box(r, x1 - STROKE, TOP, x1, mid); break;
-        case "c": box(r, x1 - STROKE, mid, x1, BOTTOM); break;
-        case "d": box(r, x0, BOTTOM - STROKE, x1, BOTTOM); break;
-        case "e": box(r, x0, mid, x0 + STROKE, BOTTOM); break;
-        case "f": box(r, x0, TOP, x0 + STROKE, mid); break;
-        case "g": box(r, x0, mid - STROKE / 2, x1, mid + STROKE / 2); break;
-        case "m": box(r, x0 + 1, mid, x0 + GLYPH_W * 0.6, mid + STROKE); break;
+        case "a":
+          box(r, x0, TOP, x1, TOP + STROKE);
+          break;
+        case "b":
+          box(r, x1 - STROKE, TOP, x1, mid);
+          break;
+        case "c":
+          box(r, x1 - STROKE, mid, x1, BOTTOM);
+          break;
+        case "d":
+          box(r, x0, BOTTOM - STROKE, x1, BOTTOM);
+          break;
+        case "e":
+          box(r, x0, mid, x0 + STROKE, BOTTOM);
+          break;
+        case "f":
+          box(r, x0, TOP, x0 + STROKE, mid);
+          break;
+        case "g":
+          box(r, x0, mid - STROKE / 2, x1, mid + STROKE / 2);
+          break;
+        case "m":
+          box(r, x0 + 1, mid, x0 + GLYPH_W * 0.6, mid + STROKE);
+          break;
       }
     }
   }

@@ -137,7 +137,12 @@ export class SpanRaster {
    * `rowsPerPixel` 0 scans every one of the 800 surface rows (exact); n > 0 scans n
    * evenly spaced surface rows per output row, each weighing 1/n (n× fewer spans).
    */
-  constructor(readonly width: number, readonly height: number, rowsPerPixel = 0, exactFromRow = height) {
+  constructor(
+    readonly width: number,
+    readonly height: number,
+    rowsPerPixel = 0,
+    exactFromRow = height,
+  ) {
     this.out = new Uint8Array(width * height * 3);
     if (rowsPerPixel <= 0) exactFromRow = 0;
     // Surface rows from which every row is scanned (the indicator bar: thin bars and the score).
@@ -250,7 +255,7 @@ export class SpanRaster {
     if (xa < 0) xa = 0;
     if (xb > SRC_W - 1) xb = SRC_W - 1;
     if (xb < xa) return;
-    let n = this.counts[row]!;
+    const n = this.counts[row]!;
     if (n >= this.cap) this.grow();
     const k = row * this.cap + n;
     this.x0[k] = xa;
@@ -350,8 +355,7 @@ export class SpanRaster {
     const y1 = Math.min(maxy, SRC_H - 1);
     if (
       n === 4 &&
-      ((vy[0] === vy[1] && vx[1] === vx[2] && vy[2] === vy[3] && vx[3] === vx[0]) ||
-        (vx[0] === vx[1] && vy[1] === vy[2] && vx[2] === vx[3] && vy[3] === vy[0]))
+      ((vy[0] === vy[1] && vx[1] === vx[2] && vy[2] === vy[3] && vx[3] === vx[0]) || (vx[0] === vx[1] && vy[1] === vy[2] && vx[2] === vx[3] && vy[3] === vy[0]))
     ) {
       // Axis-aligned rectangle (the indicators, the score): the rule fills minx..maxx on every row.
       for (let y = y0; y <= y1; y++) this.span(flip ? SRC_H - 1 - y : y, minx, maxx, rgb);
@@ -405,6 +409,7 @@ export class SpanRaster {
   }
 
   /** Resolves all spans into `out` (RGB bytes, row-major). */
+  // biome-ignore lint/complexity/noExcessiveCognitiveComplexity: pygame's smoothscale shrink, specialised for the 96×96 state beside the table path (see CONTRIBUTING's duplicate pairs); splitting it costs the hot loop
   resolve(): Uint8Array {
     const W = this.width;
     const Hh = this.height;
@@ -587,6 +592,7 @@ export class SpanRaster {
    * (weight 1): pixels inside a piece take its colour, boundary pixels the area average.
    * Same values as integrating the pieces (max(floor(v + 0.5 − bias), 0)), without `diff`.
    */
+  // biome-ignore lint/complexity/noExcessiveCognitiveComplexity: SDL_gfx's scanline fill rules, ported line for line so the state pixels match Gymnasium's
   private writeRow(r: number, np: number): void {
     const W = this.width;
     const PA = this.pa;
@@ -649,7 +655,7 @@ export class SpanRaster {
         continue;
       }
       const c1 = ia + 1 - pa;
-      let i = row + ia * 3;
+      const i = row + ia * 3;
       let v = (aR + c1 * rr + off) | 0;
       out[i] = v < 0 ? 0 : v;
       v = (aG + c1 * gg + off) | 0;
@@ -703,6 +709,7 @@ export class SpanRaster {
    * Resolves sampled row j front to back (later spans hide earlier ones) into the visible
    * pieces pa..pb (output columns) with their colours; returns their number.
    */
+  // biome-ignore lint/complexity/noExcessiveCognitiveComplexity: the clipping cases of the reference renderer, kept in its order
   private visiblePieces(j: number): number {
     const n = this.counts[j]!;
     const X0 = this.x0;

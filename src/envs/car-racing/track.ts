@@ -36,21 +36,22 @@ function sign(x: number): number {
 }
 
 /** One attempt of `_create_track`; null where Gymnasium returns False (the caller retries). */
+// biome-ignore lint/complexity/noExcessiveCognitiveComplexity: Gymnasium's _create_track, ported step for step so tracks match seed for seed
 export function createTrack(rng: Generator): Track | null {
   // Create checkpoints
   const checkpoints: [number, number, number][] = [];
   let startAlpha = 0;
   for (let c = 0; c < CHECKPOINTS; c++) {
-    const noise = rng.uniform(0, 2 * Math.PI * 1 / CHECKPOINTS);
-    let alpha = 2 * Math.PI * c / CHECKPOINTS + noise;
+    const noise = rng.uniform(0, (2 * Math.PI * 1) / CHECKPOINTS);
+    let alpha = (2 * Math.PI * c) / CHECKPOINTS + noise;
     let rad = rng.uniform(TRACK_RAD / 3, TRACK_RAD);
     if (c === 0) {
       alpha = 0;
       rad = 1.5 * TRACK_RAD;
     }
     if (c === CHECKPOINTS - 1) {
-      alpha = 2 * Math.PI * c / CHECKPOINTS;
-      startAlpha = 2 * Math.PI * (-0.5) / CHECKPOINTS;
+      alpha = (2 * Math.PI * c) / CHECKPOINTS;
+      startAlpha = (2 * Math.PI * -0.5) / CHECKPOINTS;
       rad = 1.5 * TRACK_RAD;
     }
     checkpoints.push([alpha, rad * crCos(alpha), rad * crSin(alpha)]);
@@ -178,20 +179,30 @@ export function createTrack(rng: Generator): Track | null {
     const c2 = crCos(beta2);
     const s2 = crSin(beta2);
     // road1_l, road1_r, road2_r, road2_l
-    tiles.push(new Float64Array([
-      x1 - TRACK_WIDTH * c1, y1 - TRACK_WIDTH * s1,
-      x1 + TRACK_WIDTH * c1, y1 + TRACK_WIDTH * s1,
-      x2 + TRACK_WIDTH * c2, y2 + TRACK_WIDTH * s2,
-      x2 - TRACK_WIDTH * c2, y2 - TRACK_WIDTH * s2,
-    ]));
+    tiles.push(
+      new Float64Array([
+        x1 - TRACK_WIDTH * c1,
+        y1 - TRACK_WIDTH * s1,
+        x1 + TRACK_WIDTH * c1,
+        y1 + TRACK_WIDTH * s1,
+        x2 + TRACK_WIDTH * c2,
+        y2 + TRACK_WIDTH * s2,
+        x2 - TRACK_WIDTH * c2,
+        y2 - TRACK_WIDTH * s2,
+      ]),
+    );
     if (border[k]) {
       const side = sign(beta2 - beta1);
       kerbs.push({
         quad: new Float64Array([
-          x1 + side * TRACK_WIDTH * c1, y1 + side * TRACK_WIDTH * s1,
-          x1 + side * (TRACK_WIDTH + BORDER) * c1, y1 + side * (TRACK_WIDTH + BORDER) * s1,
-          x2 + side * (TRACK_WIDTH + BORDER) * c2, y2 + side * (TRACK_WIDTH + BORDER) * s2,
-          x2 + side * TRACK_WIDTH * c2, y2 + side * TRACK_WIDTH * s2,
+          x1 + side * TRACK_WIDTH * c1,
+          y1 + side * TRACK_WIDTH * s1,
+          x1 + side * (TRACK_WIDTH + BORDER) * c1,
+          y1 + side * (TRACK_WIDTH + BORDER) * s1,
+          x2 + side * (TRACK_WIDTH + BORDER) * c2,
+          y2 + side * (TRACK_WIDTH + BORDER) * s2,
+          x2 + side * TRACK_WIDTH * c2,
+          y2 + side * TRACK_WIDTH * s2,
         ]),
         white: k % 2 === 0,
         tile: k,

@@ -26,7 +26,7 @@
  * other than revolute joints and contacts fall back to planck's own solves.
  */
 import type { TimeStep, World } from "planck";
-import { packRevoluteJoint, REVOLUTE_ROW, solveRevoluteVelocities, type RevoluteInternals } from "../box2d-revolute-joint.js";
+import { packRevoluteJoint, REVOLUTE_ROW, type RevoluteInternals, solveRevoluteVelocities } from "../box2d-revolute-joint.js";
 
 /** The planck internals the solve touches (not part of planck's public types). */
 interface V2 {
@@ -127,7 +127,7 @@ const ANGULAR_SLEEP_TOLERANCE_SQR = ANGULAR_SLEEP_TOLERANCE * ANGULAR_SLEEP_TOLE
 const CHECK_EVERY = 4;
 
 /** Offsets of one contact point's constants within a contact row. */
-const enum PointRow {
+enum PointRow {
   RAx,
   RAy,
   RBx,
@@ -139,7 +139,7 @@ const enum PointRow {
 }
 
 /** Offsets in a packed contact row (a const enum: the names compile to literal offsets). */
-const enum ContactRow {
+enum ContactRow {
   /** Offsets of the two bodies' velocities in the packed state. */
   BodyA,
   BodyB,
@@ -526,6 +526,7 @@ function solveVelocitiesPacked(s: IslandSolver, step: StepSettings): boolean {
   return true;
 }
 
+// biome-ignore lint/complexity/noExcessiveCognitiveComplexity: planck's Island.solve, ported in its order so physics matches Box2D bit for bit
 function solveIsland(this: IslandSolver, stepArg: TimeStep): void {
   const step = stepArg as unknown as StepSettings;
   const gravity = this.m_world.m_gravity;
@@ -660,7 +661,7 @@ function solveIsland(this: IslandSolver, stepArg: TimeStep): void {
       if (body.isStatic()) continue;
       const lv = body.m_linearVelocity;
       if (
-        body.m_autoSleepFlag == false ||
+        !body.m_autoSleepFlag ||
         body.m_angularVelocity * body.m_angularVelocity > ANGULAR_SLEEP_TOLERANCE_SQR ||
         lv.x * lv.x + lv.y * lv.y > LINEAR_SLEEP_TOLERANCE_SQR
       ) {

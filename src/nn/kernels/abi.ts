@@ -16,8 +16,21 @@ export interface Kernels {
   readonly memory: WebAssembly.Memory;
 
   /** C[m×n] = alpha · op(A) · op(B) + beta · C, op(X) = X or Xᵀ; op(A) is m×k, op(B) is k×n. */
-  gemm(transA: 0 | 1, transB: 0 | 1, m: number, n: number, k: number, alpha: number,
-    a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): void;
+  gemm(
+    transA: 0 | 1,
+    transB: 0 | 1,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: number,
+    lda: number,
+    b: number,
+    ldb: number,
+    beta: number,
+    c: number,
+    ldc: number,
+  ): void;
 
   /**
    * `batch` GEMMs in order, s = 0 … batch−1: C_s = alpha · op(A_s) · op(B_s) + beta · C_s with
@@ -26,20 +39,64 @@ export interface Kernels {
    * accumulates every product into one C (a conv's weight gradient, beta = 1). Otherwise the C_s
    * must not overlap. Results equal those of the `gemm` calls in that order.
    */
-  gemmBatched(transA: 0 | 1, transB: 0 | 1, m: number, n: number, k: number, alpha: number,
-    a: number, lda: number, strideA: number, b: number, ldb: number, strideB: number,
-    beta: number, c: number, ldc: number, strideC: number, batch: number): void;
+  gemmBatched(
+    transA: 0 | 1,
+    transB: 0 | 1,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: number,
+    lda: number,
+    strideA: number,
+    b: number,
+    ldb: number,
+    strideB: number,
+    beta: number,
+    c: number,
+    ldc: number,
+    strideC: number,
+    batch: number,
+  ): void;
 
   /**
    * One CHW image to columns: col[(ci·kh + i)·kw + j][oy·outW + ox] = x[ci][oy·sh − ph + i][ox·sw − pw + j]
    * (0 outside the image). `ldcol` is the column matrix's row stride, so several images
    * can be written side by side into one [c·kh·kw, batch·outH·outW] matrix.
    */
-  im2col(x: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number,
-    ph: number, pw: number, outH: number, outW: number, col: number, ldcol: number): void;
+  im2col(
+    x: number,
+    c: number,
+    h: number,
+    w: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    ph: number,
+    pw: number,
+    outH: number,
+    outW: number,
+    col: number,
+    ldcol: number,
+  ): void;
   /** The adjoint of im2col: dx[ci][y][x] += Σ of the column entries that read it. Accumulates into dx. */
-  col2im(col: number, ldcol: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number,
-    ph: number, pw: number, outH: number, outW: number, dx: number): void;
+  col2im(
+    col: number,
+    ldcol: number,
+    c: number,
+    h: number,
+    w: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    ph: number,
+    pw: number,
+    outH: number,
+    outW: number,
+    dx: number,
+  ): void;
 
   /** y[r][j] += bias[j] for r < rows, j < cols (Linear). */
   addBiasRows(y: number, bias: number, rows: number, cols: number): void;
@@ -79,21 +136,42 @@ export interface Kernels {
    * g' = g + wd·p; m = β1·m + (1−β1)·g'; v = β2·v + (1−β2)·g'²;
    * p −= lr/bc1 · m / (sqrt(v)/sqrt(bc2) + eps), bc_i = 1 − β_i^t.
    */
-  adamStep(p: number, g: number, m: number, v: number, len: number, lr: number, beta1: number, beta2: number,
-    eps: number, weightDecay: number, bc1: number, bc2: number): void;
+  adamStep(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    len: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    bc1: number,
+    bc2: number,
+  ): void;
   /**
    * torch.optim.RMSprop (not centered): g' = g + wd·p; sq = α·sq + (1−α)·g'²;
    * with momentum μ > 0: buf = μ·buf + g'/(sqrt(sq)+eps), p −= lr·buf; else p −= lr·g'/(sqrt(sq)+eps).
    * `buf` is ignored when momentum is 0.
    */
-  rmspropStep(p: number, g: number, sq: number, buf: number, len: number, lr: number, alpha: number, eps: number,
-    weightDecay: number, momentum: number): void;
+  rmspropStep(p: number, g: number, sq: number, buf: number, len: number, lr: number, alpha: number, eps: number, weightDecay: number, momentum: number): void;
   /**
    * torch.optim.SGD: g' = g + wd·p; with momentum μ > 0: buf = first ? g' : μ·buf + (1−dampening)·g',
    * step = nesterov ? g' + μ·buf : buf; p −= lr·step. `buf` is ignored when momentum is 0.
    */
-  sgdStep(p: number, g: number, buf: number, len: number, lr: number, momentum: number, dampening: number,
-    weightDecay: number, nesterov: 0 | 1, first: 0 | 1): void;
+  sgdStep(
+    p: number,
+    g: number,
+    buf: number,
+    len: number,
+    lr: number,
+    momentum: number,
+    dampening: number,
+    weightDecay: number,
+    nesterov: 0 | 1,
+    first: 0 | 1,
+  ): void;
 }
 
 /** `gemmBatched` as the loop of `gemm` calls it is defined to equal (for backends without a batched kernel). */

@@ -11,13 +11,21 @@
  */
 import type { KernelBackend, Kernels } from "./abi.js";
 import { createJsKernels } from "./js.js";
-import { createNativeKernels, nativeDefaultThreads, nativeInfo, type NativeCpuPath } from "./native.js";
+import { createNativeKernels, type NativeCpuPath, nativeDefaultThreads, nativeInfo } from "./native.js";
 import { THREAD_CTRL_BYTES, threadsSupported } from "./threads.js";
 import { detectWasmVariant, loadWasmKernelsSync, WASM_SCRATCH_BYTES } from "./wasm.js";
 
 export type { KernelBackend, Kernels } from "./abi.js";
 export { createJsKernels } from "./js.js";
-export { createNativeKernels, nativeDefaultThreads, nativeInfo, type NativeCpuPath, type NativeInfo, type NativeKernels, type NativeKernelsOptions } from "./native.js";
+export {
+  createNativeKernels,
+  type NativeCpuPath,
+  type NativeInfo,
+  type NativeKernels,
+  type NativeKernelsOptions,
+  nativeDefaultThreads,
+  nativeInfo,
+} from "./native.js";
 
 /** Builds kernels on `memory`, or returns null when this backend cannot run here. */
 export type KernelsFactory = (memory: WebAssembly.Memory) => Kernels | null;
@@ -39,7 +47,7 @@ export const KERNEL_RESERVED_BYTES_THREADED = KERNEL_THREAD_CTRL_PTR + THREAD_CT
 /** Maximum pages of the shared memories the threaded kernels use (4 GiB: the wasm32 limit, address space only). */
 export const SHARED_MEMORY_MAX_PAGES = 65536;
 
-export { createThreadedKernels, threadsSupported, type ThreadedKernels } from "./threads.js";
+export { createThreadedKernels, type ThreadedKernels, threadsSupported } from "./threads.js";
 
 function envVar(name: string): string | undefined {
   const v = typeof process === "undefined" ? undefined : process.env?.[name];
@@ -159,8 +167,12 @@ export function kernelBackendInfo(): KernelBackendInfo {
     const env = envVar("DEEPQ_CPU");
     if (env !== undefined && !native.cpuPaths.includes(env as NativeCpuPath)) {
       // createNativeKernels refuses this path; say so rather than name a backend that will not load.
-      return { ...base, backend: `native-${native.cpuPaths[0]!}` as KernelBackend, threads: nativeDefaultThreads(),
-        nativeError: `DEEPQ_CPU=${env}: this CPU runs ${native.cpuPaths.join(", ")}` };
+      return {
+        ...base,
+        backend: `native-${native.cpuPaths[0]!}` as KernelBackend,
+        threads: nativeDefaultThreads(),
+        nativeError: `DEEPQ_CPU=${env}: this CPU runs ${native.cpuPaths.join(", ")}`,
+      };
     }
     return { ...base, backend: `native-${env ?? native.cpuPaths[0]!}` as KernelBackend, threads: nativeDefaultThreads() };
   }

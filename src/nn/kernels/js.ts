@@ -39,9 +39,12 @@ export function createJsKernels(memory: WebAssembly.Memory): Kernels {
       gemmBatchedByLoop(kernels.gemm)(...args);
     },
 
+    // biome-ignore lint/complexity/noExcessiveCognitiveComplexity: the reference GEMM: the four transpose variants written out as the BLAS definition
     gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
       refresh();
-      a >>= 2; b >>= 2; c >>= 2;
+      a >>= 2;
+      b >>= 2;
+      c >>= 2;
       scaleC(m, n, beta, c, ldc);
       if (alpha === 0 || k === 0) return;
       if (transB === 0) {
@@ -82,7 +85,8 @@ export function createJsKernels(memory: WebAssembly.Memory): Kernels {
 
     im2col(x, c, h, w, kh, kw, sh, sw, ph, pw, outH, outW, col, ldcol) {
       refresh();
-      x >>= 2; col >>= 2;
+      x >>= 2;
+      col >>= 2;
       for (let ci = 0; ci < c; ci++) {
         const xc = x + ci * h * w;
         for (let i = 0; i < kh; i++) {
@@ -108,7 +112,8 @@ export function createJsKernels(memory: WebAssembly.Memory): Kernels {
 
     col2im(col, ldcol, c, h, w, kh, kw, sh, sw, ph, pw, outH, outW, dx) {
       refresh();
-      col >>= 2; dx >>= 2;
+      col >>= 2;
+      dx >>= 2;
       for (let ci = 0; ci < c; ci++) {
         const xc = dx + ci * h * w;
         for (let i = 0; i < kh; i++) {
@@ -131,7 +136,8 @@ export function createJsKernels(memory: WebAssembly.Memory): Kernels {
 
     addBiasRows(y, bias, rows, cols) {
       refresh();
-      y >>= 2; bias >>= 2;
+      y >>= 2;
+      bias >>= 2;
       for (let r = 0; r < rows; r++) {
         const yr = y + r * cols;
         for (let j = 0; j < cols; j++) f[yr + j]! += f[bias + j]!;
@@ -140,7 +146,8 @@ export function createJsKernels(memory: WebAssembly.Memory): Kernels {
 
     addBiasChannels(y, bias, n, channels, hw) {
       refresh();
-      y >>= 2; bias >>= 2;
+      y >>= 2;
+      bias >>= 2;
       for (let s = 0; s < n; s++) {
         for (let ch = 0; ch < channels; ch++) {
           const bv = f[bias + ch]!;
@@ -152,7 +159,8 @@ export function createJsKernels(memory: WebAssembly.Memory): Kernels {
 
     biasGradRows(dy, db, rows, cols) {
       refresh();
-      dy >>= 2; db >>= 2;
+      dy >>= 2;
+      db >>= 2;
       for (let j = 0; j < cols; j++) {
         let s = 0;
         for (let r = 0; r < rows; r++) s += f[dy + r * cols + j]!;
@@ -162,7 +170,8 @@ export function createJsKernels(memory: WebAssembly.Memory): Kernels {
 
     biasGradChannels(dy, db, n, channels, hw) {
       refresh();
-      dy >>= 2; db >>= 2;
+      dy >>= 2;
+      db >>= 2;
       for (let ch = 0; ch < channels; ch++) {
         let s = 0;
         for (let smp = 0; smp < n; smp++) {
@@ -175,7 +184,8 @@ export function createJsKernels(memory: WebAssembly.Memory): Kernels {
 
     relu(x, y, len) {
       refresh();
-      x >>= 2; y >>= 2;
+      x >>= 2;
+      y >>= 2;
       for (let i = 0; i < len; i++) {
         const v = f[x + i]!;
         f[y + i] = v > 0 ? v : 0;
@@ -184,13 +194,16 @@ export function createJsKernels(memory: WebAssembly.Memory): Kernels {
 
     reluBackward(y, dy, dx, len) {
       refresh();
-      y >>= 2; dy >>= 2; dx >>= 2;
+      y >>= 2;
+      dy >>= 2;
+      dx >>= 2;
       for (let i = 0; i < len; i++) f[dx + i] = f[y + i]! > 0 ? f[dy + i]! : 0;
     },
 
     leakyRelu(x, y, len, slope) {
       refresh();
-      x >>= 2; y >>= 2;
+      x >>= 2;
+      y >>= 2;
       for (let i = 0; i < len; i++) {
         const v = f[x + i]!;
         f[y + i] = v > 0 ? v : slope * v;
@@ -199,7 +212,9 @@ export function createJsKernels(memory: WebAssembly.Memory): Kernels {
 
     leakyReluBackward(x, dy, dx, len, slope) {
       refresh();
-      x >>= 2; dy >>= 2; dx >>= 2;
+      x >>= 2;
+      dy >>= 2;
+      dx >>= 2;
       for (let i = 0; i < len; i++) {
         const g = f[dy + i]!;
         f[dx + i] = f[x + i]! > 0 ? g : slope * g;
@@ -231,7 +246,8 @@ export function createJsKernels(memory: WebAssembly.Memory): Kernels {
 
     u8ToF32Shift(src, dst, n, c, h, w, pad, shifts, s) {
       refresh();
-      dst >>= 2; shifts >>= 2;
+      dst >>= 2;
+      shifts >>= 2;
       // The scale in float32, as the compiled kernels multiply: every backend gives the same bits.
       const sf = Math.fround(s);
       const plane = h * w;
@@ -253,7 +269,10 @@ export function createJsKernels(memory: WebAssembly.Memory): Kernels {
 
     adamStep(p, g, m, v, len, lr, beta1, beta2, eps, weightDecay, bc1, bc2) {
       refresh();
-      p >>= 2; g >>= 2; m >>= 2; v >>= 2;
+      p >>= 2;
+      g >>= 2;
+      m >>= 2;
+      v >>= 2;
       const stepSize = lr / bc1;
       const bc2Sqrt = Math.sqrt(bc2);
       for (let i = 0; i < len; i++) {
@@ -266,7 +285,10 @@ export function createJsKernels(memory: WebAssembly.Memory): Kernels {
 
     rmspropStep(p, g, sq, buf, len, lr, alpha, eps, weightDecay, momentum) {
       refresh();
-      p >>= 2; g >>= 2; sq >>= 2; buf >>= 2;
+      p >>= 2;
+      g >>= 2;
+      sq >>= 2;
+      buf >>= 2;
       for (let i = 0; i < len; i++) {
         const gi = f[g + i]! + weightDecay * f[p + i]!;
         const si = (f[sq + i] = alpha * f[sq + i]! + (1 - alpha) * gi * gi);
@@ -278,7 +300,9 @@ export function createJsKernels(memory: WebAssembly.Memory): Kernels {
 
     sgdStep(p, g, buf, len, lr, momentum, dampening, weightDecay, nesterov, first) {
       refresh();
-      p >>= 2; g >>= 2; buf >>= 2;
+      p >>= 2;
+      g >>= 2;
+      buf >>= 2;
       for (let i = 0; i < len; i++) {
         const gi = f[g + i]! + weightDecay * f[p + i]!;
         let step = gi;

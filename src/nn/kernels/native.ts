@@ -186,10 +186,23 @@ export function createNativeKernels(memory: WebAssembly.Memory, opts: NativeKern
   ensure();
   const small = opts.wasmScratchPtr === undefined ? null : loadWasmKernelsSync(memory, opts.wasmScratchPtr);
   const n = (name: string): Fn => lib[name] as Fn;
-  const gemm = n("gemm"), gemmBatched = n("gemmBatched"), im2col = n("im2col"), col2im = n("col2im"), addBiasRows = n("addBiasRows");
-  const addBiasChannels = n("addBiasChannels"), biasGradRows = n("biasGradRows"), biasGradChannels = n("biasGradChannels");
-  const relu = n("relu"), reluBackward = n("reluBackward"), leakyRelu = n("leakyRelu"), leakyReluBackward = n("leakyReluBackward");
-  const scale = n("scale"), u8ToF32 = n("u8ToF32"), adamStep = n("adamStep"), rmspropStep = n("rmspropStep"), sgdStep = n("sgdStep");
+  const gemm = n("gemm"),
+    gemmBatched = n("gemmBatched"),
+    im2col = n("im2col"),
+    col2im = n("col2im"),
+    addBiasRows = n("addBiasRows");
+  const addBiasChannels = n("addBiasChannels"),
+    biasGradRows = n("biasGradRows"),
+    biasGradChannels = n("biasGradChannels");
+  const relu = n("relu"),
+    reluBackward = n("reluBackward"),
+    leakyRelu = n("leakyRelu"),
+    leakyReluBackward = n("leakyReluBackward");
+  const scale = n("scale"),
+    u8ToF32 = n("u8ToF32"),
+    adamStep = n("adamStep"),
+    rmspropStep = n("rmspropStep"),
+    sgdStep = n("sgdStep");
   const u8ToF32Shift = n("u8ToF32Shift");
   const backend = `native-${cpu}` as KernelBackend;
   const smallBatched = small ? gemmBatchedByLoop(small.gemm) : null;
@@ -202,7 +215,8 @@ export function createNativeKernels(memory: WebAssembly.Memory, opts: NativeKern
       return threads;
     },
     gemm(transA, transB, m, nn, k, alpha, a, lda, b, ldb, beta, c, ldc) {
-      if (small && (m * nn * k < GEMM_WASM_MACS || (m === 1 && nn * k < GEMM_ROW_WASM_MACS))) return small.gemm(transA, transB, m, nn, k, alpha, a, lda, b, ldb, beta, c, ldc);
+      if (small && (m * nn * k < GEMM_WASM_MACS || (m === 1 && nn * k < GEMM_ROW_WASM_MACS)))
+        return small.gemm(transA, transB, m, nn, k, alpha, a, lda, b, ldb, beta, c, ldc);
       ensure();
       gemm(transA, transB, m, nn, k, alpha, a, lda, b, ldb, beta, c, ldc);
     },

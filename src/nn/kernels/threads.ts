@@ -38,7 +38,7 @@ const CHUNK_MACS = 1 << 19;
 const MAX_CHUNKS = 32;
 /** Generation numbers fit in the top 26 bits of the NEXT word, chunk indices in the low 6. */
 const CHUNK_BITS = 6;
-const GEN_MASK = (1 << (32 - CHUNK_BITS)) - 1 >>> 1;
+const GEN_MASK = ((1 << (32 - CHUNK_BITS)) - 1) >>> 1;
 
 // Int32 word indices in the control block.
 const GEN = 0; // job generation, bumped per posted job (worker waits on it)
@@ -170,8 +170,13 @@ function spawnWorker(data: Record<string, unknown>): WorkerLike {
       Worker: new (src: string, opts: Record<string, unknown>) => WorkerLike & { on(ev: string, f: (e: unknown) => void): void };
     };
     // execArgv []: the worker needs no loader (tsx) or CLI options; V8 flags are process-wide anyway.
-    const w = new wt.Worker(`${WORKER_SOURCE}\ngemmWorker(require("node:worker_threads").workerData);`,
-      { eval: true, workerData: data, execArgv: [], stdout: false, stderr: false });
+    const w = new wt.Worker(`${WORKER_SOURCE}\ngemmWorker(require("node:worker_threads").workerData);`, {
+      eval: true,
+      workerData: data,
+      execArgv: [],
+      stdout: false,
+      stderr: false,
+    });
     w.on("error", () => {});
     w.unref?.();
     return w;
@@ -234,8 +239,22 @@ export function createThreadedKernels(memory: WebAssembly.Memory, opts: Threaded
     }
   };
 
-  const gemm = (transA: 0 | 1, transB: 0 | 1, m: number, n: number, k: number, alpha: number,
-    a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): void => {
+  const gemm = (
+    transA: 0 | 1,
+    transB: 0 | 1,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: number,
+    lda: number,
+    b: number,
+    ldb: number,
+    beta: number,
+    c: number,
+    ldc: number,
+    // biome-ignore lint/complexity/noExcessiveCognitiveComplexity: splits a GEMM over workers by shape; each branch is one partitioning case
+  ): void => {
     if (m * n * k < splitMin || k <= 0 || alpha === 0 || failed || m < 8) {
       local(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
       return;
@@ -263,10 +282,22 @@ export function createThreadedKernels(memory: WebAssembly.Memory, opts: Threaded
     gen = (gen + 1) & GEN_MASK || 1;
     splitCalls++;
     let trapped: unknown;
-    i32[ARGS] = transA; i32[ARGS + 1] = transB; i32[ARGS + 2] = m; i32[ARGS + 3] = n; i32[ARGS + 4] = k;
-    i32[ARGS + 5] = a; i32[ARGS + 6] = lda; i32[ARGS + 7] = b; i32[ARGS + 8] = ldb;
-    i32[ARGS + 9] = c; i32[ARGS + 10] = ldc; i32[ARGS + 11] = nChunks; i32[ARGS + 12] = splitN; i32[ARGS + 13] = chunk;
-    f64[F64_ALPHA] = alpha; f64[F64_BETA] = beta;
+    i32[ARGS] = transA;
+    i32[ARGS + 1] = transB;
+    i32[ARGS + 2] = m;
+    i32[ARGS + 3] = n;
+    i32[ARGS + 4] = k;
+    i32[ARGS + 5] = a;
+    i32[ARGS + 6] = lda;
+    i32[ARGS + 7] = b;
+    i32[ARGS + 8] = ldb;
+    i32[ARGS + 9] = c;
+    i32[ARGS + 10] = ldc;
+    i32[ARGS + 11] = nChunks;
+    i32[ARGS + 12] = splitN;
+    i32[ARGS + 13] = chunk;
+    f64[F64_ALPHA] = alpha;
+    f64[F64_BETA] = beta;
     Atomics.store(i32, COMPLETED, 0);
     const tag = gen << CHUNK_BITS;
     Atomics.store(i32, NEXT, tag);
@@ -296,7 +327,9 @@ export function createThreadedKernels(memory: WebAssembly.Memory, opts: Threaded
     if (trapped !== undefined) throw trapped;
   };
 
-  const kernels = { ...base, gemm, gemmBatched: gemmBatchedByLoop(gemm), threads: 2 as const } as { -readonly [K in keyof ThreadedKernels]: ThreadedKernels[K] };
+  const kernels = { ...base, gemm, gemmBatched: gemmBatchedByLoop(gemm), threads: 2 as const } as {
+    -readonly [K in keyof ThreadedKernels]: ThreadedKernels[K];
+  };
   kernels.stats = () => ({ splitCalls, workerChunks: Atomics.load(i32, WORKER_CHUNKS) });
   kernels.ready = async () => {
     start();

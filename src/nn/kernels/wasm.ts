@@ -35,19 +35,31 @@ interface KernelExports extends KernelFunctions {
 
 // A Record over every key makes the compiler reject this list if the ABI gains a kernel.
 const KERNEL_NAMES = Object.keys({
-  gemm: 1, im2col: 1, col2im: 1, addBiasRows: 1, addBiasChannels: 1, biasGradRows: 1, biasGradChannels: 1,
-  relu: 1, reluBackward: 1, leakyRelu: 1, leakyReluBackward: 1, scale: 1, sumSquares: 1, u8ToF32: 1, u8ToF32Shift: 1,
-  adamStep: 1, rmspropStep: 1, sgdStep: 1,
+  gemm: 1,
+  im2col: 1,
+  col2im: 1,
+  addBiasRows: 1,
+  addBiasChannels: 1,
+  biasGradRows: 1,
+  biasGradChannels: 1,
+  relu: 1,
+  reluBackward: 1,
+  leakyRelu: 1,
+  leakyReluBackward: 1,
+  scale: 1,
+  sumSquares: 1,
+  u8ToF32: 1,
+  u8ToF32Shift: 1,
+  adamStep: 1,
+  rmspropStep: 1,
+  sgdStep: 1,
 } satisfies Record<keyof KernelFunctions, 1>) as (keyof KernelFunctions)[];
 
 // Hand-assembled probes (a function returning v128): i8x16.splat of 0, and three splats fed to
 // f32x4.relaxed_madd. Validating them is cheap and does not compile the real modules.
-const SIMD_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 8, 1, 6, 0, 65, 0, 253, 15, 11,
-]);
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 8, 1, 6, 0, 65, 0, 253, 15, 11]);
 const RELAXED_SIMD_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 19, 1, 17, 0,
-  65, 0, 253, 15, 65, 0, 253, 15, 65, 0, 253, 15, 253, 133, 2, 11,
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 19, 1, 17, 0, 65, 0, 253, 15, 65, 0, 253, 15, 65, 0, 253, 15, 253, 133, 2, 11,
 ]);
 
 /** The best variant this engine runs, honouring DEEPQ_KERNELS; null means "use the JS kernels". */
@@ -85,9 +97,15 @@ export function isSharedMemory(memory: WebAssembly.Memory): boolean {
 }
 
 function moduleBytes(variant: WasmVariant, shared: boolean): Uint8Array<ArrayBuffer> {
-  const text = atob(shared
-    ? (variant === "wasm-relaxed-simd" ? RELAXED_SIMD_SHARED_WASM_BASE64 : SIMD_SHARED_WASM_BASE64)
-    : (variant === "wasm-relaxed-simd" ? RELAXED_SIMD_WASM_BASE64 : SIMD_WASM_BASE64));
+  const text = atob(
+    shared
+      ? variant === "wasm-relaxed-simd"
+        ? RELAXED_SIMD_SHARED_WASM_BASE64
+        : SIMD_SHARED_WASM_BASE64
+      : variant === "wasm-relaxed-simd"
+        ? RELAXED_SIMD_WASM_BASE64
+        : SIMD_WASM_BASE64,
+  );
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   return bytes;
@@ -101,10 +119,8 @@ function resolveVariant(requested: WasmVariant | undefined): WasmVariant | null 
 }
 
 function checkArguments(memory: WebAssembly.Memory, scratchPtr: number): void {
-  if (!Number.isInteger(scratchPtr) || scratchPtr < 0 || scratchPtr % 16 !== 0
-    || scratchPtr + WASM_SCRATCH_BYTES > memory.buffer.byteLength) {
-    throw new RangeError(
-      `scratchPtr ${scratchPtr} must be 16-byte aligned with ${WASM_SCRATCH_BYTES} bytes inside the memory`);
+  if (!Number.isInteger(scratchPtr) || scratchPtr < 0 || scratchPtr % 16 !== 0 || scratchPtr + WASM_SCRATCH_BYTES > memory.buffer.byteLength) {
+    throw new RangeError(`scratchPtr ${scratchPtr} must be 16-byte aligned with ${WASM_SCRATCH_BYTES} bytes inside the memory`);
   }
 }
 
@@ -123,8 +139,7 @@ function cached(memory: WebAssembly.Memory, key: string): Kernels | undefined {
   return instances.get(memory)?.get(key);
 }
 
-function wrap(instance: WebAssembly.Instance, variant: WasmVariant, memory: WebAssembly.Memory,
-  scratchPtr: number, key: string): Kernels {
+function wrap(instance: WebAssembly.Instance, variant: WasmVariant, memory: WebAssembly.Memory, scratchPtr: number, key: string): Kernels {
   const exports = instance.exports as unknown as KernelExports;
   if (exports.scratchBytes() !== WASM_SCRATCH_BYTES) {
     throw new Error(`kernel module wants ${exports.scratchBytes()} scratch bytes, loader reserves ${WASM_SCRATCH_BYTES}`);

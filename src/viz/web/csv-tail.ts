@@ -7,7 +7,7 @@
  * A file that shrinks (a resumed run truncates rows written after its last checkpoint, or a
  * new run reuses the directory) restarts the tail from the top; listeners get `reset`.
  */
-import { closeSync, openSync, readSync, statSync, watch, type FSWatcher } from "node:fs";
+import { closeSync, type FSWatcher, openSync, readSync, statSync, watch } from "node:fs";
 import { splitCsvLine } from "../../util/csv.js";
 
 export type CsvCell = number | string | null;
@@ -77,7 +77,10 @@ export class CsvTail {
   /** Every row read so far (what a newly connected page gets first). */
   readonly history: CsvRow[] = [];
 
-  constructor(readonly path: string, private readonly opts: CsvTailOptions = {}) {}
+  constructor(
+    readonly path: string,
+    private readonly opts: CsvTailOptions = {},
+  ) {}
 
   subscribe(l: CsvTailListener): () => void {
     this.listeners.add(l);
@@ -117,7 +120,7 @@ export class CsvTail {
 
   /** One check: returns the rows that were new (also delivered to listeners). */
   poll(): CsvRow[] {
-    let st;
+    let st: ReturnType<typeof statSync>;
     try {
       st = statSync(this.path);
     } catch {

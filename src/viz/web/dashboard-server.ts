@@ -12,7 +12,7 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { CsvTail, type CsvRow } from "./csv-tail.js";
+import { type CsvRow, CsvTail } from "./csv-tail.js";
 import { listen, sendText, type WebServer } from "./http.js";
 import { dashboardHtml } from "./pages.js";
 import { openSse, type SseStream } from "./sse.js";

@@ -12,7 +12,7 @@
  *   cross-origin page cannot send without a CORS preflight, and the preflight fails.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { isIP, type AddressInfo } from "node:net";
+import { type AddressInfo, isIP } from "node:net";
 import { brief } from "../../util/text.js";
 
 export interface WebServer {
@@ -62,7 +62,8 @@ function requestProblem(req: IncomingMessage, boundHost: string, port: number): 
     return { status: 403, message: `Host ${brief(host, 80)} is not this server; open it as http://127.0.0.1:${port}/` };
   }
   const origin = req.headers.origin;
-  if (origin !== undefined && origin.toLowerCase() !== `http://${host.toLowerCase()}`) return { status: 403, message: `cross-origin request from ${brief(origin, 80)} refused` };
+  if (origin !== undefined && origin.toLowerCase() !== `http://${host.toLowerCase()}`)
+    return { status: 403, message: `cross-origin request from ${brief(origin, 80)} refused` };
   if (req.method !== "GET" && req.method !== "HEAD") {
     const type = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
     if (type !== "application/json") return { status: 415, message: "expected content-type: application/json" };
@@ -87,8 +88,9 @@ export async function listen(handler: Handler, opts: { host?: string; port?: num
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", (e: NodeJS.ErrnoException) => reject(e.code === "EADDRINUSE"
-      ? new Error(`${host}:${opts.port} is in use; pass another --port (0: any free port)`) : e));
+    server.once("error", (e: NodeJS.ErrnoException) =>
+      reject(e.code === "EADDRINUSE" ? new Error(`${host}:${opts.port} is in use; pass another --port (0: any free port)`) : e),
+    );
     server.listen(opts.port ?? 0, host, () => {
       server.removeAllListeners("error");
       resolve();
@@ -101,9 +103,10 @@ export async function listen(handler: Handler, opts: { host?: string; port?: num
     host,
     port,
     url: `http://${shownHost}:${port}/`,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

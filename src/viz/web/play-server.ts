@@ -14,9 +14,9 @@
 import { randomUUID } from "node:crypto";
 import type { Action, Env, KeyControls, Observation } from "../../envs/core.js";
 import { Discrete } from "../../envs/spaces.js";
+import { PngEncoder } from "../../media/png.js";
 import { listen, readBody, sendText, type WebServer } from "./http.js";
 import { playHtml } from "./pages.js";
-import { PngEncoder } from "../../media/png.js";
 import { openSse, type SseStream } from "./sse.js";
 
 /**
@@ -90,7 +90,10 @@ class Session {
   pressed: string[] = [];
   private readonly controls: KeyControls | null;
 
-  constructor(private readonly opts: PlayOptions, private readonly stream: SseStream) {
+  constructor(
+    private readonly opts: PlayOptions,
+    private readonly stream: SseStream,
+  ) {
     this.env = opts.makeEnv();
     this.controls = opts.human ? humanControls(opts.title, this.env) : null;
     this.started = !opts.human;
@@ -101,7 +104,14 @@ class Session {
   }
 
   start(): void {
-    this.stream.send("hello", { session: this.id, env: this.opts.title, fps: this.fps, human: !!this.opts.human, help: this.controls?.help ?? "", keys: Object.keys(this.controls?.keys ?? {}) });
+    this.stream.send("hello", {
+      session: this.id,
+      env: this.opts.title,
+      fps: this.fps,
+      human: !!this.opts.human,
+      help: this.controls?.help ?? "",
+      keys: Object.keys(this.controls?.keys ?? {}),
+    });
     this.reset();
     this.sendFrame();
     if (!this.started) this.stream.send("waiting", { text: "press an arrow key to start" });

@@ -9,18 +9,19 @@
  * Screenshots go to test-artifacts/.
  * Skipped, with a message, when /usr/bin/chromium is not installed (`.ci/run` installs it).
  */
-import { after, before, test } from "node:test";
+
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { after, before, test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import type { Observation } from "../../../src/envs/core.js";
 import { make } from "../../../src/envs/index.js";
-import { loadModel } from "../../../src/train/model-file.js";
 import { makeTrainEnv } from "../../../src/train/env.js";
+import { loadModel } from "../../../src/train/model-file.js";
 import { startDashboard } from "../../../src/viz/web/dashboard-server.js";
 import { startPlay } from "../../../src/viz/web/play-server.js";
 
@@ -75,8 +76,11 @@ test("dashboard: the return chart shows a run directory's rows and gains points 
   // the evaluations with a mean.
   const points = () => page.evaluate(() => Number(document.querySelector<HTMLCanvasElement>("#c-return")!.dataset.points ?? -1));
   const waitFor = async (episodes: number, evals: number) => {
-    await page.waitForFunction(([e, v]) => Number(document.body.dataset.episodes) === e && Number(document.body.dataset.evals) === v,
-      [episodes, evals] as const, { timeout: 20_000 });
+    await page.waitForFunction(
+      ([e, v]) => Number(document.body.dataset.episodes) === e && Number(document.body.dataset.evals) === v,
+      [episodes, evals] as const,
+      { timeout: 20_000 },
+    );
     assert.equal(await points(), 2 * episodes + evals, `${episodes} episodes and ${evals} evaluations on the chart`);
   };
   try {
@@ -104,7 +108,7 @@ test("dashboard: the return chart shows a run directory's rows and gains points 
     const seen = await page.evaluate(() => (window as unknown as { seen: number[] }).seen);
     log(`dashboard chart points over time: ${seen.join(" → ")}`);
     assert.deepEqual([...new Set(seen)], [7, 11, 13, 14], "the chart grew with each append, and only grew");
-    assert.match(await page.textContent("#config") ?? "", /"env": "CartPole-v1"/);
+    assert.match((await page.textContent("#config")) ?? "", /"env": "CartPole-v1"/);
     assert.equal(await page.textContent("#s-episodes"), "6");
     assert.equal(await page.textContent("#s-best"), "15.0 @ 100");
     await page.screenshot({ path: join(ARTIFACTS, "dashboard.png"), fullPage: true });
@@ -140,28 +144,35 @@ test("play: non-blank frames that change over time", { skip, timeout: 80_000 }, 
   assert.ok(existsSync(MODEL), `${MODEL} is committed with the repository`);
   const { agent, info } = loadModel(MODEL);
   const cfg = { env: info.env, envOptions: info.envOptions, pipeline: info.pipeline };
-  const play = await startPlay({ title: info.env, makeEnv: () => makeTrainEnv(cfg), policy: (o: Observation) => agent.act(o as Float32Array, { epsilon: 0 }), seed: 7, port: 0 });
+  const play = await startPlay({
+    title: info.env,
+    makeEnv: () => makeTrainEnv(cfg),
+    policy: (o: Observation) => agent.act(o as Float32Array, { epsilon: 0 }),
+    seed: 7,
+    port: 0,
+  });
   const page = await newPage();
   try {
     await page.goto(play.url);
     await page.waitForFunction(() => Number(document.body.dataset.frames ?? 0) >= 5, null, { timeout: 15_000 });
     // Pixels of the shown frame: how many differ from the background, and a fingerprint.
-    const probe = () => page.$eval("#frame", (img) => {
-      const im = img as HTMLImageElement;
-      const c = document.createElement("canvas");
-      c.width = im.naturalWidth;
-      c.height = im.naturalHeight;
-      const g = c.getContext("2d")!;
-      g.drawImage(im, 0, 0);
-      const d = g.getImageData(0, 0, c.width, c.height).data;
-      let ink = 0;
-      let hash = 0;
-      for (let i = 0; i < d.length; i += 4) {
-        if (d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2]) ink++;
-        hash = (Math.imul(hash, 31) + d[i]! + 3 * d[i + 1]! + 7 * d[i + 2]! + i) | 0;
-      }
-      return { w: c.width, h: c.height, ink, hash, frames: Number(document.body.dataset.frames), ret: Number(document.body.dataset.ret) };
-    });
+    const probe = () =>
+      page.$eval("#frame", (img) => {
+        const im = img as HTMLImageElement;
+        const c = document.createElement("canvas");
+        c.width = im.naturalWidth;
+        c.height = im.naturalHeight;
+        const g = c.getContext("2d")!;
+        g.drawImage(im, 0, 0);
+        const d = g.getImageData(0, 0, c.width, c.height).data;
+        let ink = 0;
+        let hash = 0;
+        for (let i = 0; i < d.length; i += 4) {
+          if (d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2]) ink++;
+          hash = (Math.imul(hash, 31) + d[i]! + 3 * d[i + 1]! + 7 * d[i + 2]! + i) | 0;
+        }
+        return { w: c.width, h: c.height, ink, hash, frames: Number(document.body.dataset.frames), ret: Number(document.body.dataset.ret) };
+      });
     const a = await probe();
     // 20 frames later (the pacing at the env's frame rate is tested without a browser, in
     // server.test.ts; here only that frames keep coming, whatever the machine's load).
@@ -185,11 +196,17 @@ test("static page: the model runs in the page (WASM kernels) to return ≥ 475",
     await page.goto(`${pathToFileURL(join(ROOT, "web/dist/index.html")).href}?speed=max&episodes=3&seed=100`);
     await page.waitForFunction(() => document.body.dataset.ready === "1", null, { timeout: 15_000 });
     await page.setInputFiles("#file", MODEL);
-    await page.waitForFunction(() => {
-      const s = (globalThis as unknown as { deepqStatic: { done: boolean; error: string | null } }).deepqStatic;
-      return s.done || s.error !== null;
-    }, null, { timeout: 40_000 });
-    const s = await page.evaluate(() => (globalThis as unknown as { deepqStatic: { returns: number[]; backend: string; error: string | null; env: string } }).deepqStatic);
+    await page.waitForFunction(
+      () => {
+        const s = (globalThis as unknown as { deepqStatic: { done: boolean; error: string | null } }).deepqStatic;
+        return s.done || s.error !== null;
+      },
+      null,
+      { timeout: 40_000 },
+    );
+    const s = await page.evaluate(
+      () => (globalThis as unknown as { deepqStatic: { returns: number[]; backend: string; error: string | null; env: string } }).deepqStatic,
+    );
     log(`static page (${s.backend}): ${s.env} returns ${s.returns.join(", ")}`);
     assert.equal(s.error, null);
     assert.equal(s.env, "CartPole-v1");

@@ -4,18 +4,23 @@
  * (415 otherwise, so no cross-origin form or text/plain request gets through without a
  * preflight); and the number of concurrent play sessions and dashboard pages is bounded.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { request, type IncomingMessage } from "node:http";
+import { type IncomingMessage, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { test } from "node:test";
 import { make } from "../../../src/envs/index.js";
 import { startDashboard } from "../../../src/viz/web/dashboard-server.js";
 import type { WebServer } from "../../../src/viz/web/http.js";
 import { startPlay } from "../../../src/viz/web/play-server.js";
 
-interface Reply { status: number; body: string; res: IncomingMessage }
+interface Reply {
+  status: number;
+  body: string;
+  res: IncomingMessage;
+}
 
 /** One request with exactly these headers; streams (SSE) are cut after the status line. */
 function send(server: WebServer, path: string, headers: Record<string, string>, opts: { method?: string; body?: string } = {}): Promise<Reply> {
@@ -26,7 +31,10 @@ function send(server: WebServer, path: string, headers: Record<string, string>, 
         return;
       }
       let body = "";
-      res.setEncoding("utf8").on("data", (d: string) => (body += d)).on("end", () => resolve({ status: res.statusCode ?? 0, body, res }));
+      res
+        .setEncoding("utf8")
+        .on("data", (d: string) => (body += d))
+        .on("end", () => resolve({ status: res.statusCode ?? 0, body, res }));
     });
     req.on("error", reject);
     req.end(opts.body);
@@ -63,7 +71,10 @@ test("dashboard: a foreign Host or Origin gets 403 on every path; the local name
     assert.equal((await send(dash, "/", { host: good[0]!, origin: `http://${good[0]}` })).status, 200, "same-origin");
     // At most maxClients pages at once.
     const open = [await send(dash, "/events", { host: good[0]! }), await send(dash, "/events", { host: good[0]! })];
-    assert.deepEqual(open.map((r) => r.status), [200, 200]);
+    assert.deepEqual(
+      open.map((r) => r.status),
+      [200, 200],
+    );
     const third = await send(dash, "/events", { host: good[0]! });
     assert.equal(third.status, 503);
     assert.match(third.body, /too many pages/);
@@ -96,7 +107,8 @@ test("play: foreign Host/Origin refused, input only as same-origin JSON, session
         if (m) resolve(m[1]!);
       });
     });
-    const input = (headers: Record<string, string>) => send(play, `/input?session=${session}`, { host: good[0]!, ...headers }, { method: "POST", body: JSON.stringify({ keys: ["ArrowLeft"] }) });
+    const input = (headers: Record<string, string>) =>
+      send(play, `/input?session=${session}`, { host: good[0]!, ...headers }, { method: "POST", body: JSON.stringify({ keys: ["ArrowLeft"] }) });
     // A cross-origin page can send text/plain or a form without a preflight: refused by type, and by origin.
     assert.equal((await input({ "content-type": "text/plain" })).status, 415);
     assert.equal((await input({ "content-type": "application/x-www-form-urlencoded" })).status, 415);
@@ -119,10 +131,15 @@ test("play: foreign Host/Origin refused, input only as same-origin JSON, session
 });
 
 test("play: a policy that cannot act on the env fails before the server listens", async () => {
-  await assert.rejects(startPlay({
-    title: "LunarLander-v3", makeEnv: () => make("LunarLander-v3"), port: 0,
-    policy: () => {
-      throw new Error("DQN: expected 1 observation(s) of shape [4] (4 values), got 8");
-    },
-  }), /got 8/);
+  await assert.rejects(
+    startPlay({
+      title: "LunarLander-v3",
+      makeEnv: () => make("LunarLander-v3"),
+      port: 0,
+      policy: () => {
+        throw new Error("DQN: expected 1 observation(s) of shape [4] (4 values), got 8");
+      },
+    }),
+    /got 8/,
+  );
 });

@@ -1,27 +1,32 @@
 /** CSV tailing, the SSE streams of `deepq watch` / `deepq play`, PNG frames and model bytes, without a browser. */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { get, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { test } from "node:test";
 import { decode } from "fast-png";
 import { DQNAgent } from "../../../src/agents/dqn.js";
-import { make } from "../../../src/envs/index.js";
 import { buildProgram } from "../../../src/cli/main.js";
+import { make } from "../../../src/envs/index.js";
+import { makeTrainEnv } from "../../../src/train/env.js";
 import { CsvLog } from "../../../src/train/files.js";
 import { loadModel, saveModel } from "../../../src/train/model-file.js";
-import { CsvRowParser, CsvTail, type CsvRow } from "../../../src/viz/web/csv-tail.js";
-import { startDashboard } from "../../../src/viz/web/dashboard-server.js";
-import { makeTrainEnv } from "../../../src/train/env.js";
 import { modelFromBytes } from "../../../src/train/model-format.js";
+import { type CsvRow, CsvRowParser, CsvTail } from "../../../src/viz/web/csv-tail.js";
+import { startDashboard } from "../../../src/viz/web/dashboard-server.js";
 import { actionForKeys, humanControls, startPlay } from "../../../src/viz/web/play-server.js";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "deepq-web-"));
 
 /** A minimal SSE client: collects events from `url` until `until` says stop or the timeout. */
-function sseEvents(url: string, until: (events: Array<{ event: string; data: unknown }>) => boolean, timeoutMs = 5000,
-  onEvent?: (e: { event: string; data: unknown }, all: Array<{ event: string; data: unknown }>) => void) {
+function sseEvents(
+  url: string,
+  until: (events: Array<{ event: string; data: unknown }>) => boolean,
+  timeoutMs = 5000,
+  onEvent?: (e: { event: string; data: unknown }, all: Array<{ event: string; data: unknown }>) => void,
+) {
   return new Promise<Array<{ event: string; data: unknown }>>((resolve, reject) => {
     const events: Array<{ event: string; data: unknown }> = [];
     let buf = "";
@@ -87,7 +92,10 @@ test("CsvTail reads only new complete rows, and restarts when the file shrinks o
   assert.deepEqual(tail.poll(), []);
   log.append({ step: 10, return: 10 });
   log.append({ step: 25, return: 15 });
-  assert.deepEqual(tail.poll(), [{ step: 10, return: 10 }, { step: 25, return: 15 }]);
+  assert.deepEqual(tail.poll(), [
+    { step: 10, return: 10 },
+    { step: 25, return: 15 },
+  ]);
   assert.deepEqual(tail.poll(), [], "nothing new, nothing sent");
   appendFileSync(path, "40,1");
   assert.deepEqual(tail.poll(), [], "a half-written row waits");
@@ -120,7 +128,10 @@ test("CsvTail follows a file with its timer", async () => {
     appendFileSync(path, "2,3\n");
     const t0 = Date.now();
     while (seen.length < 2 && Date.now() - t0 < 2000) await new Promise((r) => setTimeout(r, 10));
-    assert.deepEqual(seen, [{ step: 1, x: 2 }, { step: 2, x: 3 }]);
+    assert.deepEqual(seen, [
+      { step: 1, x: 2 },
+      { step: 2, x: 3 },
+    ]);
   } finally {
     tail.stop();
   }
@@ -142,7 +153,10 @@ test("dashboard: page, then config + full history on connect, then only new rows
     assert.equal((await fetch(`${dash.url}nope`)).status, 404);
 
     let appended = false;
-    const events = await sseEvents(`${dash.url}events`, (ev) => ev.some((e) => e.event === "episodes") && ev.some((e) => e.event === "progress"), 5000,
+    const events = await sseEvents(
+      `${dash.url}events`,
+      (ev) => ev.some((e) => e.event === "episodes") && ev.some((e) => e.event === "progress"),
+      5000,
       (e) => {
         if (e.event !== "history" || appended) return;
         appended = true;
@@ -150,21 +164,35 @@ test("dashboard: page, then config + full history on connect, then only new rows
         const progress = new CsvLog(join(dir, "progress.csv"), ["step", "eval_mean", "eval_std", "loss"] as const);
         progress.append({ step: 50, eval_mean: 12.5, eval_std: 1.5, loss: 0.25 });
         dash.poll();
-      });
-    assert.deepEqual(events.slice(0, 2).map((e) => e.event), ["config", "history"]);
+      },
+    );
+    assert.deepEqual(
+      events.slice(0, 2).map((e) => e.event),
+      ["config", "history"],
+    );
     assert.deepEqual(events[0]!.data, { env: "CartPole-v1", totalSteps: 1000 });
     const history = events[1]!.data as { episodes: CsvRow[]; progress: CsvRow[] };
-    assert.deepEqual(history.episodes.map((r) => r.step), [20, 35]);
+    assert.deepEqual(
+      history.episodes.map((r) => r.step),
+      [20, 35],
+    );
     assert.deepEqual(history.progress, []);
     const newEpisodes = events.filter((e) => e.event === "episodes").flatMap((e) => e.data as CsvRow[]);
-    assert.deepEqual(newEpisodes.map((r) => r.step), [50], "only the appended row is sent");
+    assert.deepEqual(
+      newEpisodes.map((r) => r.step),
+      [50],
+      "only the appended row is sent",
+    );
     const newProgress = events.filter((e) => e.event === "progress").flatMap((e) => e.data as CsvRow[]);
     assert.deepEqual(newProgress, [{ step: 50, eval_mean: 12.5, eval_std: 1.5, loss: 0.25 }]);
 
     // A page connecting later gets all three episodes as history.
     const later = await sseEvents(`${dash.url}events`, (ev) => ev.some((e) => e.event === "history"));
     const h2 = later.find((e) => e.event === "history")!.data as { episodes: CsvRow[]; progress: CsvRow[] };
-    assert.deepEqual(h2.episodes.map((r) => r.step), [20, 35, 50]);
+    assert.deepEqual(
+      h2.episodes.map((r) => r.step),
+      [20, 35, 50],
+    );
     assert.equal(h2.progress.length, 1);
   } finally {
     await dash.close();
@@ -197,7 +225,13 @@ test("human controls: each env's metadata.keyControls maps keys to its actions, 
 test("play: PNG frames at the env's rate with the return, episodes reported", async () => {
   let episodes = 0;
   const play = await startPlay({
-    title: "CartPole-v1", makeEnv: () => make("CartPole-v1"), policy: () => 0, seed: 1, fps: 200, pauseMs: 0, port: 0,
+    title: "CartPole-v1",
+    makeEnv: () => make("CartPole-v1"),
+    policy: () => 0,
+    seed: 1,
+    fps: 200,
+    pauseMs: 0,
+    port: 0,
     onEpisode: () => episodes++,
   });
   try {
@@ -227,23 +261,29 @@ test("play --human: waits for a key, then steps with the pressed keys", async ()
     let session = "";
     let posted: Promise<number> | null = null;
     let framesBeforeKey = -1;
-    const post = (body: string) => new Promise<number>((resolve, reject) => {
-      const req = request(`${play.url}input?session=${session}`, { method: "POST", headers: { "content-type": "application/json" } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
+    const post = (body: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(`${play.url}input?session=${session}`, { method: "POST", headers: { "content-type": "application/json" } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on("error", reject);
+        req.end(body);
       });
-      req.on("error", reject);
-      req.end(body);
-    });
-    const events = await sseEvents(`${play.url}frames`, (ev) => ev.some((e) => e.event === "frame" && (e.data as { t: number }).t >= 5), 5000, (e, all) => {
-      if (e.event === "hello") session = (e.data as { session: string }).session;
-      if (e.event === "waiting" && !posted) {
-        setTimeout(() => {
-          framesBeforeKey = all.filter((x) => x.event === "frame").length;
-          posted = post(JSON.stringify({ keys: ["ArrowRight"] }));
-        }, 100);
-      }
-    });
+    const events = await sseEvents(
+      `${play.url}frames`,
+      (ev) => ev.some((e) => e.event === "frame" && (e.data as { t: number }).t >= 5),
+      5000,
+      (e, all) => {
+        if (e.event === "hello") session = (e.data as { session: string }).session;
+        if (e.event === "waiting" && !posted) {
+          setTimeout(() => {
+            framesBeforeKey = all.filter((x) => x.event === "frame").length;
+            posted = post(JSON.stringify({ keys: ["ArrowRight"] }));
+          }, 100);
+        }
+      },
+    );
     assert.equal(framesBeforeKey, 1, "only the reset frame until a key is pressed");
     assert.equal(await posted, 204);
     assert.ok(events.filter((e) => e.event === "frame").length >= 6);
@@ -280,7 +320,10 @@ test("cli: watch and play are commands; watch rejects a missing run directory", 
   const { main } = await import("../../../src/cli/main.js");
   const errs: string[] = [];
   const orig = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((s: string) => (errs.push(String(s)), true)) as typeof process.stderr.write;
+  process.stderr.write = ((s: string) => {
+    errs.push(String(s));
+    return true;
+  }) as typeof process.stderr.write;
   try {
     assert.equal(await main(["watch", join(tmp(), "missing")]), 1);
   } finally {
@@ -308,10 +351,15 @@ test("dashboard: the newest recorded episode is announced and served; other path
     }
     writeFileSync(join(dir, "videos", "episode-20.gif"), "GIF89a-20");
     const seen: unknown[] = [];
-    const later = sseEvents(`${dash.url}events`, (ev) => ev.filter((e) => e.event === "video").length >= 2, 5000, (e) => {
-      if (e.event === "video") seen.push(e.data);
-      if (e.event === "history") dash.poll();
-    });
+    const later = sseEvents(
+      `${dash.url}events`,
+      (ev) => ev.filter((e) => e.event === "video").length >= 2,
+      5000,
+      (e) => {
+        if (e.event === "video") seen.push(e.data);
+        if (e.event === "history") dash.poll();
+      },
+    );
     await later;
     assert.deepEqual(seen.at(-1), { name: "episode-20.gif" });
   } finally {

@@ -9,7 +9,7 @@
  * URL parameters: `model=<url>` loads and starts at once; `speed=<k>` steps per frame tick
  * (`max`: as fast as possible); `seed=<n>` episode i uses seed + i; `episodes=<n>` stops after n.
  */
-import { agents, checkSpecFits, makeTrainEnv, modelFromBytes, nn, type Env, type ModelInfo, type Observation } from "../../../index.js";
+import { type agents, checkSpecFits, type Env, type ModelInfo, makeTrainEnv, modelFromBytes, nn, type Observation } from "../../../index.js";
 
 interface StaticState {
   backend: string;
@@ -56,7 +56,10 @@ class Runner {
   private readonly maxEpisodes: number;
   private readonly seed: number | undefined;
 
-  constructor(private readonly agent: agents.DQNAgent, info: ModelInfo) {
+  constructor(
+    private readonly agent: agents.DQNAgent,
+    info: ModelInfo,
+  ) {
     this.env = makeTrainEnv(info);
     checkSpecFits(agent.spec, this.env, info.env, "the model");
     this.ctx = $<HTMLCanvasElement>("screen").getContext("2d")!;
