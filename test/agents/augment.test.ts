@@ -13,14 +13,13 @@ import "../../src/envs/index.js";
 import { RandomShift } from "../../src/agents/augment.js";
 import type { DQNConfig } from "../../src/agents/config.js";
 import { DQNAgent, type TrainingBatch } from "../../src/agents/dqn.js";
-import type { ResetArgs } from "../../src/envs/core.js";
 import { Arena, Rng } from "../../src/nn/index.js";
 import type { TrainConfig } from "../../src/train/config.js";
 import { CsvLog } from "../../src/train/files.js";
 import { readCheckpoint } from "../../src/train/model-file.js";
 import { modelFileParts, modelFromBytes } from "../../src/train/model-format.js";
 import { train } from "../../src/train/trainer.js";
-import { stripWall, tmp } from "../train/helpers.js";
+import { registerImageCounter, stripWall, tmp } from "../train/helpers.js";
 import { concat } from "./torch-util.js";
 
 const C = 2,
@@ -155,18 +154,7 @@ test("augment: bad settings are refused naming the key, the value and what is al
 });
 
 test("augment: a trainer run with image observations repeats per seed and resumes exactly", async () => {
-  const { register, registration } = await import("../../src/envs/registry.js");
-  const { CounterEnv } = await import("../wrappers/fake-envs.js");
-  if (registration("TestCounter84-v0") === undefined) {
-    // Frames depend on the episode's seed (not on how many resets the object has seen), as a real env's do.
-    class SeededCounter extends CounterEnv {
-      override reset(args: ResetArgs = {}) {
-        this.episode = (args.seed ?? this.episode) % 251;
-        return super.reset(args);
-      }
-    }
-    register({ id: "TestCounter84-v0", create: () => new SeededCounter({ height: 84, width: 84, length: 37 }), maxEpisodeSteps: 50 });
-  }
+  registerImageCounter();
   const cfg: Partial<TrainConfig> & { env: string } = {
     env: "TestCounter84-v0",
     pipeline: { noops: 0, skip: 1, crop: null, grayscale: true, resize: null, stack: 4 },

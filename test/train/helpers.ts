@@ -3,7 +3,10 @@ import fs, { mkdtempSync, readFileSync } from "node:fs";
 import { syncBuiltinESMExports } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { ResetArgs } from "../../src/envs/core.js";
+import { register, registration } from "../../src/envs/registry.js";
 import type { TrainConfig } from "../../src/train/config.js";
+import { CounterEnv } from "../wrappers/fake-envs.js";
 
 /** 3,000 CartPole steps, a checkpoint (with the replay buffer) every 1,000: about 2 s. */
 export const quick: Partial<TrainConfig> & { env: string } = {
@@ -59,4 +62,19 @@ export function failWrites(match: RegExp, active: () => boolean, code = "ENOSPC"
     fs.writeSync = writeSync;
     syncBuiltinESMExports();
   };
+}
+
+/**
+ * Registers `TestCounter84-v0` once: 84×84 RGB counter frames, 37 steps an episode, whose frames
+ * depend on the episode's seed (not on how many resets the object has seen), as a real env's do.
+ */
+export function registerImageCounter(): void {
+  if (registration("TestCounter84-v0") !== undefined) return;
+  class SeededCounter extends CounterEnv {
+    override reset(args: ResetArgs = {}) {
+      this.episode = (args.seed ?? this.episode) % 251;
+      return super.reset(args);
+    }
+  }
+  register({ id: "TestCounter84-v0", create: () => new SeededCounter({ height: 84, width: 84, length: 37 }), maxEpisodeSteps: 50 });
 }

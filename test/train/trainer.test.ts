@@ -3,12 +3,11 @@ import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import "../../src/envs/index.js";
-import type { ResetArgs } from "../../src/envs/core.js";
 import type { TrainConfig } from "../../src/train/config.js";
 import { CsvLog } from "../../src/train/files.js";
 import { loadModel, readCheckpoint } from "../../src/train/model-file.js";
 import { type TrainEvent, train } from "../../src/train/trainer.js";
-import { quick, stripWall, tmp as tmpDir } from "./helpers.js";
+import { quick, registerImageCounter, stripWall, tmp as tmpDir } from "./helpers.js";
 
 const tmp = () => tmpDir("deepq-train-");
 
@@ -90,18 +89,7 @@ test("bad configs and resumes are refused with the reason", async () => {
 });
 
 test("image observations: frame-stack replay, prioritized n-step Double DQN, exact resume with the saved buffer", async () => {
-  const { register, registration } = await import("../../src/envs/registry.js");
-  const { CounterEnv } = await import("../wrappers/fake-envs.js");
-  if (registration("TestCounter84-v0") === undefined) {
-    // Frames depend on the episode's seed (not on how many resets the object has seen), as a real env's do.
-    class SeededCounter extends CounterEnv {
-      override reset(args: ResetArgs = {}) {
-        this.episode = (args.seed ?? this.episode) % 251;
-        return super.reset(args);
-      }
-    }
-    register({ id: "TestCounter84-v0", create: () => new SeededCounter({ height: 84, width: 84, length: 37 }), maxEpisodeSteps: 50 });
-  }
+  registerImageCounter();
   const cfg: Partial<TrainConfig> & { env: string } = {
     env: "TestCounter84-v0",
     pipeline: { noops: 0, skip: 1, crop: null, grayscale: true, resize: null, stack: 4 },
