@@ -152,8 +152,8 @@ export class DQNAgent {
    * One action for one observation with the evaluation policy: greedy in the noise-free
    * network (NoisyNets act on μ, dropout is off), ε-greedy when `epsilon` > 0.
    */
-  act(obs: Float32Array | Uint8Array, opts: { epsilon?: number } = {}): number {
-    return this.choose(obs, 1, opts.epsilon ?? 0, this.single, "greedy")[0]!;
+  act(obs: Float32Array | Uint8Array, opts?: { epsilon?: number }): number {
+    return this.choose(obs, 1, opts?.epsilon ?? 0, this.single, "greedy")[0]!;
   }
 
   private choose(obs: Float32Array | Uint8Array, n: number, epsilon: number, out: Int32Array, role: ForwardRole): Int32Array {
@@ -164,7 +164,7 @@ export class DQNAgent {
     }
     let anyGreedy = false;
     for (let i = 0; i < n; i++) {
-      if (epsilon > 0 && this.rng.random() < epsilon) out[i] = Math.floor(this.rng.random() * this.spec.nActions);
+      if (epsilon > 0 && this.rng.below(epsilon)) out[i] = this.rng.index(this.spec.nActions);
       else {
         out[i] = -1;
         anyGreedy = true;

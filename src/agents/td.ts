@@ -59,7 +59,7 @@ export class QLoss {
     checkLen("QLoss", "actions", actions, n);
     checkLen("QLoss", "targets", targets, n);
     if (weights) checkLen("QLoss", "weights", weights, n);
-    const dqT = this.grads.get(n, [na]);
+    const dqT = this.grads.get(n, na);
     let td = this.tdByBatch.get(n);
     if (td === undefined) {
       td = new Float32Array(n);

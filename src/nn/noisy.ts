@@ -61,6 +61,8 @@ export class NoisyLinear extends Module {
   /** x ⊙ f(ε_in) and dy ⊙ f(ε_out) of one backward. */
   private readonly scaledInputs: BufferCache;
   private readonly scaledGrads: BufferCache;
+  /** The input shape `forward` accepts, N free (made once: checked on every call). */
+  private readonly inputShape: ReadonlyArray<number | null>;
   private x: Tensor | null = null;
   private y: Tensor | null = null;
   /** Whether the last forward used the noise (training mode); backward follows it. */
@@ -68,6 +70,7 @@ export class NoisyLinear extends Module {
 
   constructor(readonly inFeatures: number, readonly outFeatures: number, opts: NoisyLinearOptions = {}) {
     super(opts.arena);
+    this.inputShape = [null, inFeatures];
     for (const [name, v] of [["inFeatures", inFeatures], ["outFeatures", outFeatures]] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new RangeError(`NoisyLinear: ${name} must be a positive integer, got ${v}`);
     }
@@ -112,8 +115,8 @@ export class NoisyLinear extends Module {
 
   /** Draws new factorised noise from the layer's stream: ε_in then ε_out. */
   resetNoise(): void {
-    for (let i = 0; i < this.inFeatures; i++) this.rawIn[i] = standardNormal(this.noise);
-    for (let o = 0; o < this.outFeatures; o++) this.rawOut[o] = standardNormal(this.noise);
+    this.noise.fillStandardNormal(this.rawIn);
+    this.noise.fillStandardNormal(this.rawOut);
     this.setFactorisedNoise(this.rawIn, this.rawOut);
   }
 
@@ -133,9 +136,9 @@ export class NoisyLinear extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    checkInput(this, x, [null, this.inFeatures]);
+    checkInput(this, x, this.inputShape);
     const n = x.shape[0]!;
-    const y = this.outs.get(n, [this.outFeatures]);
+    const y = this.outs.get(n, this.outFeatures);
     this.noisyForward = this.training;
     let w: Tensor = this.weightMu;
     let b: Tensor = this.biasMu;
@@ -166,8 +169,8 @@ export class NoisyLinear extends Module {
     const gbm = this.biasMu.grad.data;
     for (let o = 0; o < fo; o++) gbm[o]! += db[o]!;
     if (this.noisyForward) {
-      const xs = this.scaledInputs.get(n, [fi]);
-      const gs = this.scaledGrads.get(n, [fo]);
+      const xs = this.scaledInputs.get(n, fi);
+      const gs = this.scaledGrads.get(n, fo);
       scaleColumns(x.data, this.epsilonIn.data, n, fi, xs.data);
       scaleColumns(dOut.data, this.biasEpsilon.data, n, fo, gs.data);
       k.gemm(1, 0, fo, fi, n, 1, gs.ptr, fo, xs.ptr, fi, 1, this.weightSigma.grad.ptr, fi);
@@ -177,7 +180,7 @@ export class NoisyLinear extends Module {
       for (let o = 0; o < fo; o++) gbs[o]! += dbs[o]! * be[o]!;
     }
     if (!this.inputGrad) return null;
-    const dx = this.grads.get(n, [fi]);
+    const dx = this.grads.get(n, fi);
     const w = this.noisyForward ? this.noisyWeight : this.weightMu;
     k.gemm(0, 0, n, fi, fo, 1, dOut.ptr, fo, w.ptr, fi, 0, dx.ptr, fi);
     return dx;

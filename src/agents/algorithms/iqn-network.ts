@@ -108,7 +108,7 @@ export class ImplicitQuantileNetwork extends Module {
   /** The cosine features cos(fl(fl(i·fl(π))·τ)) [B·S, E] of the last forward (what the embedding saw). */
   get lastCosines(): Tensor {
     if (this.out === null) throw new Error(`${this.describe()}: no forward yet`);
-    return this.cosines.get(this.out.shape[0]! * this.perSample, [this.embeddingDim]);
+    return this.cosines.get(this.out.shape[0]! * this.perSample, this.embeddingDim);
   }
 
   forward(x: Tensor): Tensor {
@@ -121,7 +121,7 @@ export class ImplicitQuantileNetwork extends Module {
     const h = this.features.forward(x);
     const d = this.featureDim;
     const e = this.embeddingDim;
-    const cos = this.cosines.get(rows, [e]);
+    const cos = this.cosines.get(rows, e);
     const cd = cos.data;
     const taus = this.taus;
     const pi = this.piMultiples;
@@ -131,7 +131,7 @@ export class ImplicitQuantileNetwork extends Module {
       for (let i = 0; i < e; i++) cd[r * e + i] = Math.cos(Math.fround(pi[i]! * t));
     }
     const phi = this.embeddingReLU.forward(this.cosEmbedding.forward(cos));
-    const prod = this.products.get(rows, [d]);
+    const prod = this.products.get(rows, d);
     // Views after every allocation above: growing the memory detaches earlier ones.
     const hd = h.data;
     const pd = phi.data;
@@ -155,8 +155,8 @@ export class ImplicitQuantileNetwork extends Module {
     const rows = n * s;
     const d = this.featureDim;
     const dProd = this.head.backward(this.views.of(dOut, [rows, this.nActions]))!;
-    const dPhi = this.dEmbeddings.get(rows, [d]);
-    const dh = this.dStates.get(n, [d]);
+    const dPhi = this.dEmbeddings.get(rows, d);
+    const dh = this.dStates.get(n, d);
     const hd = this.state!.data;
     const pd = this.embedding!.data;
     const gp = dProd.data;
