@@ -72,6 +72,8 @@ export class DQNAgent {
   private readonly stagingViews = new Map<number, Uint8Array>();
   private greedy = new Int32Array(1);
   private readonly single = new Int32Array(1);
+  /** What `trainStep` returns, one object reused by every call. */
+  private readonly stepResult: TrainStepResult = { loss: 0, meanQ: 0 };
 
   constructor(spec: DQNSpec, config: Partial<DQNConfig> = {}, opts: DQNAgentOptions = {}) {
     this.config = resolveDQNConfig(config);
@@ -182,7 +184,8 @@ export class DQNAgent {
   /**
    * One gradient step on `batch`: the algorithm's targets from s' (target net, and the online
    * net for Double), its loss on online(s), backward, gradient clipping and the optimizer step.
-   * Leaves the per-sample errors in `tdErrors` for prioritized replay.
+   * Leaves the per-sample errors in `tdErrors` for prioritized replay. The result object is
+   * reused (no allocation per update): read it before the next `trainStep`.
    */
   trainStep(batch: TrainingBatch): TrainStepResult {
     const n = batch.size;
@@ -204,7 +207,9 @@ export class DQNAgent {
     if (this.config.maxGradNorm !== null) clipGradNorm(this.optimizer.params, this.config.maxGradNorm);
     this.optimizer.step();
     this.updates++;
-    return { loss, meanQ };
+    this.stepResult.loss = loss;
+    this.stepResult.meanQ = meanQ;
+    return this.stepResult;
   }
 
   /** Per-sample error of the last `trainStep` (its magnitude is the sample's new priority). */

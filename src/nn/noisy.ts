@@ -31,11 +31,6 @@ export function standardNormal(rng: Rng): number {
   return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
 }
 
-/** f(x) = sign(x)·√|x|, the paper's scaling of factorised noise. */
-function scaleNoise(x: number): number {
-  return x < 0 ? -Math.sqrt(-x) : Math.sqrt(x);
-}
-
 export class NoisyLinear extends Module {
   readonly weightMu: Parameter;
   readonly weightSigma: Parameter;
@@ -125,12 +120,19 @@ export class NoisyLinear extends Module {
     if (rawIn.length !== this.inFeatures || rawOut.length !== this.outFeatures) {
       throw new RangeError(`${this.describe()}: noise needs ${this.inFeatures} input and ${this.outFeatures} output draws, got ${rawIn.length} and ${rawOut.length}`);
     }
-    // f in float32 (Float32Array stores), as the reference computes it, then ε_w = f(ε_out)·f(ε_in)ᵀ
+    // f(x) = sign(x)·√|x|, the paper's scaling of factorised noise, in float32 (Float32Array stores), as the reference computes it, then ε_w = f(ε_out)·f(ε_in)ᵀ
     // as a rank-1 GEMM: each entry one float32 product, as torch.ger.
     const ei = this.epsilonIn.data;
     const be = this.biasEpsilon.data;
-    for (let i = 0; i < this.inFeatures; i++) ei[i] = scaleNoise(rawIn[i]!);
-    for (let o = 0; o < this.outFeatures; o++) be[o] = scaleNoise(rawOut[o]!);
+    // f written out, not called: a call the optimizer does not inline boxes each double it returns.
+    for (let i = 0; i < this.inFeatures; i++) {
+      const x = rawIn[i]!;
+      ei[i] = x < 0 ? -Math.sqrt(-x) : Math.sqrt(x);
+    }
+    for (let o = 0; o < this.outFeatures; o++) {
+      const x = rawOut[o]!;
+      be[o] = x < 0 ? -Math.sqrt(-x) : Math.sqrt(x);
+    }
     const { inFeatures: fi, outFeatures: fo } = this;
     this.arena.kernels.gemm(0, 0, fo, fi, 1, 1, this.biasEpsilon.ptr, 1, this.epsilonIn.ptr, fi, 0, this.weightEpsilon.ptr, fi);
   }

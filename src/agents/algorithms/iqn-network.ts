@@ -26,10 +26,11 @@ export interface ImplicitQuantileNetworkOptions {
 class Views {
   private readonly map = new Map<number, Tensor>();
 
-  of(t: Tensor, shape: readonly number[]): Tensor {
+  /** `t` as [rows, cols]; the dimensions are numbers so that a cache hit allocates nothing. */
+  of(t: Tensor, rows: number, cols: number): Tensor {
     const v = this.map.get(t.ptr);
-    if (v !== undefined && v.shape.length === shape.length && v.shape.every((d, i) => d === shape[i])) return v;
-    const nv = t.reshape(shape);
+    if (v !== undefined && v.shape[0] === rows && v.shape[1] === cols) return v;
+    const nv = t.reshape([rows, cols]);
     this.map.set(t.ptr, nv);
     return nv;
   }
@@ -145,7 +146,7 @@ export class ImplicitQuantileNetwork extends Module {
     this.state = h;
     this.embedding = phi;
     const z = this.head.forward(prod);
-    return (this.out = this.views.of(z, [n, s * this.nActions]));
+    return (this.out = this.views.of(z, n, s * this.nActions));
   }
 
   backward(dOut: Tensor): Tensor | null {
@@ -154,7 +155,7 @@ export class ImplicitQuantileNetwork extends Module {
     const s = this.perSample;
     const rows = n * s;
     const d = this.featureDim;
-    const dProd = this.head.backward(this.views.of(dOut, [rows, this.nActions]))!;
+    const dProd = this.head.backward(this.views.of(dOut, rows, this.nActions))!;
     const dPhi = this.dEmbeddings.get(rows, d);
     const dh = this.dStates.get(n, d);
     const hd = this.state!.data;
