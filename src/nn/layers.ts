@@ -162,7 +162,9 @@ export class Conv2d extends Module {
   forward(x: Tensor): Tensor {
     checkInput(this, x, this.inputShape);
     const [n, c, h, w] = x.shape as [number, number, number, number];
-    const [oh, ow] = this.outputSize(h, w);
+    // Not `outputSize`: it returns a new array, and this runs per act.
+    const oh = convOutSize(h, this.kernelSize[0], this.stride[0], this.padding[0]);
+    const ow = convOutSize(w, this.kernelSize[1], this.stride[1], this.padding[1]);
     if (oh <= 0 || ow <= 0) {
       throw new RangeError(`${this.describe()}: input ${h}×${w} is smaller than the kernel (output would be ${oh}×${ow})`);
     }

@@ -363,7 +363,12 @@ export class Flatten extends Module {
 
   forward(x: Tensor): Tensor {
     this.inShape = x.shape;
-    return (this.out = this.view(x, [x.shape[0]!, x.size / Math.max(1, x.shape[0]!)]));
+    const n = x.shape[0]!;
+    const features = x.size / Math.max(1, n);
+    // The cached view checked by number, before any shape array is made for a new one.
+    const v = this.views.get(x.ptr);
+    if (v !== undefined && v.shape.length === 2 && v.shape[0] === n && v.shape[1] === features) return (this.out = v);
+    return (this.out = this.view(x, [n, features]));
   }
 
   backward(dOut: Tensor): Tensor | null {

@@ -10,6 +10,8 @@ import { Rng } from "../../src/nn/index.js";
 import { bytesPerCall, LIMIT } from "../replay/alloc-util.js";
 
 const OBS = 6;
+/** Two stacked 20×20 uint8 frames: the image path (staging, Conv2d, Flatten). */
+const FRAMES: readonly number[] = [2, 20, 20];
 const ACTIONS = 3;
 const ENVS = 4;
 const BATCH = 8;
@@ -20,13 +22,19 @@ function filled(n: number, rng: Rng): Float32Array {
   return a;
 }
 
-function batchOf(rng: Rng): TrainingBatch {
+function pixels(n: number, rng: Rng): Uint8Array {
+  const a = new Uint8Array(n);
+  for (let i = 0; i < n; i++) a[i] = Math.floor(rng.uniform(0, 256));
+  return a;
+}
+
+function batchOf(rng: Rng, obs: (n: number, rng: Rng) => Float32Array | Uint8Array, obsSize: number): TrainingBatch {
   const actions = new Int32Array(BATCH);
   for (let i = 0; i < BATCH; i++) actions[i] = i % ACTIONS;
   return {
     size: BATCH,
-    obs: filled(BATCH * OBS, rng),
-    nextObs: filled(BATCH * OBS, rng),
+    obs: obs(BATCH * obsSize, rng),
+    nextObs: obs(BATCH * obsSize, rng),
     actions,
     rewards: filled(BATCH, rng),
     dones: Float32Array.from({ length: BATCH }, (_, i) => (i % 5 === 4 ? 1 : 0)),
@@ -49,13 +57,17 @@ const HEAP_NUMBER_BYTES = 16;
  * Measures act (batch 1, greedy), actBatch (batch N, ε-greedy) and trainStep in steady state:
  * the acting calls must allocate nothing, trainStep at most its boxed doubles (above).
  */
-export function assertNoAllocation(config: Partial<DQNConfig>): void {
-  const agent = new DQNAgent({ observationShape: [OBS], observationType: "float32", nActions: ACTIONS }, { ...config, seed: 3 });
+export function assertNoAllocation(config: Partial<DQNConfig>, observations: "vector" | "image" = "vector"): void {
+  const image = observations === "image";
+  const shape = image ? FRAMES : [OBS];
+  const size = shape.reduce((a, b) => a * b, 1);
+  const make = image ? pixels : filled;
+  const agent = new DQNAgent({ observationShape: shape, observationType: image ? "uint8" : "float32", nActions: ACTIONS }, { ...config, seed: 3 });
   const rng = new Rng(7);
-  const one = filled(OBS, rng);
-  const many = filled(ENVS * OBS, rng);
+  const one = make(size, rng);
+  const many = make(ENVS * size, rng);
   const actions = new Int32Array(ENVS);
-  const batch = batchOf(rng);
+  const batch = batchOf(rng, make, size);
   const trainBound = HEAP_NUMBER_BYTES * (agent.online.parameters().length + BOXED_DOUBLES_BESIDES_PARAMS);
   const measured: Array<[string, () => void, number, number]> = [
     ["act", () => void agent.act(one), 3000, LIMIT],
