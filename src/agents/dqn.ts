@@ -88,6 +88,8 @@ export class DQNAgent {
   private readonly stagingViews = new Map<number, Uint8Array>();
   private greedy = new Int32Array(1);
   private readonly single = new Int32Array(1);
+  /** What `trainStep` returns, one object reused by every call. */
+  private readonly stepResult: TrainStepResult = { loss: 0, meanQ: 0 };
 
   constructor(spec: DQNSpec, config: Partial<DQNConfig> = {}, opts: DQNAgentOptions = {}) {
     this.config = resolveDQNConfig(config);
@@ -173,8 +175,8 @@ export class DQNAgent {
    * One action for one observation with the evaluation policy: greedy in the noise-free
    * network (NoisyNets act on μ, dropout is off), ε-greedy when `epsilon` > 0.
    */
-  act(obs: Float32Array | Uint8Array, opts: { epsilon?: number } = {}): number {
-    return this.choose(obs, 1, opts.epsilon ?? 0, this.single, "greedy")[0]!;
+  act(obs: Float32Array | Uint8Array, opts?: { epsilon?: number }): number {
+    return this.choose(obs, 1, opts?.epsilon ?? 0, this.single, "greedy")[0]!;
   }
 
   private choose(obs: Float32Array | Uint8Array, n: number, epsilon: number, out: Int32Array, role: ForwardRole): Int32Array {
@@ -187,7 +189,7 @@ export class DQNAgent {
     }
     let anyGreedy = false;
     for (let i = 0; i < n; i++) {
-      if (epsilon > 0 && this.rng.random() < epsilon) out[i] = Math.floor(this.rng.random() * this.spec.nActions);
+      if (epsilon > 0 && this.rng.below(epsilon)) out[i] = this.rng.index(this.spec.nActions);
       else {
         out[i] = -1;
         anyGreedy = true;
@@ -205,7 +207,8 @@ export class DQNAgent {
   /**
    * One gradient step on `batch`: the algorithm's targets from s' (target net, and the online
    * net for Double), its loss on online(s), backward, gradient clipping and the optimizer step.
-   * Leaves the per-sample errors in `tdErrors` for prioritized replay.
+   * Leaves the per-sample errors in `tdErrors` for prioritized replay. The result object is
+   * reused (no allocation per update): read it before the next `trainStep`.
    */
   trainStep(batch: TrainingBatch): TrainStepResult {
     const n = batch.size;
@@ -227,7 +230,9 @@ export class DQNAgent {
     if (this.config.maxGradNorm !== null) clipGradNorm(this.optimizer.params, this.config.maxGradNorm);
     this.optimizer.step();
     this.updates++;
-    return { loss, meanQ };
+    this.stepResult.loss = loss;
+    this.stepResult.meanQ = meanQ;
+    return this.stepResult;
   }
 
   /** Per-sample error of the last `trainStep` (its magnitude is the sample's new priority). */

@@ -13,9 +13,8 @@ export interface QLossOptions {
   arena?: Arena;
 }
 
-function checkQ(what: string, q: Tensor): [number, number] {
+function checkQ(what: string, q: Tensor): void {
   if (q.shape.length !== 2) throw new RangeError(`${what}: expected Q values [N, actions], got ${formatShape(q.shape)}`);
-  return [q.shape[0]!, q.shape[1]!];
 }
 
 function checkLen(what: string, name: string, a: ArrayLike<number>, n: number): void {
@@ -58,11 +57,13 @@ export class QLoss {
   }
 
   compute(q: Tensor, actions: ArrayLike<number>, targets: ArrayLike<number>, weights?: ArrayLike<number>): number {
-    const [n, na] = checkQ("QLoss", q);
+    checkQ("QLoss", q);
+    const n = q.shape[0]!;
+    const na = q.shape[1]!;
     checkLen("QLoss", "actions", actions, n);
     checkLen("QLoss", "targets", targets, n);
     if (weights) checkLen("QLoss", "weights", weights, n);
-    const dqT = this.grads.get(n, [na]);
+    const dqT = this.grads.get(n, na);
     let td = this.tdByBatch.get(n);
     if (td === undefined) {
       td = new Float32Array(n);
@@ -103,7 +104,8 @@ export class QLoss {
 
 /** out_i = r_i + γ·(1 − done_i)·max_a qNext[i, a] (`done` = terminated, not truncated). */
 export function tdTargets(qNext: Tensor, rewards: ArrayLike<number>, dones: ArrayLike<number>, gamma: number, out: Float32Array): Float32Array {
-  const [n, na] = checkQ("tdTargets", qNext);
+  checkQ("tdTargets", qNext);
+  const [n, na] = qNext.shape as [number, number];
   checkLen("tdTargets", "rewards", rewards, n);
   checkLen("tdTargets", "dones", dones, n);
   checkLen("tdTargets", "out", out, n);
@@ -125,8 +127,10 @@ export function doubleTdTargets(
   gamma: number,
   out: Float32Array,
 ): Float32Array {
-  const [n, na] = checkQ("doubleTdTargets", qNextTarget);
-  const [n2, na2] = checkQ("doubleTdTargets", qNextOnline);
+  checkQ("doubleTdTargets", qNextTarget);
+  checkQ("doubleTdTargets", qNextOnline);
+  const [n, na] = qNextTarget.shape as [number, number];
+  const [n2, na2] = qNextOnline.shape as [number, number];
   if (n2 !== n || na2 !== na) {
     throw new RangeError(`doubleTdTargets: online Q ${formatShape(qNextOnline.shape)} and target Q ${formatShape(qNextTarget.shape)} differ in shape`);
   }

@@ -41,13 +41,12 @@ export class Dropout extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const n = x.shape[0]!;
     if (!this.training || this.p === 0) {
       this.mask = null;
       return (this.y = x);
     }
-    const y = this.outs.get(n, x.shape.slice(1));
-    const mask = this.masks.get(n, x.shape.slice(1));
+    const y = this.outs.like(x);
+    const mask = this.masks.like(x);
     // Views after the allocations: they may grow the memory.
     const xd = x.data;
     const yd = y.data;
@@ -65,7 +64,7 @@ export class Dropout extends Module {
     checkGrad(this, dOut, this.y);
     if (!this.inputGrad) return null;
     if (this.mask === null) return dOut;
-    const dx = this.grads.get(dOut.shape[0]!, dOut.shape.slice(1));
+    const dx = this.grads.like(dOut);
     const dd = dOut.data;
     const md = this.mask.data;
     const out = dx.data;

@@ -36,6 +36,8 @@ export class Linear extends Module {
   readonly bias: Parameter | null;
   private readonly outs: BufferCache;
   private readonly grads: BufferCache;
+  /** [N, inFeatures], the input `forward` accepts (made once: checked on every call). */
+  private readonly inputShape: ReadonlyArray<number | null>;
   private x: Tensor | null = null;
   private y: Tensor | null = null;
 
@@ -47,6 +49,7 @@ export class Linear extends Module {
     super(opts.arena);
     positiveInt("Linear", "inFeatures", inFeatures);
     positiveInt("Linear", "outFeatures", outFeatures);
+    this.inputShape = [null, inFeatures];
     this.weight = new Parameter(this.arena, [outFeatures, inFeatures]);
     this.bias = opts.bias === false ? null : new Parameter(this.arena, [outFeatures]);
     initUniform(opts.rng ?? new Rng(0), this.weight, this.bias, inFeatures);
@@ -64,9 +67,9 @@ export class Linear extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    checkInput(this, x, [null, this.inFeatures]);
+    checkInput(this, x, this.inputShape);
     const n = x.shape[0]!;
-    const y = this.outs.get(n, [this.outFeatures]);
+    const y = this.outs.get(n, this.outFeatures);
     const k = this.arena.kernels;
     k.gemm(0, 1, n, this.outFeatures, this.inFeatures, 1, x.ptr, this.inFeatures, this.weight.ptr, this.inFeatures, 0, y.ptr, this.outFeatures);
     if (this.bias) k.addBiasRows(y.ptr, this.bias.ptr, n, this.outFeatures);
@@ -83,7 +86,7 @@ export class Linear extends Module {
     k.gemm(1, 0, fo, fi, n, 1, dOut.ptr, fo, x.ptr, fi, 1, this.weight.grad.ptr, fi);
     if (this.bias) k.biasGradRows(dOut.ptr, this.bias.grad.ptr, n, fo);
     if (!this.inputGrad) return null;
-    const dx = this.grads.get(n, [fi]);
+    const dx = this.grads.get(n, fi);
     k.gemm(0, 0, n, fi, fo, 1, dOut.ptr, fo, this.weight.ptr, fi, 0, dx.ptr, fi);
     return dx;
   }
@@ -124,6 +127,8 @@ export class Conv2d extends Module {
   private readonly cols: BufferCache;
   private readonly grads: BufferCache;
   private readonly dcols: BufferCache;
+  /** The input shape `forward` accepts, N free (made once: checked on every call). */
+  private readonly inputShape: ReadonlyArray<number | null>;
   private x: Tensor | null = null;
   private y: Tensor | null = null;
   private col: Tensor | null = null;
@@ -135,6 +140,7 @@ export class Conv2d extends Module {
     opts: Conv2dOptions = {},
   ) {
     super(opts.arena);
+    this.inputShape = [null, inChannels, null, null];
     positiveInt("Conv2d", "inChannels", inChannels);
     positiveInt("Conv2d", "outChannels", outChannels);
     this.kernelSize = pair(kernelSize, 1);
@@ -170,9 +176,11 @@ export class Conv2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    checkInput(this, x, [null, this.inChannels, null, null]);
+    checkInput(this, x, this.inputShape);
     const [n, c, h, w] = x.shape as [number, number, number, number];
-    const [oh, ow] = this.outputSize(h, w);
+    // Not `outputSize`: it returns a new array, and this runs per act.
+    const oh = convOutSize(h, this.kernelSize[0], this.stride[0], this.padding[0]);
+    const ow = convOutSize(w, this.kernelSize[1], this.stride[1], this.padding[1]);
     if (oh <= 0 || ow <= 0) {
       throw new RangeError(`${this.describe()}: input ${h}×${w} is smaller than the kernel (output would be ${oh}×${ow})`);
     }
@@ -182,8 +190,8 @@ export class Conv2d extends Module {
     const ck = c * kh * kw;
     const p = oh * ow;
     const o = this.outChannels;
-    const col = this.cols.get(n, [ck, p]);
-    const y = this.outs.get(n, [o, oh, ow]);
+    const col = this.cols.get(n, ck, p);
+    const y = this.outs.get(n, o, oh, ow);
     const k = this.arena.kernels;
     // The images' planes follow each other, as do their [c·kh·kw, p] column blocks: one call unfolds all n·c planes.
     k.im2col(x.ptr, n * c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, col.ptr, p);
@@ -210,9 +218,9 @@ export class Conv2d extends Module {
     // dW += Σ_n dY_n · col_nᵀ: every image's product accumulates into the one weight gradient.
     k.gemmBatched(0, 1, o, ck, p, 1, dOut.ptr, p, o * p, col.ptr, p, ck * p, 1, this.weight.grad.ptr, ck, 0, n);
     if (!this.inputGrad) return null;
-    const dx = this.grads.get(n, [c, h, w]);
+    const dx = this.grads.get(n, c, h, w);
     dx.data.fill(0);
-    const dcol = this.dcols.get(n, [ck, p]);
+    const dcol = this.dcols.get(n, ck, p);
     k.gemmBatched(1, 0, ck, p, o, 1, this.weight.ptr, ck, 0, dOut.ptr, p, o * p, 0, dcol.ptr, p, ck * p, n);
     k.col2im(dcol.ptr, p, n * c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, dx.ptr);
     return dx;
@@ -249,6 +257,8 @@ export class BatchNorm2d extends Module {
   private readonly grads: BufferCache;
   private readonly mean: Float64Array;
   private readonly invStd: Float64Array;
+  /** The input shape `forward` accepts, N free (made once: checked on every call). */
+  private readonly inputShape: ReadonlyArray<number | null>;
   private x: Tensor | null = null;
   private y: Tensor | null = null;
   private trainedForward = false;
@@ -258,6 +268,7 @@ export class BatchNorm2d extends Module {
     opts: BatchNormOptions = {},
   ) {
     super(opts.arena);
+    this.inputShape = [null, numFeatures, null, null];
     positiveInt("BatchNorm2d", "numFeatures", numFeatures);
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum ?? 0.1;
@@ -286,11 +297,11 @@ export class BatchNorm2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    checkInput(this, x, [null, this.numFeatures, null, null]);
+    checkInput(this, x, this.inputShape);
     const [n, c, h, w] = x.shape as [number, number, number, number];
     const hw = h * w;
     const count = n * hw;
-    const y = this.outs.get(n, [c, h, w]);
+    const y = this.outs.get(n, c, h, w);
     const xd = x.data;
     const yd = y.data;
     const gamma = this.weight.data;
@@ -348,7 +359,7 @@ export class BatchNorm2d extends Module {
     const [n, c, h, w] = x.shape as [number, number, number, number];
     const hw = h * w;
     const count = n * hw;
-    const dx = this.inputGrad ? this.grads.get(n, [c, h, w]) : null;
+    const dx = this.inputGrad ? this.grads.get(n, c, h, w) : null;
     const dxd = dx ? dx.data : null;
     const xd = x.data;
     const dy = dOut.data;
@@ -425,6 +436,8 @@ export class Dueling extends Module {
   private readonly dvs: BufferCache;
   private readonly das: BufferCache;
   private readonly dhs: BufferCache;
+  /** [N, featureDim], the features the head accepts (made once: checked on every call). */
+  private readonly hiddenShape: ReadonlyArray<number | null>;
   private q: Tensor | null = null;
   /** Stride between actions and between atoms in an output row. */
   private readonly actionStride: number;
@@ -437,6 +450,7 @@ export class Dueling extends Module {
     opts: DuelingOptions = {},
   ) {
     super(opts.arena ?? features.arena);
+    this.hiddenShape = [null, featureDim];
     if (features.arena !== this.arena) throw new Error("Dueling: features live in a different arena");
     this.atoms = opts.atoms ?? 1;
     if (!Number.isInteger(this.atoms) || this.atoms < 1) throw new RangeError(`Dueling: atoms must be a positive integer, got ${this.atoms}`);
@@ -472,13 +486,13 @@ export class Dueling extends Module {
 
   forward(x: Tensor): Tensor {
     const hidden = this.features.forward(x);
-    checkInput(this, hidden, [null, this.featureDim]);
+    checkInput(this, hidden, this.hiddenShape);
     const vt = this.value.forward(hidden);
     const at = this.advantage.forward(hidden);
     const n = hidden.shape[0]!;
     const { nActions: na, atoms, actionStride: as, atomStride: js } = this;
     const width = na * atoms;
-    const q = this.outs.get(n, [width]);
+    const q = this.outs.get(n, width);
     // Views are taken after every allocation: growing the memory detaches earlier ones.
     const v = vt.data;
     const a = at.data;
@@ -500,8 +514,8 @@ export class Dueling extends Module {
     const n = dOut.shape[0]!;
     const { nActions: na, atoms, actionStride: as, atomStride: js } = this;
     const width = na * atoms;
-    const dv = this.dvs.get(n, [atoms]);
-    const da = this.das.get(n, [width]);
+    const dv = this.dvs.get(n, atoms);
+    const da = this.das.get(n, width);
     // Views after the allocations: the first backward for a batch size may grow the memory.
     const dq = dOut.data;
     const dvd = dv.data;
@@ -518,7 +532,7 @@ export class Dueling extends Module {
     }
     const dh1 = this.value.backward(dv)!;
     const dh2 = this.advantage.backward(da)!;
-    const dh = this.dhs.get(n, [this.featureDim]);
+    const dh = this.dhs.get(n, this.featureDim);
     const x1 = dh1.data;
     const x2 = dh2.data;
     const out = dh.data;

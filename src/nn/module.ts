@@ -39,17 +39,32 @@ export interface LoadResult {
   unexpectedKeys: string[];
 }
 
-/** Output/gradient buffers keyed by batch size, so alternating batch sizes (act, update) allocate nothing after warm-up. */
+/**
+ * Output/gradient buffers keyed by batch size, so alternating batch sizes (act, update) allocate
+ * nothing after warm-up: dimensions are passed as numbers, not arrays, so a call creates no shape.
+ */
 export class BufferCache {
   private readonly map = new Map<number, Tensor>();
 
   constructor(private readonly arena: Arena) {}
 
-  /** The buffer of shape [n, ...perSample]; contents are whatever was last written. */
-  get(n: number, perSample: readonly number[]): Tensor {
+  /** The buffer of shape [n, d1, d2?, d3?]; contents are whatever was last written. */
+  get(n: number, d1: number, d2?: number, d3?: number): Tensor {
     let t = this.map.get(n);
     if (t === undefined) {
-      t = this.arena.tensor([n, ...perSample]);
+      const shape = d2 === undefined ? [n, d1] : d3 === undefined ? [n, d1, d2] : [n, d1, d2, d3];
+      t = this.arena.tensor(shape);
+      this.map.set(n, t);
+    }
+    return t;
+  }
+
+  /** The buffer of `x`'s shape, by its batch size x.shape[0]. */
+  like(x: Tensor): Tensor {
+    const n = x.shape[0]!;
+    let t = this.map.get(n);
+    if (t === undefined) {
+      t = this.arena.tensor([...x.shape]);
       this.map.set(n, t);
     }
     return t;
@@ -57,7 +72,10 @@ export class BufferCache {
 }
 
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
+  if (a.length !== b.length) return false;
+  // A loop, not `every` with a closure: backward checks shapes on every call.
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export abstract class Module {
@@ -220,7 +238,9 @@ export abstract class Module {
 
 /** Checks the rank and the non-batch dimensions of a module's input. */
 export function checkInput(m: Module, x: Tensor, expected: ReadonlyArray<number | null>): void {
-  const ok = x.shape.length === expected.length && expected.every((d, i) => d === null || d === x.shape[i]);
+  let ok = x.shape.length === expected.length;
+  // A loop, not `every` with a closure: this runs on every forward pass.
+  for (let i = 0; ok && i < expected.length; i++) ok = expected[i] === null || expected[i] === x.shape[i];
   if (!ok) {
     const want = `[${expected.map((d) => (d === null ? "N" : String(d))).join(", ")}]`;
     throw new RangeError(`${m.describe()}: expected input ${want}, got ${formatShape(x.shape)}`);
@@ -260,7 +280,8 @@ export class Sequential extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    for (const l of this.layers) x = l.forward(x);
+    // Indexed: a `for…of` iterator may be allocated per call when the optimizer does not remove it.
+    for (let i = 0; i < this.layers.length; i++) x = this.layers[i]!.forward(x);
     return x;
   }
 
@@ -287,7 +308,7 @@ export class ReLU extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const y = this.outs.get(x.shape[0]!, x.shape.slice(1));
+    const y = this.outs.like(x);
     this.arena.kernels.relu(x.ptr, y.ptr, x.size);
     return (this.y = y);
   }
@@ -295,7 +316,7 @@ export class ReLU extends Module {
   backward(dOut: Tensor): Tensor | null {
     const y = checkGrad(this, dOut, this.y);
     if (!this.inputGrad) return null;
-    const dx = this.grads.get(dOut.shape[0]!, dOut.shape.slice(1));
+    const dx = this.grads.like(dOut);
     this.arena.kernels.reluBackward(y.ptr, dOut.ptr, dx.ptr, y.size);
     return dx;
   }
@@ -322,7 +343,7 @@ export class LeakyReLU extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const y = this.outs.get(x.shape[0]!, x.shape.slice(1));
+    const y = this.outs.like(x);
     this.arena.kernels.leakyRelu(x.ptr, y.ptr, x.size, this.negativeSlope);
     this.x = x;
     return (this.y = y);
@@ -332,7 +353,7 @@ export class LeakyReLU extends Module {
     checkGrad(this, dOut, this.y);
     if (!this.inputGrad) return null;
     const x = this.x!;
-    const dx = this.grads.get(dOut.shape[0]!, dOut.shape.slice(1));
+    const dx = this.grads.like(dOut);
     this.arena.kernels.leakyReluBackward(x.ptr, dOut.ptr, dx.ptr, x.size, this.negativeSlope);
     return dx;
   }
@@ -350,7 +371,12 @@ export class Flatten extends Module {
 
   forward(x: Tensor): Tensor {
     this.inShape = x.shape;
-    return (this.out = this.view(x, [x.shape[0]!, x.size / Math.max(1, x.shape[0]!)]));
+    const n = x.shape[0]!;
+    const features = x.size / Math.max(1, n);
+    // The cached view checked by number, before any shape array is made for a new one.
+    const v = this.views.get(x.ptr);
+    if (v !== undefined && v.shape.length === 2 && v.shape[0] === n && v.shape[1] === features) return (this.out = v);
+    return (this.out = this.view(x, [n, features]));
   }
 
   backward(dOut: Tensor): Tensor | null {

@@ -31,11 +31,6 @@ export function standardNormal(rng: Rng): number {
   return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
 }
 
-/** f(x) = sign(x)·√|x|, the paper's scaling of factorised noise. */
-function scaleNoise(x: number): number {
-  return x < 0 ? -Math.sqrt(-x) : Math.sqrt(x);
-}
-
 export class NoisyLinear extends Module {
   readonly weightMu: Parameter;
   readonly weightSigma: Parameter;
@@ -61,6 +56,8 @@ export class NoisyLinear extends Module {
   /** x ⊙ f(ε_in) and dy ⊙ f(ε_out) of one backward. */
   private readonly scaledInputs: BufferCache;
   private readonly scaledGrads: BufferCache;
+  /** The input shape `forward` accepts, N free (made once: checked on every call). */
+  private readonly inputShape: ReadonlyArray<number | null>;
   private x: Tensor | null = null;
   private y: Tensor | null = null;
   /** Whether the last forward used the noise (training mode); backward follows it. */
@@ -72,6 +69,7 @@ export class NoisyLinear extends Module {
     opts: NoisyLinearOptions = {},
   ) {
     super(opts.arena);
+    this.inputShape = [null, inFeatures];
     for (const [name, v] of [
       ["inFeatures", inFeatures],
       ["outFeatures", outFeatures],
@@ -123,8 +121,8 @@ export class NoisyLinear extends Module {
 
   /** Draws new factorised noise from the layer's stream: ε_in then ε_out. */
   resetNoise(): void {
-    for (let i = 0; i < this.inFeatures; i++) this.rawIn[i] = standardNormal(this.noise);
-    for (let o = 0; o < this.outFeatures; o++) this.rawOut[o] = standardNormal(this.noise);
+    this.noise.fillStandardNormal(this.rawIn);
+    this.noise.fillStandardNormal(this.rawOut);
     this.setFactorisedNoise(this.rawIn, this.rawOut);
   }
 
@@ -135,20 +133,27 @@ export class NoisyLinear extends Module {
         `${this.describe()}: noise needs ${this.inFeatures} input and ${this.outFeatures} output draws, got ${rawIn.length} and ${rawOut.length}`,
       );
     }
-    // f in float32 (Float32Array stores), as the reference computes it, then ε_w = f(ε_out)·f(ε_in)ᵀ
+    // f(x) = sign(x)·√|x|, the paper's scaling of factorised noise, in float32 (Float32Array stores), as the reference computes it, then ε_w = f(ε_out)·f(ε_in)ᵀ
     // as a rank-1 GEMM: each entry one float32 product, as torch.ger.
     const ei = this.epsilonIn.data;
     const be = this.biasEpsilon.data;
-    for (let i = 0; i < this.inFeatures; i++) ei[i] = scaleNoise(rawIn[i]!);
-    for (let o = 0; o < this.outFeatures; o++) be[o] = scaleNoise(rawOut[o]!);
+    // f written out, not called: a call the optimizer does not inline boxes each double it returns.
+    for (let i = 0; i < this.inFeatures; i++) {
+      const x = rawIn[i]!;
+      ei[i] = x < 0 ? -Math.sqrt(-x) : Math.sqrt(x);
+    }
+    for (let o = 0; o < this.outFeatures; o++) {
+      const x = rawOut[o]!;
+      be[o] = x < 0 ? -Math.sqrt(-x) : Math.sqrt(x);
+    }
     const { inFeatures: fi, outFeatures: fo } = this;
     this.arena.kernels.gemm(0, 0, fo, fi, 1, 1, this.biasEpsilon.ptr, 1, this.epsilonIn.ptr, fi, 0, this.weightEpsilon.ptr, fi);
   }
 
   forward(x: Tensor): Tensor {
-    checkInput(this, x, [null, this.inFeatures]);
+    checkInput(this, x, this.inputShape);
     const n = x.shape[0]!;
-    const y = this.outs.get(n, [this.outFeatures]);
+    const y = this.outs.get(n, this.outFeatures);
     this.noisyForward = this.training;
     let w: Tensor = this.weightMu;
     let b: Tensor = this.biasMu;
@@ -179,8 +184,8 @@ export class NoisyLinear extends Module {
     const gbm = this.biasMu.grad.data;
     for (let o = 0; o < fo; o++) gbm[o]! += db[o]!;
     if (this.noisyForward) {
-      const xs = this.scaledInputs.get(n, [fi]);
-      const gs = this.scaledGrads.get(n, [fo]);
+      const xs = this.scaledInputs.get(n, fi);
+      const gs = this.scaledGrads.get(n, fo);
       scaleColumns(x.data, this.epsilonIn.data, n, fi, xs.data);
       scaleColumns(dOut.data, this.biasEpsilon.data, n, fo, gs.data);
       k.gemm(1, 0, fo, fi, n, 1, gs.ptr, fo, xs.ptr, fi, 1, this.weightSigma.grad.ptr, fi);
@@ -190,7 +195,7 @@ export class NoisyLinear extends Module {
       for (let o = 0; o < fo; o++) gbs[o]! += dbs[o]! * be[o]!;
     }
     if (!this.inputGrad) return null;
-    const dx = this.grads.get(n, [fi]);
+    const dx = this.grads.get(n, fi);
     const w = this.noisyForward ? this.noisyWeight : this.weightMu;
     k.gemm(0, 0, n, fi, fo, 1, dOut.ptr, fo, w.ptr, fi, 0, dx.ptr, fi);
     return dx;

@@ -53,7 +53,7 @@ export class LayerNorm extends Module {
       throw new RangeError(`${this.describe()}: expected input [N, …, ${d}], got ${formatShape(x.shape)}`);
     }
     const rows = x.size / d;
-    const y = this.outs.get(x.shape[0]!, x.shape.slice(1));
+    const y = this.outs.like(x);
     if (this.mean.length < rows) {
       this.mean = new Float64Array(rows);
       this.invStd = new Float64Array(rows);
@@ -86,7 +86,7 @@ export class LayerNorm extends Module {
     const x = this.x!;
     const d = this.normalizedSize;
     const rows = x.size / d;
-    const dx = this.inputGrad ? this.grads.get(x.shape[0]!, x.shape.slice(1)) : null;
+    const dx = this.inputGrad ? this.grads.like(x) : null;
     const dxd = dx ? dx.data : null;
     const xd = x.data;
     const dy = dOut.data;

@@ -243,9 +243,9 @@ export class SGD extends Optimizer {
 export function clipGradNorm(params: readonly Parameter[], maxNorm: number): number {
   if (!(maxNorm > 0)) throw new RangeError(`clipGradNorm: maxNorm must be > 0, got ${maxNorm}`);
   let ss = 0;
-  for (const p of params) ss += p.arena.kernels.sumSquares(p.grad.ptr, p.size);
+  for (let i = 0; i < params.length; i++) ss += params[i]!.arena.kernels.sumSquares(params[i]!.grad.ptr, params[i]!.size);
   const norm = Math.sqrt(ss);
   const coef = maxNorm / (norm + 1e-6);
-  if (coef < 1) for (const p of params) p.arena.kernels.scale(p.grad.ptr, p.size, coef);
+  if (coef < 1) for (let i = 0; i < params.length; i++) params[i]!.arena.kernels.scale(params[i]!.grad.ptr, params[i]!.size, coef);
   return norm;
 }

@@ -16,6 +16,13 @@ function splitmix32(x: number): [number, number] {
 
 export class Rng {
   private s = new Uint32Array(4);
+  /**
+   * The last uint32 and the last uniform double. Internal draws pass numbers through these
+   * rather than through return values: a call the optimizer does not inline boxes a returned
+   * double (or a uint32 ≥ 2^30) in a fresh heap number, and the acting path draws per step.
+   */
+  private readonly word = new Uint32Array(1);
+  private readonly unit = new Float64Array(1);
 
   constructor(seed = 0) {
     if (!Number.isSafeInteger(seed)) throw new RangeError(`Rng: seed must be a safe integer, got ${seed}`);
@@ -31,23 +38,68 @@ export class Rng {
 
   /** The next uint32. */
   nextUint32(): number {
+    this.advance();
+    return this.word[0]!;
+  }
+
+  /** Uniform double in [0, 1) with 53 random bits. */
+  random(): number {
+    this.drawUnit();
+    return this.unit[0]!;
+  }
+
+  /** `random() < p`, without a number crossing a call. */
+  below(p: number): boolean {
+    this.drawUnit();
+    return this.unit[0]! < p;
+  }
+
+  /** ⌊random() · n⌋: a uniform index in [0, n) for integer n. */
+  index(n: number): number {
+    this.drawUnit();
+    return Math.floor(this.unit[0]! * n);
+  }
+
+  /** Fills `out` with standard normal draws, each Box–Muller on 1 − random() and random() (as `standardNormal`). */
+  fillStandardNormal(out: Float32Array): void {
+    for (let i = 0; i < out.length; i++) {
+      this.drawUnit();
+      const u1 = 1 - this.unit[0]!;
+      this.drawUnit();
+      out[i] = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * this.unit[0]!);
+    }
+  }
+
+  /** Fills `out` with (nextUint32() >>> 8) / 2^24: uniform floats in [0, 1) with 24 random bits. */
+  fillUniform24(out: Float32Array): void {
+    for (let i = 0; i < out.length; i++) {
+      this.advance();
+      out[i] = (this.word[0]! >>> 8) / 16777216;
+    }
+  }
+
+  /** Steps xoshiro128** and leaves the output in `word`. */
+  private advance(): void {
     const s = this.s;
-    const result = Math.imul(rotl(Math.imul(s[1]!, 5), 7), 9) >>> 0;
+    // The rotations are written out: a call to a helper boxes any int32 outside the small-integer range.
+    const x = Math.imul(s[1]!, 5);
+    const result = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
     const t = s[1]! << 9;
     s[2]! ^= s[0]!;
     s[3]! ^= s[1]!;
     s[1]! ^= s[2]!;
     s[0]! ^= s[3]!;
     s[2]! ^= t;
-    s[3] = rotl(s[3]!, 11);
-    return result;
+    s[3] = (s[3]! << 11) | (s[3]! >>> 21);
+    this.word[0] = result;
   }
 
-  /** Uniform double in [0, 1) with 53 random bits. */
-  random(): number {
-    const hi = this.nextUint32() >>> 5;
-    const lo = this.nextUint32() >>> 6;
-    return (hi * 67108864 + lo) / 9007199254740992;
+  /** Leaves a uniform double in [0, 1) with 53 random bits in `unit`. */
+  private drawUnit(): void {
+    this.advance();
+    const hi = this.word[0]! >>> 5;
+    this.advance();
+    this.unit[0] = (hi * 67108864 + (this.word[0]! >>> 6)) / 9007199254740992;
   }
 
   /** Uniform double in [low, high). */
@@ -66,8 +118,4 @@ export class Rng {
     if (state.every((w) => w === 0)) throw new RangeError("Rng.setState: the all-zero state is invalid for xoshiro128**");
     this.s.set(state);
   }
-}
-
-function rotl(x: number, k: number): number {
-  return (x << k) | (x >>> (32 - k));
 }

@@ -184,18 +184,21 @@ export abstract class Algorithm {
 
   /** Called at the start of every update: NoisyNets draw one noise sample per network for all of the update's passes. */
   startUpdate(nets: QNetworks): void {
-    for (const l of this.layersOf(nets.online).noisy) l.resetNoise();
-    for (const l of this.layersOf(nets.target).noisy) l.resetNoise();
+    // Indexed loops here and in `forward`: a `for…of` iterator is an allocation per call when not optimized away.
+    const online = this.layersOf(nets.online).noisy;
+    for (let i = 0; i < online.length; i++) online[i]!.resetNoise();
+    const target = this.layersOf(nets.target).noisy;
+    for (let i = 0; i < target.length; i++) target[i]!.resetNoise();
   }
 
   /** Runs `net` on `x` as the pass `role` (see `ForwardRole`), with that pass's noise and dropout. */
   forward(net: Module, x: Tensor, role: ForwardRole): Tensor {
-    const layers = this.layersOf(net);
-    for (const l of layers.noisy) {
-      l.training = role !== "greedy";
-      if (role === "act") l.resetNoise();
+    const { noisy, dropout } = this.layersOf(net);
+    for (let i = 0; i < noisy.length; i++) {
+      noisy[i]!.training = role !== "greedy";
+      if (role === "act") noisy[i]!.resetNoise();
     }
-    for (const l of layers.dropout) l.training = role === "online";
+    for (let i = 0; i < dropout.length; i++) dropout[i]!.training = role === "online";
     return net.forward(x);
   }
 
@@ -240,13 +243,15 @@ export abstract class Algorithm {
   /** Per-sample error of the last `loss`; its magnitude sets prioritized-replay priorities. */
   abstract get tdErrors(): Float32Array;
 
-  /** Expected Q-values of `n` output rows, [n × nActions] (a view reused by the next call). */
+  /**
+   * Expected Q-values of `n` output rows in the first n × nActions entries of the returned
+   * array (reused by the next call; rows past n are stale). No view is cut: this runs per act.
+   */
   protected expectedQ(out: Float32Array, n: number): Float32Array {
     const len = n * this.nActions;
     if (this.actionQ.length < len) this.actionQ = new Float32Array(len);
-    const q = this.actionQ.subarray(0, len);
-    this.actionValues(out, n, q);
-    return q;
+    this.actionValues(out, n, this.actionQ);
+    return this.actionQ;
   }
 
   /** Mean of Q(s, a) over the batch for the taken actions (the logged health signal). */

@@ -172,7 +172,7 @@ export class C51 extends Algorithm {
     if (out.shape.length !== 2 || out.shape[0] !== n || out.shape[1] !== width) {
       throw new RangeError(`C51 loss: expected logits [${n}, ${width}], got [${out.shape.join(", ")}]`);
     }
-    const gradT = this.grads.get(n, [width]);
+    const gradT = this.grads.get(n, width);
     if (this.perSample.length < n) this.perSample = new Float32Array(n);
     // Views after the allocation: it may grow the memory.
     const logits = out.data;

@@ -24,7 +24,8 @@ export class DQN extends Algorithm {
   }
 
   actionValues(out: Float32Array, n: number, q: Float32Array): void {
-    q.set(out.subarray(0, n * this.nActions));
+    // A loop rather than `q.set(out.subarray(…))`: no view per call.
+    for (let i = 0; i < n * this.nActions; i++) q[i] = out[i]!;
   }
 
   computeTargets(nets: QNetworks, { nextObs: xNext }: BatchInputs, batch: TrainingBatch): void {
@@ -34,7 +35,7 @@ export class DQN extends Algorithm {
       this.targets = new Float32Array(n);
       this.nextActions = new Int32Array(n);
     }
-    const nextActions = this.nextActions.subarray(0, n);
+    const nextActions = this.nextActions;
     if (this.config.double) argmaxRows(this.forward(nets.online, xNext, "select"), nextActions);
     const qt = this.forward(nets.target, xNext, "target").data;
     for (let i = 0; i < n; i++) {

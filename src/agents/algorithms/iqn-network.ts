@@ -26,10 +26,11 @@ export interface ImplicitQuantileNetworkOptions {
 class Views {
   private readonly map = new Map<number, Tensor>();
 
-  of(t: Tensor, shape: readonly number[]): Tensor {
+  /** `t` as [rows, cols]; the dimensions are numbers so that a cache hit allocates nothing. */
+  of(t: Tensor, rows: number, cols: number): Tensor {
     const v = this.map.get(t.ptr);
-    if (v !== undefined && v.shape.length === shape.length && v.shape.every((d, i) => d === shape[i])) return v;
-    const nv = t.reshape(shape);
+    if (v !== undefined && v.shape[0] === rows && v.shape[1] === cols) return v;
+    const nv = t.reshape([rows, cols]);
     this.map.set(t.ptr, nv);
     return nv;
   }
@@ -116,7 +117,7 @@ export class ImplicitQuantileNetwork extends Module {
   /** The cosine features cos(fl(fl(i·fl(π))·τ)) [B·S, E] of the last forward (what the embedding saw). */
   get lastCosines(): Tensor {
     if (this.out === null) throw new Error(`${this.describe()}: no forward yet`);
-    return this.cosines.get(this.out.shape[0]! * this.perSample, [this.embeddingDim]);
+    return this.cosines.get(this.out.shape[0]! * this.perSample, this.embeddingDim);
   }
 
   forward(x: Tensor): Tensor {
@@ -131,7 +132,7 @@ export class ImplicitQuantileNetwork extends Module {
     const h = this.features.forward(x);
     const d = this.featureDim;
     const e = this.embeddingDim;
-    const cos = this.cosines.get(rows, [e]);
+    const cos = this.cosines.get(rows, e);
     const cd = cos.data;
     const taus = this.taus;
     const pi = this.piMultiples;
@@ -141,7 +142,7 @@ export class ImplicitQuantileNetwork extends Module {
       for (let i = 0; i < e; i++) cd[r * e + i] = Math.cos(Math.fround(pi[i]! * t));
     }
     const phi = this.embeddingReLU.forward(this.cosEmbedding.forward(cos));
-    const prod = this.products.get(rows, [d]);
+    const prod = this.products.get(rows, d);
     // Views after every allocation above: growing the memory detaches earlier ones.
     const hd = h.data;
     const pd = phi.data;
@@ -155,7 +156,7 @@ export class ImplicitQuantileNetwork extends Module {
     this.state = h;
     this.embedding = phi;
     const z = this.head.forward(prod);
-    return (this.out = this.views.of(z, [n, s * this.nActions]));
+    return (this.out = this.views.of(z, n, s * this.nActions));
   }
 
   backward(dOut: Tensor): Tensor | null {
@@ -164,9 +165,9 @@ export class ImplicitQuantileNetwork extends Module {
     const s = this.perSample;
     const rows = n * s;
     const d = this.featureDim;
-    const dProd = this.head.backward(this.views.of(dOut, [rows, this.nActions]))!;
-    const dPhi = this.dEmbeddings.get(rows, [d]);
-    const dh = this.dStates.get(n, [d]);
+    const dProd = this.head.backward(this.views.of(dOut, rows, this.nActions))!;
+    const dPhi = this.dEmbeddings.get(rows, d);
+    const dh = this.dStates.get(n, d);
     const hd = this.state!.data;
     const pd = this.embedding!.data;
     const gp = dProd.data;

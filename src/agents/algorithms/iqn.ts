@@ -129,7 +129,7 @@ export class IQN extends Algorithm {
     }
     if (this.tauSource !== null) this.tauSource(role, taus);
     // U[0, 1) in float32: 24 random bits, exactly representable (never rounds up to 1).
-    else for (let i = 0; i < len; i++) taus[i] = (this.tauRng.nextUint32() >>> 8) / 16777216;
+    else this.tauRng.fillUniform24(taus);
     if (role === "online") this.lossTaus = taus;
     net.setQuantileFractions(taus, count);
     return super.forward(net, x, role);
@@ -194,7 +194,7 @@ export class IQN extends Algorithm {
       throw new RangeError(`IQN loss: expected quantiles [${n}, ${width}] from the online pass, got [${out.shape.join(", ")}]`);
     }
     if (this.lossTaus.length !== n * nTau) throw new Error(`IQN loss: the last online pass had ${this.lossTaus.length} fractions, expected ${n}×${nTau}`);
-    const gradT = this.grads.get(n, [width]);
+    const gradT = this.grads.get(n, width);
     if (this.perSample.length < n) this.perSample = new Float32Array(n);
     // Views after the allocation: it may grow the memory.
     const loss = quantileHuberBatch(

@@ -87,7 +87,7 @@ export class QRDQN extends Algorithm {
     if (out.shape.length !== 2 || out.shape[0] !== n || out.shape[1] !== width) {
       throw new RangeError(`QR-DQN loss: expected quantiles [${n}, ${width}], got [${out.shape.join(", ")}]`);
     }
-    const gradT = this.grads.get(n, [width]);
+    const gradT = this.grads.get(n, width);
     if (this.perSample.length < n) this.perSample = new Float32Array(n);
     // Views after the allocation: it may grow the memory.
     const loss = quantileHuberBatch("QR-DQN", out.data, gradT.data, batch.actions, weights, n, na, nq, this.cumProb, 0, this.targets, nq, this.perSample);

@@ -6,12 +6,19 @@
  */
 
 /**
+ * The loss of the last `quantileHuberSample`, handed back in a typed array: a double returned
+ * (or passed) through a call the optimizer does not inline is boxed in a fresh heap number.
+ */
+const lastSampleLoss = new Float64Array(1);
+
+/**
  * One sample's loss over `nCurrent` current quantiles (Z_i at z[zOff + i·zStride], τ_i at
  * taus[tauOff + i]) and `nTarget` targets (targets[tOff + j]). Writes w·dLoss/dZ_i / batch —
- * the gradient of the batch mean, weighted by the sample's importance weight — to
- * g[zOff + i·zStride] and returns the sample's (unweighted) loss.
+ * the gradient of the batch mean, weighted by the sample's importance weight w =
+ * weights[sample] (1 without weights) — to g[zOff + i·zStride] and the sample's (unweighted)
+ * loss to `lastSampleLoss`.
  */
-export function quantileHuberSample(
+function quantileHuberSample(
   z: Float32Array,
   zOff: number,
   zStride: number,
@@ -22,9 +29,11 @@ export function quantileHuberSample(
   tOff: number,
   nTarget: number,
   g: Float32Array,
-  w: number,
+  weights: Float32Array | undefined,
+  sample: number,
   batch: number,
-): number {
+): void {
+  const w = weights ? weights[sample]! : 1;
   let loss = 0;
   for (let i = 0; i < nCurrent; i++) {
     const c = z[zOff + i * zStride]!;
@@ -43,7 +52,7 @@ export function quantileHuberSample(
     }
     g[zOff + i * zStride] = (w * gi) / (nTarget * batch);
   }
-  return loss / nTarget;
+  lastSampleLoss[0] = loss / nTarget;
 }
 
 /**
@@ -74,7 +83,8 @@ export function quantileHuberBatch(
     const a = actions[b]!;
     if (!Number.isInteger(a) || a < 0 || a >= nActions) throw new RangeError(`${who} loss: action ${a} at index ${b} is outside [0, ${nActions})`);
     const w = weights ? weights[b]! : 1;
-    const sampleLoss = quantileHuberSample(z, b * width + a, nActions, nCurrent, taus, b * tauStride, targets, b * nTarget, nTarget, g, w, n);
+    quantileHuberSample(z, b * width + a, nActions, nCurrent, taus, b * tauStride, targets, b * nTarget, nTarget, g, weights, b, n);
+    const sampleLoss = lastSampleLoss[0]!;
     perSample[b] = sampleLoss;
     total += w * sampleLoss;
   }
