@@ -11,7 +11,7 @@ import { C51 } from "../../src/agents/algorithms/index.js";
 import { DQNAgent } from "../../src/agents/dqn.js";
 import { modelFileParts, modelFromBytes } from "../../src/train/model-format.js";
 import { fixtureMeta, loadFixture } from "../helpers/fixtures.js";
-import { batchInputs, checkLossGradient, closeRel, concat, f32, fixtureBatch, prefixed } from "./torch-util.js";
+import { batchInputs, checkLossGradient, closeRel, concat, f32, fixtureAgent, fixtureBatch } from "./torch-util.js";
 
 interface Meta {
   n_atoms: number;
@@ -28,25 +28,7 @@ const FILE = "torch-dqn-family/torch-c51-mlp-adam.safetensors";
 function setup() {
   const f = loadFixture(FILE);
   const meta = fixtureMeta<Meta>(f);
-  const agent = new DQNAgent(
-    { observationShape: [8], observationType: "float32", nActions: 4 },
-    {
-      algorithm: "c51",
-      atoms: meta.n_atoms,
-      vMin: meta.v_min,
-      vMax: meta.v_max,
-      network: { kind: "mlp", hidden: [64, 64] },
-      optimizer: "adam",
-      lr: meta.lr,
-      adamEps: meta.eps,
-      gamma: meta.gamma,
-      maxGradNorm: null,
-      batchSize: 32,
-      bufferSize: 32,
-    },
-  );
-  agent.online.loadStateDict(prefixed(f, "init/"));
-  agent.target.loadStateDict(prefixed(f, "target/"));
+  const agent = fixtureAgent(f, meta, { algorithm: "c51", atoms: meta.n_atoms, vMin: meta.v_min, vMax: meta.v_max });
   const c51 = agent.algorithm;
   assert.ok(c51 instanceof C51);
   return { f, meta, agent, batch: fixtureBatch(f, meta.gamma), c51 };

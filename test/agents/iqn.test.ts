@@ -14,7 +14,7 @@ import { DQNAgent, type TrainingBatch } from "../../src/agents/dqn.js";
 import { Arena } from "../../src/nn/tensor.js";
 import { modelFileParts, modelFromBytes } from "../../src/train/model-format.js";
 import { fixtureMeta, loadFixture } from "../helpers/fixtures.js";
-import { batchInputs, checkLossGradient, closeRel, concat, f32, fixtureBatch, prefixed } from "./torch-util.js";
+import { batchInputs, checkLossGradient, closeRel, concat, f32, fixtureAgent, fixtureBatch } from "./torch-util.js";
 
 interface Meta {
   n_tau: number;
@@ -30,26 +30,13 @@ interface Meta {
 function setup() {
   const f = loadFixture("torch-dqn-family/torch-iqn-mlp-adam.safetensors");
   const meta = fixtureMeta<Meta>(f);
-  const agent = new DQNAgent(
-    { observationShape: [8], observationType: "float32", nActions: 4 },
-    {
-      algorithm: "iqn",
-      numTauSamples: meta.n_tau,
-      numTauPrimeSamples: meta.n_tau_prime,
-      numQuantileSamples: meta.n_quantile_samples,
-      cosEmbeddingDim: meta.n_cos,
-      network: { kind: "mlp", hidden: [64, 64] },
-      optimizer: "adam",
-      lr: meta.lr,
-      adamEps: meta.eps,
-      gamma: meta.gamma,
-      maxGradNorm: null,
-      batchSize: 32,
-      bufferSize: 32,
-    },
-  );
-  agent.online.loadStateDict(prefixed(f, "init/"));
-  agent.target.loadStateDict(prefixed(f, "target/"));
+  const agent = fixtureAgent(f, meta, {
+    algorithm: "iqn",
+    numTauSamples: meta.n_tau,
+    numTauPrimeSamples: meta.n_tau_prime,
+    numQuantileSamples: meta.n_quantile_samples,
+    cosEmbeddingDim: meta.n_cos,
+  });
   const iqn = agent.algorithm;
   assert.ok(iqn instanceof IQN);
   // The fixture's fractions, fixed for every step: τ (online), τ′ (target), the K-sample selection.

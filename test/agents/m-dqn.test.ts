@@ -11,7 +11,7 @@ import { MunchausenDQN, scaledLogSoftmax, scaledSoftmax } from "../../src/agents
 import { DQNAgent } from "../../src/agents/dqn.js";
 import { modelFileParts, modelFromBytes } from "../../src/train/model-format.js";
 import { fixtureMeta, loadFixture } from "../helpers/fixtures.js";
-import { batchInputs, checkLossGradient, closeRel, concat, f32, fixtureBatch, prefixed } from "./torch-util.js";
+import { batchInputs, checkLossGradient, closeRel, concat, f32, fixtureAgent, fixtureBatch } from "./torch-util.js";
 
 interface Meta {
   tau: number;
@@ -27,26 +27,7 @@ interface Meta {
 function setup() {
   const f = loadFixture("torch-dqn-family/torch-mdqn-mlp-adam.safetensors");
   const meta = fixtureMeta<Meta>(f);
-  const agent = new DQNAgent(
-    { observationShape: [8], observationType: "float32", nActions: 4 },
-    {
-      algorithm: "m-dqn",
-      munchausenTau: meta.tau,
-      munchausenAlpha: meta.alpha,
-      munchausenL0: meta.l0,
-      loss: "huber",
-      network: { kind: "mlp", hidden: [64, 64] },
-      optimizer: "adam",
-      lr: meta.lr,
-      adamEps: meta.eps,
-      gamma: meta.gamma,
-      maxGradNorm: null,
-      batchSize: 32,
-      bufferSize: 32,
-    },
-  );
-  agent.online.loadStateDict(prefixed(f, "init/"));
-  agent.target.loadStateDict(prefixed(f, "target/"));
+  const agent = fixtureAgent(f, meta, { algorithm: "m-dqn", munchausenTau: meta.tau, munchausenAlpha: meta.alpha, munchausenL0: meta.l0, loss: "huber" });
   const mdqn = agent.algorithm;
   assert.ok(mdqn instanceof MunchausenDQN);
   return { f, meta, agent, batch: fixtureBatch(f, meta.gamma), mdqn };

@@ -10,7 +10,7 @@ import { QRDQN } from "../../src/agents/algorithms/index.js";
 import { DQNAgent } from "../../src/agents/dqn.js";
 import { modelFileParts, modelFromBytes } from "../../src/train/model-format.js";
 import { fixtureMeta, loadFixture } from "../helpers/fixtures.js";
-import { batchInputs, checkLossGradient, closeRel, concat, f32, fixtureBatch, prefixed } from "./torch-util.js";
+import { batchInputs, checkLossGradient, closeRel, concat, f32, fixtureAgent, fixtureBatch } from "./torch-util.js";
 
 interface Meta {
   n_quantiles: number;
@@ -23,24 +23,7 @@ interface Meta {
 function setup(double = false) {
   const f = loadFixture("torch-dqn-family/torch-qrdqn-mlp-adam.safetensors");
   const meta = fixtureMeta<Meta>(f);
-  const agent = new DQNAgent(
-    { observationShape: [8], observationType: "float32", nActions: 4 },
-    {
-      algorithm: "qr-dqn",
-      quantiles: meta.n_quantiles,
-      network: { kind: "mlp", hidden: [64, 64] },
-      optimizer: "adam",
-      lr: meta.lr,
-      adamEps: meta.eps,
-      gamma: meta.gamma,
-      maxGradNorm: null,
-      double,
-      batchSize: 32,
-      bufferSize: 32,
-    },
-  );
-  agent.online.loadStateDict(prefixed(f, "init/"));
-  agent.target.loadStateDict(prefixed(f, "target/"));
+  const agent = fixtureAgent(f, meta, { algorithm: "qr-dqn", quantiles: meta.n_quantiles, double });
   return { f, meta, agent, batch: fixtureBatch(f, meta.gamma), qr: agent.algorithm as QRDQN };
 }
 

@@ -1,6 +1,8 @@
 /** Loading the PyTorch learning-step fixtures (torch/, torch-dqn-family/) into agents. */
 import assert from "node:assert/strict";
 import type { Algorithm, BatchInputs } from "../../src/agents/algorithms/index.js";
+import type { DQNConfig } from "../../src/agents/config.js";
+import { DQNAgent } from "../../src/agents/dqn.js";
 import type { TrainingBatch } from "../../src/agents/types.js";
 import { type SafeTensor, type SafeTensorsFile, toFloat32 } from "../../src/nn/safetensors.js";
 import type { Arena, Tensor } from "../../src/nn/tensor.js";
@@ -10,6 +12,31 @@ export function prefixed(f: SafeTensorsFile, prefix: string): Map<string, SafeTe
   const m = new Map<string, SafeTensor>();
   for (const [k, v] of f.tensors) if (k.startsWith(prefix)) m.set(k.slice(prefix.length), v);
   return m;
+}
+
+/**
+ * The agent of a torch-dqn-family fixture: 8 inputs, 4 actions, MLP 64-64, Adam with the
+ * fixture's lr, ε and γ, no gradient clipping, a batch of 32; its online and target networks
+ * hold the fixture's `init/` and `target/` weights. `settings` adds the algorithm's own.
+ */
+export function fixtureAgent(f: SafeTensorsFile, meta: { lr: number; eps: number; gamma: number }, settings: Partial<DQNConfig>): DQNAgent {
+  const agent = new DQNAgent(
+    { observationShape: [8], observationType: "float32", nActions: 4 },
+    {
+      network: { kind: "mlp", hidden: [64, 64] },
+      optimizer: "adam",
+      lr: meta.lr,
+      adamEps: meta.eps,
+      gamma: meta.gamma,
+      maxGradNorm: null,
+      batchSize: 32,
+      bufferSize: 32,
+      ...settings,
+    },
+  );
+  agent.online.loadStateDict(prefixed(f, "init/"));
+  agent.target.loadStateDict(prefixed(f, "target/"));
+  return agent;
 }
 
 export function f32(f: SafeTensorsFile, name: string): Float32Array {
