@@ -366,11 +366,7 @@ export class TrainLoop {
       { arena: agent.arena, network: this.networkFactory },
       agent.algorithm.modelSettings(),
     );
-    const evalEpsilon = this.agentCfg.evalEpsilon;
-    const r = evaluate(this.evalEnv, (o: Observation) => model.act(o as Float32Array | Uint8Array, { epsilon: evalEpsilon }), {
-      episodes: cfg.reportEpisodes,
-      seed: cfg.reportSeed,
-    });
+    const r = this.evaluateModel(model, cfg.reportEpisodes, cfg.reportSeed);
     const report: RunReport = {
       step: best.step,
       selection: { seed: cfg.evalSeed, episodes: cfg.evalEpisodes, mean: best.mean, std: best.std },
@@ -481,14 +477,16 @@ export class TrainLoop {
     if (!agentCfg.targetUpdateOnEpisodeEnd && crossed(prev, step, agentCfg.targetUpdateInterval)) agent.updateTarget();
   }
 
+  /** `episodes` episodes of `model` at `evalEpsilon` on the eval env, seeds `seed`, `seed + 1`, … (one options object for every step). */
+  private evaluateModel(model: DQNAgent, episodes: number, seed: number): EvalResult {
+    const actOptions = { epsilon: this.agentCfg.evalEpsilon };
+    return evaluate(this.evalEnv, (o: Observation) => model.act(o as Float32Array | Uint8Array, actOptions), { episodes, seed });
+  }
+
   /** Evaluate: greedy episodes on the selection seeds (`evalSeed`…); true when `stopAtReturn` is reached. */
   evaluate(epsilon: number): boolean {
     const { cfg, agent, progress } = this;
-    const evalEpsilon = this.agentCfg.evalEpsilon;
-    const r = evaluate(this.evalEnv, (o: Observation) => agent.act(o as Float32Array | Uint8Array, { epsilon: evalEpsilon }), {
-      episodes: cfg.evalEpisodes,
-      seed: cfg.evalSeed,
-    });
+    const r = this.evaluateModel(agent, cfg.evalEpisodes, cfg.evalSeed);
     progress.lastEval = { step: progress.step, mean: r.mean, std: r.std };
     const isBest = progress.bestEval === null || r.mean > progress.bestEval.mean;
     if (isBest) {
