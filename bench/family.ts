@@ -93,7 +93,7 @@ async function run(env: string, goal: number, variant: Variant, seed: number): P
   let lastStep = 0;
   try {
     await train(
-      { ...preset, env, totalSteps, stopAtReturn: goal, agent: { ...preset.agent, ...variant.agent, seed } },
+      { ...preset, env, ...(totalSteps === undefined ? {} : { totalSteps }), stopAtReturn: goal, agent: { ...preset.agent, ...variant.agent, seed } },
       {
         runDir: dir,
         onEvent: (e) => {

@@ -28,9 +28,9 @@ import type { DQNSpec, NetworkFactory, TrainingBatch } from "./types.js";
 export type { DQNSpec, NetworkContext, NetworkFactory, TrainingBatch } from "./types.js";
 
 export interface DQNAgentOptions {
-  arena?: Arena;
+  arena?: Arena | undefined;
   /** Builds the Q-network instead of `config.network` (which is then `{ kind: "custom", name }`). */
-  network?: NetworkFactory;
+  network?: NetworkFactory | undefined;
 }
 
 export interface TrainStepResult {
@@ -45,7 +45,7 @@ export interface DQNAgentState {
   spec: DQNSpec;
   rng: RngState;
   /** The algorithm's random streams (NoisyNet noise, dropout masks, IQN's τ); absent in older checkpoints. */
-  algorithm?: AlgorithmState;
+  algorithm?: AlgorithmState | undefined;
   /** DrQ's shift-offset stream, with `augment: "shift"`. */
   augment?: RngState;
   updates: number;

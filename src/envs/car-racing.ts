@@ -186,7 +186,7 @@ export class CarRacing implements Env<Uint8Array, Action> {
     this.bgColor = [g.uniform(0, 210), g.uniform(0, 210), g.uniform(0, 210)];
     this.grassColor = this.bgColor.slice();
     const idx = g.integers(3);
-    this.grassColor[idx] += 20;
+    this.grassColor[idx]! += 20;
   }
 
   /** The track of the current episode: (alpha, beta, x, y) per point, as Gymnasium's `env.track`. */

@@ -19,8 +19,8 @@ export type Action = number | Float32Array | Float64Array | Uint8Array | readonl
 
 export interface ResetArgs {
   /** Reseeds the env's numpy-compatible generator; without it the stream continues. */
-  seed?: number;
-  options?: Record<string, unknown>;
+  seed?: number | undefined;
+  options?: Record<string, unknown> | undefined;
 }
 
 export interface ResetResult<O extends Observation = Observation> {
@@ -75,7 +75,7 @@ export interface Env<O extends Observation = Observation, A extends Action = Act
   readonly actionSpace: Space<A>;
   readonly metadata: EnvMetadata;
   /** The registry spec when created through `make`. */
-  spec?: EnvSpec;
+  spec?: EnvSpec | undefined;
   reset(args?: ResetArgs): ResetResult<O>;
   step(action: A): StepResult<O>;
   /** The human/video view (e.g. CarRacing 600×400). */

@@ -8,7 +8,7 @@ import type { Space } from "./spaces.js";
 export class Wrapper<O extends Observation = Observation, A extends Action = Action, IO extends Observation = Observation, IA extends Action = Action>
   implements Env<O, A>
 {
-  spec?: EnvSpec;
+  spec?: EnvSpec | undefined;
 
   constructor(readonly env: Env<IO, IA>) {
     this.spec = env.spec;

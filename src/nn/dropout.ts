@@ -10,8 +10,8 @@ import type { Arena, Tensor } from "./tensor.js";
 
 export interface DropoutOptions {
   /** The stream masks are drawn from (default: a fresh `Rng(0)`). */
-  rng?: Rng;
-  arena?: Arena;
+  rng?: Rng | undefined;
+  arena?: Arena | undefined;
 }
 
 export class Dropout extends Module {

@@ -8,8 +8,8 @@ import type { Arena, Tensor } from "./tensor.js";
 
 export interface LayerOptions {
   /** Generator for the initial weights (default: a fresh `Rng(0)`). */
-  rng?: Rng;
-  arena?: Arena;
+  rng?: Rng | undefined;
+  arena?: Arena | undefined;
 }
 
 /**
@@ -97,9 +97,9 @@ export class Linear extends Module {
 }
 
 export interface Conv2dOptions extends LayerOptions {
-  stride?: number | [number, number];
-  padding?: number | [number, number];
-  bias?: boolean;
+  stride?: number | [number, number] | undefined;
+  padding?: number | [number, number] | undefined;
+  bias?: boolean | undefined;
 }
 
 /** Output size of a convolution along one axis: ⌊(in + 2·pad − kernel) / stride⌋ + 1. */
@@ -233,9 +233,9 @@ export class Conv2d extends Module {
 }
 
 export interface BatchNormOptions {
-  eps?: number;
-  momentum?: number;
-  arena?: Arena;
+  eps?: number | undefined;
+  momentum?: number | undefined;
+  arena?: Arena | undefined;
 }
 
 /**
@@ -414,11 +414,11 @@ export type HeadLayout =
 
 export interface DuelingOptions extends LayerOptions {
   /** Outputs per action (distributional heads: atoms or quantiles); default 1. */
-  atoms?: number;
+  atoms?: number | undefined;
   /** Layout of the `atoms` outputs of each action (default "action-major"; irrelevant for 1). */
-  layout?: HeadLayout;
+  layout?: HeadLayout | undefined;
   /** Builds the value and advantage layers (default `Linear`; NoisyNets pass a `NoisyLinear` factory). */
-  linear?: (inFeatures: number, outFeatures: number) => Module;
+  linear?: ((inFeatures: number, outFeatures: number) => Module) | undefined;
 }
 
 /**

@@ -16,12 +16,12 @@ import type { Arena, Tensor } from "./tensor.js";
 
 export interface NoisyLinearOptions {
   /** Generator for μ's initial values (default: a fresh `Rng(0)`). */
-  rng?: Rng;
+  rng?: Rng | undefined;
   /** The noise stream `resetNoise` draws ε from (default: a fresh `Rng(0)`). */
-  noise?: Rng;
+  noise?: Rng | undefined;
   /** σ0 of the initial σ = σ0/√in_features (the paper's 0.5 for factorised noise). */
-  sigma0?: number;
-  arena?: Arena;
+  sigma0?: number | undefined;
+  arena?: Arena | undefined;
 }
 
 /** A standard normal draw (Box–Muller on two uniforms; one value per call keeps the stream stateless). */

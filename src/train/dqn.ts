@@ -26,15 +26,15 @@ export const CUSTOM_ENV_PREFIX = "custom:";
 
 export interface DQNOptions extends Partial<Omit<DQNConfig, "network">> {
   /** A built-in network (`{ kind: "mlp", hidden: [64, 64] }`, …) or a factory returning an `nn.Module`. */
-  network?: Exclude<NetworkSpec, { kind: "custom" }> | NetworkFactory;
+  network?: Exclude<NetworkSpec, { kind: "custom" }> | NetworkFactory | undefined;
   /** The name model files record for a network factory (default: the function's name). */
-  networkName?: string;
+  networkName?: string | undefined;
   /** The name model files record for an env that is not registered (default: its class name). */
-  envName?: string;
+  envName?: string | undefined;
   /** With a registered id: the env's constructor options (Gymnasium's kwargs). */
-  envOptions?: Record<string, unknown>;
+  envOptions?: Record<string, unknown> | undefined;
   /** With a registered id: the DQN-paper image preprocessing. */
-  pipeline?: TrainConfig["pipeline"];
+  pipeline?: TrainConfig["pipeline"] | undefined;
 }
 
 type EventOf<K extends TrainEvent["kind"]> = Extract<TrainEvent, { kind: K }>;

@@ -19,7 +19,7 @@ export interface EvaluateOptions {
   /** Episode i is reset with seed `seed + i`. */
   seed: number;
   /** Called after each episode (progress display). */
-  onEpisode?: (index: number, ret: number, length: number) => void;
+  onEpisode?: ((index: number, ret: number, length: number) => void) | undefined;
 }
 
 /**

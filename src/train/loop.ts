@@ -127,30 +127,30 @@ export interface SteppedEnvs {
 }
 
 export interface BuildOptions {
-  resume?: ResumePoint | null;
+  resume?: ResumePoint | null | undefined;
   /**
    * The env copies, already built (in a worker thread) from the run's config; omitted: a
    * `VectorEnv` in this thread. Either way the loop follows `cfg.asyncEnvs`' schedule.
    */
-  envs?: SteppedEnvs;
+  envs?: SteppedEnvs | undefined;
   /** Train this agent (built for the env's spec and `cfg.agent`) instead of a new one. */
-  agent?: DQNAgent;
+  agent?: DQNAgent | undefined;
   /** Builds a raw env copy; default: `make(cfg.env, cfg.envOptions)`. */
-  createEnv?: () => Env;
+  createEnv?: (() => Env) | undefined;
   /**
    * `createEnv` returns one and the same instance: `numEnvs` must be 1, evaluations run on it
    * and then restore the training episode by replaying its actions from its seed, and the
    * loop does not close it.
    */
-  singleInstance?: boolean;
+  singleInstance?: boolean | undefined;
   /** Builds the Q-network when `cfg.agent.network` is `{ kind: "custom" }`. */
-  network?: NetworkFactory;
+  network?: NetworkFactory | undefined;
   /** Wraps env copy `index`'s raw env (the run directory records videos of copy 0). */
-  wrapRaw?: (env: Env, index: number) => Env;
+  wrapRaw?: ((env: Env, index: number) => Env) | undefined;
   /** The machine's memory, to check the replay buffer against before allocating it; omitted: no check. */
-  systemMemory?: () => SystemMemory;
+  systemMemory?: (() => SystemMemory) | undefined;
   /** Every event; a listener returning exactly false stops the run after the current step ("stopped"). */
-  onEvent?: (e: TrainEvent) => boolean | void;
+  onEvent?: ((e: TrainEvent) => boolean | void) | undefined;
 }
 
 export interface LoopResult {

@@ -28,7 +28,7 @@ export interface ModelInfo {
   spec: DQNSpec;
   network: DQNConfig["network"];
   /** The algorithm and its head's hyperparameters; files written before algorithms were recorded are DQN. */
-  algorithm?: AlgorithmSettings;
+  algorithm?: AlgorithmSettings | undefined;
   /** Environment steps of training behind these weights. */
   step: number;
   /** The evaluation that selected these weights, if any. */

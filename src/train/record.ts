@@ -12,11 +12,11 @@ export interface RecordOptions {
   /** Episode i is reset with seed `seed + i`. */
   seed: number;
   /** Frames per second of the video (default: the env's render fps, capped at 50 for GIF). */
-  fps?: number;
+  fps?: number | undefined;
   /** Keep every k-th frame (GIFs of long episodes get big). */
-  frameStride?: number;
+  frameStride?: number | undefined;
   /** Stop an episode after this many steps. */
-  maxSteps?: number;
+  maxSteps?: number | undefined;
 }
 
 export interface RecordResult {

@@ -41,12 +41,12 @@ const PROGRESS_COLUMNS = [
 export interface RunDirOptions {
   runDir: string;
   /** Continue the run in `runDir` from its last checkpoint. */
-  resume?: boolean;
+  resume?: boolean | undefined;
   /** With `resume`: a new step budget (to extend a finished run). */
-  totalSteps?: number;
+  totalSteps?: number | undefined;
   /** With `resume`: continue without the checkpoint's saved replay buffer (see TrainOptions). */
-  dropReplay?: boolean;
-  onEvent?: (e: TrainEvent) => boolean | void;
+  dropReplay?: boolean | undefined;
+  onEvent?: ((e: TrainEvent) => boolean | void) | undefined;
 }
 
 export class RunDirectory implements RunStore {

@@ -20,19 +20,19 @@ export interface TrainOptions {
   /** Where logs, plots, models and checkpoints go. */
   runDir: string;
   /** Continue the run in `runDir` from its last checkpoint. */
-  resume?: boolean;
+  resume?: boolean | undefined;
   /** With `resume`: a new step budget (to extend a finished run). */
-  totalSteps?: number;
+  totalSteps?: number | undefined;
   /**
    * With `resume`: continue without the checkpoint's saved replay buffer when it is missing
    * or does not belong to the checkpoint (the run then starts its memory afresh and no
    * longer matches an uninterrupted one). Without it, such a resume is refused.
    */
-  dropReplay?: boolean;
+  dropReplay?: boolean | undefined;
   /** Every event (what it returns is ignored; abort `signal` to stop). */
-  onEvent?: (e: TrainEvent) => void;
+  onEvent?: ((e: TrainEvent) => void) | undefined;
   /** Aborting checkpoints and stops (the CLI wires SIGINT/SIGTERM to it). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 export interface TrainResult {

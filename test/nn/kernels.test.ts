@@ -283,9 +283,9 @@ for (const variant of variants) {
                   if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
                   const q = (ci * h + iy) * w + ix,
                     v = COL[r * ldcol + oy * ow + ox]!;
-                  want[q] += v;
-                  mag[q] += Math.abs(v);
-                  terms[q]++;
+                  want[q]! += v;
+                  mag[q]! += Math.abs(v);
+                  terms[q]!++;
                 }
             }
         const tol = mag.map((s, q) => (terms[q]! + 1) * U * s);
@@ -320,8 +320,8 @@ for (const variant of variants) {
         const want = DB.slice(),
           tol = DB.map(Math.abs);
         for (let q = 0; q < rows * cols; q++) {
-          want[q % cols] += Y2[q]!;
-          tol[q % cols] += Math.abs(Y2[q]!);
+          want[q % cols]! += Y2[q]!;
+          tol[q % cols]! += Math.abs(Y2[q]!);
         }
         assertClose(
           ar.read(db, cols),
@@ -358,8 +358,8 @@ for (const variant of variants) {
           tol = DB.map(Math.abs);
         for (let q = 0; q < len; q++) {
           const c = Math.floor(q / hw) % ch;
-          want[c] += Y2[q]!;
-          tol[c] += Math.abs(Y2[q]!);
+          want[c]! += Y2[q]!;
+          tol[c]! += Math.abs(Y2[q]!);
         }
         assertClose(
           ar.read(db, ch),

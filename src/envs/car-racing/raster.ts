@@ -206,8 +206,8 @@ export class SpanRaster {
     // Rows fed by a single sampled row of weight 1 (sampled rows with rowsPerPixel 1).
     const feeds = new Int32Array(height + 1);
     for (let i = 0; i < ns; i++) {
-      feeds[this.rowOut[i]!]++;
-      if (this.rowW1[i]! > 0) feeds[this.rowOut[i]! + 1]++;
+      feeds[this.rowOut[i]!]!++;
+      if (this.rowW1[i]! > 0) feeds[this.rowOut[i]! + 1]!++;
     }
     this.direct = new Uint8Array(height);
     this.written = new Uint8Array(height);
@@ -438,12 +438,12 @@ export class SpanRaster {
         if (counts[j] === 0) continue;
         if (group >= 0 && this.sameSpans(group, j)) {
           const r0 = rowOut[j]!;
-          wRow[r0] += rowW0[j]!;
+          wRow[r0]! += rowW0[j]!;
           if (r0 < g0) g0 = r0;
           if (r0 > g1) g1 = r0;
           const w1 = rowW1[j]!;
           if (w1 > 0) {
-            wRow[r0 + 1] += w1;
+            wRow[r0 + 1]! += w1;
             if (r0 + 1 > g1) g1 = r0 + 1;
           }
           continue;
@@ -481,14 +481,14 @@ export class SpanRaster {
           if (ia === ib) {
             const c = pb - pa;
             let q = (c * fr + 0.5) | 0;
-            diff[i] += q;
-            diff[i + 3] -= q;
+            diff[i]! += q;
+            diff[i + 3]! -= q;
             q = (c * fg + 0.5) | 0;
-            diff[i + 1] += q;
-            diff[i + 4] -= q;
+            diff[i + 1]! += q;
+            diff[i + 4]! -= q;
             q = (c * fb + 0.5) | 0;
-            diff[i + 2] += q;
-            diff[i + 5] -= q;
+            diff[i + 2]! += q;
+            diff[i + 5]! -= q;
           } else {
             // First partial pixel, the full pixels up to ib (a run), the last partial pixel;
             // a full pixel's share is rounded once so the run telescopes exactly.
@@ -498,25 +498,25 @@ export class SpanRaster {
             const inRow = ib < W;
             let qw = (fr + 0.5) | 0;
             let q = (c1 * fr + 0.5) | 0;
-            diff[i] += q;
-            diff[i + 3] += qw - q;
+            diff[i]! += q;
+            diff[i + 3]! += qw - q;
             q = (c2 * fr + 0.5) | 0;
-            diff[e] += q - qw;
-            if (inRow) diff[e + 3] -= q;
+            diff[e]! += q - qw;
+            if (inRow) diff[e + 3]! -= q;
             qw = (fg + 0.5) | 0;
             q = (c1 * fg + 0.5) | 0;
-            diff[i + 1] += q;
-            diff[i + 4] += qw - q;
+            diff[i + 1]! += q;
+            diff[i + 4]! += qw - q;
             q = (c2 * fg + 0.5) | 0;
-            diff[e + 1] += q - qw;
-            if (inRow) diff[e + 4] -= q;
+            diff[e + 1]! += q - qw;
+            if (inRow) diff[e + 4]! -= q;
             qw = (fb + 0.5) | 0;
             q = (c1 * fb + 0.5) | 0;
-            diff[i + 2] += q;
-            diff[i + 5] += qw - q;
+            diff[i + 2]! += q;
+            diff[i + 5]! += qw - q;
             q = (c2 * fb + 0.5) | 0;
-            diff[e + 2] += q - qw;
-            if (inRow) diff[e + 5] -= q;
+            diff[e + 2]! += q - qw;
+            if (inRow) diff[e + 5]! -= q;
           }
         }
       }
@@ -524,12 +524,12 @@ export class SpanRaster {
       group = j;
       np = this.visiblePieces(j);
       const r0 = rowOut[j]!;
-      wRow[r0] += rowW0[j]!;
+      wRow[r0]! += rowW0[j]!;
       g0 = r0;
       g1 = r0;
       const w1 = rowW1[j]!;
       if (w1 > 0) {
-        wRow[r0 + 1] += w1;
+        wRow[r0 + 1]! += w1;
         g1 = r0 + 1;
       }
     }

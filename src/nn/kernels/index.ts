@@ -156,7 +156,7 @@ export interface KernelBackendInfo {
   /** CPU features the native kernels detected (empty without the native library). */
   cpuFeatures: string[];
   /** Why the native kernels are not in use, when they are not. */
-  nativeError?: string;
+  nativeError?: string | undefined;
 }
 
 export function kernelBackendInfo(): KernelBackendInfo {

@@ -37,15 +37,15 @@ export interface NativeInfo {
 
 export interface NativeKernelsOptions {
   /** Threads per call (default `nativeDefaultThreads()`); calls below a size threshold use one. */
-  threads?: number;
+  threads?: number | undefined;
   /** CPU path (default: DEEPQ_CPU, else the best this CPU supports). */
-  cpu?: NativeCpuPath;
+  cpu?: NativeCpuPath | undefined;
   /**
    * Byte offset of a WebAssembly kernel scratch area (WASM_SCRATCH_BYTES) in the memory. When given,
    * the calls that are faster in WebAssembly (tiny ones, where the Node-API call costs more than
    * the work) run on the WebAssembly kernels on the same memory; without it every call is native.
    */
-  wasmScratchPtr?: number;
+  wasmScratchPtr?: number | undefined;
 }
 
 /** Native kernels with their thread count and CPU path. */

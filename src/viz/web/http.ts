@@ -72,7 +72,7 @@ function requestProblem(req: IncomingMessage, boundHost: string, port: number): 
 }
 
 /** Listens on host:port (port 0: any free port) and resolves once bound; every request passes `requestProblem` first. */
-export async function listen(handler: Handler, opts: { host?: string; port?: number } = {}): Promise<WebServer> {
+export async function listen(handler: Handler, opts: { host?: string | undefined; port?: number | undefined } = {}): Promise<WebServer> {
   const host = opts.host ?? DEFAULT_HOST;
   let boundPort = -1;
   const server = createServer((req, res) => {

@@ -50,21 +50,21 @@ export interface PlayOptions {
   title: string;
   makeEnv: () => Env;
   /** The agent; omit for `human`. */
-  policy?: (obs: Observation) => Action;
+  policy?: ((obs: Observation) => Action) | undefined;
   /** A person drives with the keyboard. */
-  human?: boolean;
+  human?: boolean | undefined;
   /** Frames (= steps) per second; default the env's `metadata.renderFps`. */
-  fps?: number;
+  fps?: number | undefined;
   /** Episode i of a page uses seed + i (default: random seeds). */
-  seed?: number;
+  seed?: number | undefined;
   /** Pause on the last frame of an episode before the next, ms (default 1000). */
-  pauseMs?: number;
-  host?: string;
-  port?: number;
+  pauseMs?: number | undefined;
+  host?: string | undefined;
+  port?: number | undefined;
   /** Reports finished episodes (the CLI prints them). */
-  onEpisode?: (ret: number, length: number) => void;
+  onEpisode?: ((ret: number, length: number) => void) | undefined;
   /** Pages that may play at once (each steps its own env); more get 503. Default 4. */
-  maxSessions?: number;
+  maxSessions?: number | undefined;
 }
 
 export interface PlayServer extends WebServer {
