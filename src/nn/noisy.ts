@@ -46,6 +46,9 @@ export class NoisyLinear extends Module {
   private readonly rawOut: Float32Array;
   /** f(ε_in) [in], the factor of ε_w kept for backward (f(ε_out) is `biasEpsilon`). */
   private readonly epsilonIn: Tensor;
+  /** ε_b and ε_w's first row as the last draw set them: a load or copy of the buffers since shows as a difference. */
+  private readonly drawnBiasEpsilon: Float32Array;
+  private readonly drawnWeightRow: Float32Array;
   /** μ_w + σ_w ⊙ ε_w and μ_b + σ_b ⊙ ε_b of the last noisy forward. */
   private readonly noisyWeight: Tensor;
   private readonly noisyBias: Tensor;
@@ -95,6 +98,8 @@ export class NoisyLinear extends Module {
     this.scaledGrads = new BufferCache(a);
     this.rawIn = new Float32Array(inFeatures);
     this.rawOut = new Float32Array(outFeatures);
+    this.drawnBiasEpsilon = new Float32Array(outFeatures);
+    this.drawnWeightRow = new Float32Array(inFeatures);
     this.noise = opts.noise ?? new Rng(0);
     const rng = opts.rng ?? new Rng(0);
     const bound = 1 / Math.sqrt(inFeatures);
@@ -148,6 +153,35 @@ export class NoisyLinear extends Module {
     }
     const { inFeatures: fi, outFeatures: fo } = this;
     this.arena.kernels.gemm(0, 0, fo, fi, 1, 1, this.biasEpsilon.ptr, 1, this.epsilonIn.ptr, fi, 0, this.weightEpsilon.ptr, fi);
+    this.remember(this.biasEpsilon.data, this.weightEpsilon.data);
+  }
+
+  /** Records ε_b and ε_w's first row (element copies: a subarray view would allocate per draw). */
+  private remember(be: Float32Array, we: Float32Array): void {
+    this.drawnBiasEpsilon.set(be);
+    const row = this.drawnWeightRow;
+    for (let i = 0; i < row.length; i++) row[i] = we[i]!;
+  }
+
+  /**
+   * Backward takes dσ_w from the factors f(ε_in) and f(ε_out) = ε_b. When the buffers were loaded
+   * (a state dict, a checkpoint, a target-network copy) rather than drawn, f(ε_in) is taken from
+   * ε_w's row with the largest |ε_b|: ε_w[o, i] / ε_b[o], exact up to float32 rounding.
+   */
+  private syncFactors(): void {
+    const be = this.biasEpsilon.data;
+    const we = this.weightEpsilon.data;
+    const fi = this.inFeatures;
+    let same = true;
+    for (let o = 0; o < be.length && same; o++) same = be[o] === this.drawnBiasEpsilon[o];
+    for (let i = 0; i < fi && same; i++) same = we[i] === this.drawnWeightRow[i];
+    if (same) return;
+    let row = 0;
+    for (let o = 1; o < be.length; o++) if (Math.abs(be[o]!) > Math.abs(be[row]!)) row = o;
+    const ei = this.epsilonIn.data;
+    const scale = be[row]!;
+    for (let i = 0; i < fi; i++) ei[i] = scale === 0 ? 0 : we[row * fi + i]! / scale;
+    this.remember(be, we);
   }
 
   forward(x: Tensor): Tensor {
@@ -158,6 +192,7 @@ export class NoisyLinear extends Module {
     let w: Tensor = this.weightMu;
     let b: Tensor = this.biasMu;
     if (this.noisyForward) {
+      this.syncFactors();
       fusedMulAdd(this.weightMu.data, this.weightSigma.data, this.weightEpsilon.data, this.noisyWeight.data);
       fusedMulAdd(this.biasMu.data, this.biasSigma.data, this.biasEpsilon.data, this.noisyBias.data);
       w = this.noisyWeight;

@@ -152,3 +152,34 @@ test("nets: noisy options turn the fully connected layers into NoisyLinear, and 
     ["0.weight", "2.weight", "4.weight", "7.weight_mu", "9.weight_mu"],
   );
 });
+
+test("NoisyLinear: noise loaded from a state dict or copied from another layer gives the drawing layer's output and gradients", () => {
+  const arena = new Arena();
+  const drawn = new NoisyLinear(24, 10, { rng: new Rng(1), noise: new Rng(2), arena });
+  const loaded = new NoisyLinear(24, 10, { rng: new Rng(3), noise: new Rng(4), arena });
+  const copied = new NoisyLinear(24, 10, { rng: new Rng(5), noise: new Rng(6), arena });
+  drawn.resetNoise();
+  loaded.loadStateDict(drawn.stateDict());
+  copied.copyFrom(drawn);
+  const x = arena.tensor([3, 24]);
+  for (let i = 0; i < x.data.length; i++) x.data[i] = Math.sin(1.7 * i);
+  const dy = arena.tensor([3, 10]);
+  for (let i = 0; i < dy.data.length; i++) dy.data[i] = Math.cos(0.9 * i);
+  const run = (l: NoisyLinear) => {
+    l.training = true;
+    const y = l.forward(x).data.slice();
+    for (const p of l.parameters()) p.grad.data.fill(0);
+    const dx = l.backward(dy)!.data.slice();
+    return { y, dx, dSigma: l.weightSigma.grad.data.slice() };
+  };
+  const want = run(drawn);
+  for (const [name, l] of [
+    ["loaded", loaded],
+    ["copied", copied],
+  ] as const) {
+    const got = run(l);
+    closeRel(got.y, want.y, 1e-6, `${name} output`);
+    closeRel(got.dx, want.dx, 1e-6, `${name} input gradient`);
+    closeRel(got.dSigma, want.dSigma, 1e-6, `${name} σ_w gradient`);
+  }
+});
