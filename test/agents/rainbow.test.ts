@@ -37,7 +37,7 @@ test("Rainbow presets: every component is on, and the head is a noisy distributi
   }
   const agent = new DQNAgent({ observationShape: [4], observationType: "float32", nActions: 2 }, quick.agent);
   assert.ok(agent.algorithm instanceof C51 && agent.algorithm.layout === "action-major");
-  assert.ok(agent.online instanceof Dueling && agent.online.atoms === 101 && agent.online.layout === "action-major");
+  assert.ok(agent.online instanceof Dueling && agent.online.atoms === 51 && agent.online.layout === "action-major");
   assert.ok(agent.online.value instanceof NoisyLinear && agent.online.advantage instanceof NoisyLinear);
 });
 
@@ -56,7 +56,7 @@ test("Rainbow trains through the trainer, and an interrupted and resumed run equ
       "finite losses; ε 0 (NoisyNets explore)",
     );
     const { info } = loadModel(join(a, "model.safetensors"));
-    assert.deepEqual(info.algorithm, { algorithm: "c51", noisy: true, noisySigma0: 0.5, atoms: 101, vMin: -100, vMax: 100 });
+    assert.deepEqual(info.algorithm, { algorithm: "c51", noisy: true, noisySigma0: 0.5, atoms: 51, vMin: 0, vMax: 200 });
     const stop = new AbortController();
     const res = await train(quick, { runDir: b, signal: stop.signal, onEvent: (e) => e.kind === "progress" && e.step >= 600 && stop.abort() });
     assert.equal(res.reason, "interrupted");
