@@ -138,12 +138,12 @@ function gridPrims(f: Frame): Prim[] {
   ];
 }
 
-/** A dashed horizontal reference line with its label. */
-function hlinePrims(f: Frame, value: number, label: string): Prim[] {
+/** A dashed horizontal reference line with its label above it, or below (clear of a legend above the plot). */
+function hlinePrims(f: Frame, value: number, label: string, labelBelow = false): Prim[] {
   const { left, pw, sy } = f;
   return [
     { kind: "polyline", points: [left, sy(value), left + pw, sy(value)], stroke: COLORS.target, width: 1.5, opacity: 1, dash: true },
-    { kind: "text", x: left + pw - 4, y: sy(value) - 12, text: label, scale: 1, anchor: "end", fill: COLORS.target },
+    { kind: "text", x: left + pw - 4, y: sy(value) + (labelBelow ? 5 : -12), text: label, scale: 1, anchor: "end", fill: COLORS.target },
   ];
 }
 
@@ -290,8 +290,10 @@ function curvesLayout(d: CurvesBandData, width: number, height: number): Prim[] 
   d.series.forEach((s, i) => {
     const line = s.x.flatMap((x, j) => [sx(x), sy(s.mean[j]!)]);
     prims.push({ kind: "polyline", points: line, stroke: color(i), width: 2, opacity: 1 });
+    // Dots keep a one-evaluation series visible.
+    prims.push({ kind: "dots", points: line, r: 2.5, fill: color(i), opacity: 1 });
   });
-  if (d.hline) prims.push(...hlinePrims(f, d.hline.y, d.hline.label));
+  if (d.hline) prims.push(...hlinePrims(f, d.hline.y, d.hline.label, true));
   const legend = d.series.map((s, i) => [color(i), `${s.label} mean ± std`] as const);
   prims.push(...axesPrims(f, d.title, d.xLabel, d.yLabel, legend));
   return prims;
