@@ -92,8 +92,21 @@ function rollingMean(eps: readonly EpisodePoint[], window: number): number[] {
   return out;
 }
 
-function layout(d: ReturnsPlotData, width: number, height: number): Prim[] {
-  const window = d.rollingWindow ?? 100;
+/** The plot area of a `width`×`height` figure, its ticks and its data → pixel scales. */
+interface Frame {
+  width: number;
+  height: number;
+  left: number;
+  top: number;
+  pw: number;
+  ph: number;
+  xt: number[];
+  yt: number[];
+  sx: (x: number) => number;
+  sy: (y: number) => number;
+}
+
+function frame(width: number, height: number, xMax: number, yMin: number, yMax: number): Frame {
   const left = 70,
     right = 20,
     top = 40,
@@ -101,7 +114,72 @@ function layout(d: ReturnsPlotData, width: number, height: number): Prim[] {
   const pw = width - left - right;
   const ph = height - top - bottom;
   if (pw < 50 || ph < 50) throw new RangeError(`plot size ${width}×${height} is too small (need at least 140×146)`);
+  if (!Number.isFinite(yMin)) {
+    yMin = 0;
+    yMax = 1;
+  }
+  const xt = niceTicks(0, xMax);
+  const yt = niceTicks(yMin, yMax);
+  const x0 = 0,
+    x1 = Math.max(xMax, xt[xt.length - 1]!);
+  const y0 = Math.min(yMin, yt[0]!),
+    y1 = Math.max(yMax, yt[yt.length - 1]!);
+  const sx = (x: number) => left + ((x - x0) / (x1 - x0 || 1)) * pw;
+  const sy = (y: number) => top + ph - ((y - y0) / (y1 - y0 || 1)) * ph;
+  return { width, height, left, top, pw, ph, xt, yt, sx, sy };
+}
 
+/** Grid lines, drawn under the data. */
+function gridPrims(f: Frame): Prim[] {
+  const { left, top, pw, ph, sx, sy } = f;
+  return [
+    ...f.yt.map((v): Prim => ({ kind: "polyline", points: [left, sy(v), left + pw, sy(v)], stroke: COLORS.grid, width: 1, opacity: 1 })),
+    ...f.xt.map((v): Prim => ({ kind: "polyline", points: [sx(v), top, sx(v), top + ph], stroke: COLORS.grid, width: 1, opacity: 1 })),
+  ];
+}
+
+/** A dashed horizontal reference line with its label above it, or below (clear of a legend above the plot). */
+function hlinePrims(f: Frame, value: number, label: string, labelBelow = false): Prim[] {
+  const { left, pw, sy } = f;
+  return [
+    { kind: "polyline", points: [left, sy(value), left + pw, sy(value)], stroke: COLORS.target, width: 1.5, opacity: 1, dash: true },
+    { kind: "text", x: left + pw - 4, y: sy(value) + (labelBelow ? 5 : -12), text: label, scale: 1, anchor: "end", fill: COLORS.target },
+  ];
+}
+
+/** Axes, tick labels, axis titles, the title and a legend (right-aligned above the plot), drawn over the data. */
+function axesPrims(f: Frame, title: string, xLabel: string, yLabel: string, legend: ReadonlyArray<readonly [string, string]>): Prim[] {
+  const { left, top, pw, ph, sx, sy } = f;
+  const prims: Prim[] = [{ kind: "polyline", points: [left, top, left, top + ph, left + pw, top + ph], stroke: COLORS.axis, width: 1, opacity: 1 }];
+  for (const v of f.yt) {
+    prims.push({ kind: "text", x: left - 6, y: sy(v) - 4, text: formatTick(v), scale: 1, anchor: "end", fill: COLORS.axis });
+  }
+  for (const v of f.xt) {
+    prims.push({ kind: "text", x: sx(v), y: top + ph + 6, text: formatTick(v), scale: 1, anchor: "middle", fill: COLORS.axis });
+  }
+  prims.push({ kind: "text", x: left + pw / 2, y: f.height - 22, text: xLabel, scale: 2, anchor: "middle", fill: COLORS.axis });
+  prims.push({ kind: "text", x: 8, y: top + ph / 2, text: yLabel, scale: 2, anchor: "middle", fill: COLORS.axis, vertical: true });
+  prims.push({ kind: "text", x: left, y: 10, text: title, scale: 2, anchor: "start", fill: COLORS.axis });
+  let lx = left + pw;
+  for (let i = legend.length - 1; i >= 0; i--) {
+    const [color, label] = legend[i]!;
+    lx -= Raster.textWidth(label, 1) + 26;
+    prims.push({ kind: "rect", x: lx, y: top - 14, w: 12, h: 8, fill: color, opacity: 1 });
+    prims.push({ kind: "text", x: lx + 16, y: top - 15, text: label, scale: 1, anchor: "start", fill: COLORS.axis });
+  }
+  return prims;
+}
+
+/** The polygon between `upper` and `lower` (pixel y per point) over pixel xs. */
+function bandPoints(xs: readonly number[], upper: readonly number[], lower: readonly number[]): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < xs.length; i++) out.push(xs[i]!, upper[i]!);
+  for (let i = xs.length - 1; i >= 0; i--) out.push(xs[i]!, lower[i]!);
+  return out;
+}
+
+function layout(d: ReturnsPlotData, width: number, height: number): Prim[] {
+  const window = d.rollingWindow ?? 100;
   let xMax = 1;
   let yMin = Infinity;
   let yMax = -Infinity;
@@ -119,27 +197,18 @@ function layout(d: ReturnsPlotData, width: number, height: number): Prim[] {
     yMin = Math.min(yMin, d.target.value);
     yMax = Math.max(yMax, d.target.value);
   }
-  if (!Number.isFinite(yMin)) {
-    yMin = 0;
-    yMax = 1;
-  }
-  const xt = niceTicks(0, xMax);
-  const yt = niceTicks(yMin, yMax);
-  const x0 = 0,
-    x1 = Math.max(xMax, xt[xt.length - 1]!);
-  const y0 = Math.min(yMin, yt[0]!),
-    y1 = Math.max(yMax, yt[yt.length - 1]!);
-  const sx = (x: number) => left + ((x - x0) / (x1 - x0 || 1)) * pw;
-  const sy = (y: number) => top + ph - ((y - y0) / (y1 - y0 || 1)) * ph;
+  const f = frame(width, height, xMax, yMin, yMax);
+  const { sx, sy } = f;
 
-  const prims: Prim[] = [];
-  for (const v of yt) prims.push({ kind: "polyline", points: [left, sy(v), left + pw, sy(v)], stroke: COLORS.grid, width: 1, opacity: 1 });
-  for (const v of xt) prims.push({ kind: "polyline", points: [sx(v), top, sx(v), top + ph], stroke: COLORS.grid, width: 1, opacity: 1 });
-
+  const prims = gridPrims(f);
   if (d.evals.length > 0) {
-    const upper = d.evals.flatMap((e) => [sx(e.step), sy(e.mean + e.std)]);
-    const lower = [...d.evals].reverse().flatMap((e) => [sx(e.step), sy(e.mean - e.std)]);
-    prims.push({ kind: "polygon", points: [...upper, ...lower], fill: COLORS.band, opacity: 0.15 });
+    const xs = d.evals.map((e) => sx(e.step));
+    const band = bandPoints(
+      xs,
+      d.evals.map((e) => sy(e.mean + e.std)),
+      d.evals.map((e) => sy(e.mean - e.std)),
+    );
+    prims.push({ kind: "polygon", points: band, fill: COLORS.band, opacity: 0.15 });
   }
   if (d.episodes.length > 0) {
     const stride = Math.max(1, Math.ceil(d.episodes.length / MAX_DOTS));
@@ -156,41 +225,77 @@ function layout(d: ReturnsPlotData, width: number, height: number): Prim[] {
     prims.push({ kind: "polyline", points: d.evals.flatMap((e) => [sx(e.step), sy(e.mean)]), stroke: COLORS.eval, width: 2, opacity: 1 });
     prims.push({ kind: "dots", points: d.evals.flatMap((e) => [sx(e.step), sy(e.mean)]), r: 2.5, fill: COLORS.eval, opacity: 1 });
   }
-  if (d.target) {
-    prims.push({
-      kind: "polyline",
-      points: [left, sy(d.target.value), left + pw, sy(d.target.value)],
-      stroke: COLORS.target,
-      width: 1.5,
-      opacity: 1,
-      dash: true,
-    });
-    prims.push({ kind: "text", x: left + pw - 4, y: sy(d.target.value) - 12, text: d.target.label, scale: 1, anchor: "end", fill: COLORS.target });
-  }
-
-  prims.push({ kind: "polyline", points: [left, top, left, top + ph, left + pw, top + ph], stroke: COLORS.axis, width: 1, opacity: 1 });
-  for (const v of yt) {
-    prims.push({ kind: "text", x: left - 6, y: sy(v) - 4, text: formatTick(v), scale: 1, anchor: "end", fill: COLORS.axis });
-  }
-  for (const v of xt) {
-    prims.push({ kind: "text", x: sx(v), y: top + ph + 6, text: formatTick(v), scale: 1, anchor: "middle", fill: COLORS.axis });
-  }
-  prims.push({ kind: "text", x: left + pw / 2, y: height - 22, text: "environment steps", scale: 2, anchor: "middle", fill: COLORS.axis });
-  prims.push({ kind: "text", x: 8, y: top + ph / 2, text: "return", scale: 2, anchor: "middle", fill: COLORS.axis, vertical: true });
-  prims.push({ kind: "text", x: left, y: 10, text: d.title, scale: 2, anchor: "start", fill: COLORS.axis });
-
-  const legend: Array<[string, string]> = [
+  if (d.target) prims.push(...hlinePrims(f, d.target.value, d.target.label));
+  const legend = [
     [COLORS.episode, "episode"],
     [COLORS.rolling, `mean of last ${window}`],
     [COLORS.eval, "eval mean ± std"],
-  ];
-  let lx = left + pw;
-  for (let i = legend.length - 1; i >= 0; i--) {
-    const [color, label] = legend[i]!;
-    lx -= Raster.textWidth(label, 1) + 26;
-    prims.push({ kind: "rect", x: lx, y: top - 14, w: 12, h: 8, fill: color, opacity: 1 });
-    prims.push({ kind: "text", x: lx + 16, y: top - 15, text: label, scale: 1, anchor: "start", fill: COLORS.axis });
+  ] as const;
+  prims.push(...axesPrims(f, d.title, "environment steps", "return", legend));
+  return prims;
+}
+
+/** One curve of `curvesBandPng`: `mean[i]` ± `std[i]` at `x[i]` (the three the same length, x ascending). */
+export interface BandSeries {
+  label: string;
+  x: readonly number[];
+  mean: readonly number[];
+  std: readonly number[];
+}
+
+export interface CurvesBandData {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  series: readonly BandSeries[];
+  /** A horizontal reference line, e.g. the env's target. */
+  hline?: { y: number; label: string } | undefined;
+}
+
+/** Series colours in order (matplotlib's first four, as the returns plot uses). */
+const SERIES_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"];
+
+function curvesLayout(d: CurvesBandData, width: number, height: number): Prim[] {
+  let xMax = 1;
+  let yMin = Infinity;
+  let yMax = -Infinity;
+  for (const s of d.series) {
+    if (s.mean.length !== s.x.length || s.std.length !== s.x.length) {
+      throw new RangeError(`curvesBandPng: series "${s.label}" has ${s.x.length} x, ${s.mean.length} means and ${s.std.length} stds`);
+    }
+    for (let i = 0; i < s.x.length; i++) {
+      xMax = Math.max(xMax, s.x[i]!);
+      yMin = Math.min(yMin, s.mean[i]! - s.std[i]!);
+      yMax = Math.max(yMax, s.mean[i]! + s.std[i]!);
+    }
   }
+  if (d.hline) {
+    yMin = Math.min(yMin, d.hline.y);
+    yMax = Math.max(yMax, d.hline.y);
+  }
+  const f = frame(width, height, xMax, yMin, yMax);
+  const { sx, sy } = f;
+  const prims = gridPrims(f);
+  const color = (i: number) => SERIES_COLORS[i % SERIES_COLORS.length]!;
+  // All bands first, so no band covers another series' line.
+  d.series.forEach((s, i) => {
+    if (s.x.length === 0) return;
+    const band = bandPoints(
+      s.x.map(sx),
+      s.x.map((_, j) => sy(s.mean[j]! + s.std[j]!)),
+      s.x.map((_, j) => sy(s.mean[j]! - s.std[j]!)),
+    );
+    prims.push({ kind: "polygon", points: band, fill: color(i), opacity: 0.2 });
+  });
+  d.series.forEach((s, i) => {
+    const line = s.x.flatMap((x, j) => [sx(x), sy(s.mean[j]!)]);
+    prims.push({ kind: "polyline", points: line, stroke: color(i), width: 2, opacity: 1 });
+    // Dots keep a one-evaluation series visible.
+    prims.push({ kind: "dots", points: line, r: 2.5, fill: color(i), opacity: 1 });
+  });
+  if (d.hline) prims.push(...hlinePrims(f, d.hline.y, d.hline.label, true));
+  const legend = d.series.map((s, i) => [color(i), `${s.label} mean ± std`] as const);
+  prims.push(...axesPrims(f, d.title, d.xLabel, d.yLabel, legend));
   return prims;
 }
 
@@ -252,9 +357,29 @@ function pairs(points: readonly number[]): string {
 export function returnsPlotRaster(d: ReturnsPlotData, size: PlotSize = {}): Raster {
   const width = size.width ?? 800;
   const height = size.height ?? 480;
+  return rasterize(layout(d, width, height), width, height);
+}
+
+/**
+ * Curves with shaded bands: per series its mean line and a mean ± std band (e.g. the
+ * periodic evaluation across seeds), an optional reference line, on white.
+ */
+export function curvesBandRaster(d: CurvesBandData, size: PlotSize = {}): Raster {
+  const width = size.width ?? 800;
+  const height = size.height ?? 480;
+  return rasterize(curvesLayout(d, width, height), width, height);
+}
+
+/** `curvesBandRaster` as PNG bytes. */
+export function curvesBandPng(d: CurvesBandData, size: PlotSize = {}): Uint8Array {
+  const c = curvesBandRaster(d, size);
+  return encodePng(c.width, c.height, c.data);
+}
+
+function rasterize(prims: readonly Prim[], width: number, height: number): Raster {
   const c = new Raster(width, height);
   c.fill(WHITE);
-  for (const p of layout(d, width, height)) {
+  for (const p of prims) {
     switch (p.kind) {
       case "rect":
         c.fillRect(p.x, p.y, p.w, p.h, parseColor(p.fill), p.opacity);
