@@ -166,13 +166,18 @@ static void pack_direct(const float *src, long lds, long rows, long kc, float *d
 }
 
 /* op(A)[i0 .. i0+mc) × [p0 .. p0+kc) into MR-row panels, panel q at dst + q·kc·MR. */
-static void pack_a(int transA, const float *a, long lda, long i0, long mc, long p0, long kc, float *dst) {
+static void pack_a_strided(int transA, const float *a, long lda, long i0, long mc, long p0, long kc, float *dst,
+                           long panelStride) {
   for (long ip = 0; ip < mc; ip += MR) {
     const long rows = min_l(MR, mc - ip);
     if (transA) pack_direct(a + p0 * lda + i0 + ip, lda, rows, kc, dst, MR);
     else pack_transposed(a + (i0 + ip) * lda + p0, lda, rows, kc, dst, MR);
-    dst += kc * MR;
+    dst += panelStride;
   }
+}
+
+static void pack_a(int transA, const float *a, long lda, long i0, long mc, long p0, long kc, float *dst) {
+  pack_a_strided(transA, a, lda, i0, mc, p0, kc, dst, kc * MR);
 }
 
 /* op(B)[p0 .. p0+kc) × [j0 .. j0+nc) into NR-column panels, panel q at dst + q·kc·NR. */
@@ -490,6 +495,36 @@ typedef struct {
   float *partial;
 } group_job;
 
+/*
+ * A group's products with k ≤ KC/2 (the weight gradients of the 81- and 49-position conv layers) as
+ * one GEMM over the concatenated k: a k-block holds KC / k whole products, packed side by side
+ * (product t of the block at k-offset t·k of every panel), so the micro-kernel runs KC-long sums
+ * instead of reloading its C tile after every short product. The blocks depend on k and the batch
+ * alone, so the sums do not depend on the thread count.
+ */
+static void group_concat(const gemm_job *j, long s0, long s1, float *ap, float *bp) {
+  const long spb = KC / j->k;
+  for (long i0 = 0; i0 < j->m; i0 += j->mcb) {
+    const long mc = min_l(j->mcb, j->m - i0);
+    for (long j0 = 0; j0 < j->n; j0 += j->ncb) {
+      const long nc = min_l(j->ncb, j->n - j0);
+      for (long sb = s0; sb < s1; sb += spb) {
+        const long ns = min_l(spb, s1 - sb), kc = ns * j->k;
+        const float beta = sb == s0 ? 0.0f : 1.0f;
+        for (long t = 0; t < ns; t++)
+          pack_a_strided(j->transA, j->a + (sb + t) * j->strideA, j->lda, i0, mc, 0, j->k, ap + t * j->k * MR, kc * MR);
+        for (long jr = 0; jr < nc; jr += NR) {
+          for (long t = 0; t < ns; t++)
+            pack_b(j->transB, j->b + (sb + t) * j->strideB, j->ldb, 0, j->k, j0 + jr, min_l(NR, nc - jr), bp + t * j->k * NR);
+          for (long ir = 0; ir < mc; ir += MR)
+            micro_kernel(kc, ap + ir * kc, bp, j->c + (i0 + ir) * j->ldc + j0 + jr, j->ldc, j->alpha, beta,
+                         min_l(MR, mc - ir), min_l(NR, nc - jr));
+        }
+      }
+    }
+  }
+}
+
 static void group_task(void *ctx, long g, int tid) {
   const group_job *q = ctx;
   gemm_job j = q->j;
@@ -497,6 +532,10 @@ static void group_task(void *ctx, long g, int tid) {
   j.ldc = j.n;
   float *ap = dq_pool_scratch(j.pool, tid), *bp = ap + PACK_A_FLOATS;
   const long s0 = g * j.batch / SUM_GROUPS, s1 = (g + 1) * j.batch / SUM_GROUPS;
+  if (2 * j.k <= KC && s1 - s0 > 1) {
+    group_concat(&j, s0, s1, ap, bp);
+    return;
+  }
   for (long s = s0; s < s1; s++) {
     j.beta = s == s0 ? 0.0f : 1.0f;
     for (long i0 = 0; i0 < j.m; i0 += j.mcb)
@@ -660,8 +699,14 @@ static void im2col_block(const conv_args *q, long j0, int width, const float *sr
   const float *s = srow + (j0 - q->pw);
   long ox = 0;
 #if defined(__AVX__)
-  if (width == 8)
+  if (width == 8) {
     for (; ox + 8 <= q->outW; ox += 8) transpose8(s + ox * q->sw, q->sw, d + ox, q->ldcol);
+    /* A 4-column tail (the 84×84 8×8/4 layer's 20 = 2·8 + 4) as two 4×4 transposes. */
+    for (; ox + 4 <= q->outW; ox += 4) {
+      transpose4(s + ox * q->sw, q->sw, d + ox, q->ldcol);
+      transpose4(s + ox * q->sw + 4, q->sw, d + 4 * q->ldcol + ox, q->ldcol);
+    }
+  }
 #endif
 #if defined(__SSE2__)
   if (width == 4)

@@ -379,6 +379,16 @@ for (const backend of backends) {
       const d = conv.backward(arena.tensor([1, 1, 3, 4], new Float32Array(12).fill(1)))!.data;
       for (let j = 0; j < 9; j++) assert.equal(d[7 * 9 + j], 0, `row 7 col ${j} is never read`);
       for (let j = 0; j < 9; j++) assert.notEqual(d[6 * 9 + j], 0, `row 6 col ${j} is read`);
+      // A batch whose columns exceed one im2col run (8×8/4 on 4×84×84: runs of 5 images, here 5 + 2)
+      // gives every image exactly what it gives alone.
+      const big = new Conv2d(4, 3, 8, { stride: 4, arena, rng });
+      const xs = randomTensor(arena, [7, 4, 84, 84], rng);
+      const ys = Float32Array.from(big.forward(xs).data);
+      const per = 3 * 20 * 20;
+      for (let i = 0; i < 7; i++) {
+        const xi = arena.tensor([1, 4, 84, 84], xs.data.slice(i * 4 * 84 * 84, (i + 1) * 4 * 84 * 84));
+        assert.deepEqual([...big.forward(xi).data], [...ys.subarray(i * per, (i + 1) * per)], `image ${i} of 7`);
+      }
     });
 
     it("ReLU and LeakyReLU (inputs away from the kink)", () => {

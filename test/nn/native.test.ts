@@ -262,6 +262,12 @@ for (const cpu of paths) {
         [13, 40, 515, 3],
         [13, 40, 70, 17],
         [32, 64, 49, 32],
+        // Shared C, batch ≥ 16 and k ≤ 128: the groups' products concatenated along k (k-blocks of
+        // ⌊256 / k⌋ products, a short last block, odd m and n tails), and k just above that bound.
+        [7, 33, 81, 19],
+        [6, 16, 128, 16],
+        [20, 35, 129, 16],
+        [64, 50, 9, 21],
       ];
       for (const [m, n, kk, batch] of shapes) {
         for (let ta = 0; ta < 2; ta++) {
@@ -536,6 +542,7 @@ for (const cpu of paths) {
         [9, 1030, 300],
         [3, 8000, 100],
         [1030, 41, 70],
+        [64, 576, 49],
       ];
       for (const [m, n, kk] of shapes) {
         for (let ta = 0; ta < 2; ta++) {
