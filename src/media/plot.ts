@@ -106,7 +106,12 @@ interface Frame {
   sy: (y: number) => number;
 }
 
-function frame(width: number, height: number, xMax: number, yMin: number, yMax: number): Frame {
+/** The plot frame for data spanning [0, xMax] × [yMin, yMax], widened to show a reference line at `lineY` when given. */
+function frame(width: number, height: number, xMax: number, yMin: number, yMax: number, lineY?: number): Frame {
+  if (lineY !== undefined) {
+    yMin = Math.min(yMin, lineY);
+    yMax = Math.max(yMax, lineY);
+  }
   const left = 70,
     right = 20,
     top = 40,
@@ -193,11 +198,7 @@ function layout(d: ReturnsPlotData, width: number, height: number): Prim[] {
     yMin = Math.min(yMin, e.mean - e.std);
     yMax = Math.max(yMax, e.mean + e.std);
   }
-  if (d.target) {
-    yMin = Math.min(yMin, d.target.value);
-    yMax = Math.max(yMax, d.target.value);
-  }
-  const f = frame(width, height, xMax, yMin, yMax);
+  const f = frame(width, height, xMax, yMin, yMax, d.target?.value);
   const { sx, sy } = f;
 
   const prims = gridPrims(f);
@@ -269,11 +270,7 @@ function curvesLayout(d: CurvesBandData, width: number, height: number): Prim[] 
       yMax = Math.max(yMax, s.mean[i]! + s.std[i]!);
     }
   }
-  if (d.hline) {
-    yMin = Math.min(yMin, d.hline.y);
-    yMax = Math.max(yMax, d.hline.y);
-  }
-  const f = frame(width, height, xMax, yMin, yMax);
+  const f = frame(width, height, xMax, yMin, yMax, d.hline?.y);
   const { sx, sy } = f;
   const prims = gridPrims(f);
   const color = (i: number) => SERIES_COLORS[i % SERIES_COLORS.length]!;
