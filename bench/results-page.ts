@@ -167,6 +167,10 @@ export function renderResultsPage(d: PageData): string {
     "",
   ];
   for (const e of d.envs) out.push(...envSection(e));
+  const missing = Object.keys(TARGETS).filter((env) => !d.envs.some((e) => e.env === env));
+  if (missing.length > 0) {
+    out.push(`Not on this page yet: ${missing.join(", ")} (\`npm run bench:solve -- --only ${missing.join(",")}\`; CarRacing takes hours per seed).`, "");
+  }
   out.push("## Anchors", "", "Published reference numbers, for scale (not run here).", "", "| env | agent | score | source |", "|---|---|---|---|");
   for (const [env, agent, score, source] of ANCHORS) out.push(`| ${env} | ${agent} | ${score} | ${source} |`);
   out.push("");
