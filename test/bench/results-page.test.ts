@@ -35,7 +35,10 @@ test("the page has a row per seed, the median/min and the seeds reaching the tar
   assert.ok(md.includes("**2 / 3** seeds reach the target 200 with the selected model (1 / 3 with the final weights)"));
   assert.ok(md.includes("![LunarLander-v3 learning curves](img/results-LunarLander-v3.png)"));
   assert.ok(!md.includes("carried forward"));
-  assert.ok(md.includes("Not on this page yet: CartPole-v1, CarRacing-v3 (`npm run bench:solve -- --only CartPole-v1,CarRacing-v3`"), "envs without runs are named");
+  assert.ok(
+    md.includes("Not on this page yet: CartPole-v1, CarRacing-v3 (`npm run bench:solve -- --only CartPole-v1,CarRacing-v3`"),
+    "envs without runs are named",
+  );
   assert.ok(md.includes("| CarRacing-v3 | World Models | 906 ± 21 | Ha & Schmidhuber 2018 |"));
   assert.ok(md.includes("| CarRacing-v3 | attention agent | 914 ± 15 | Tang et al. 2020 |"));
 });
