@@ -253,8 +253,8 @@ export interface CurvesBandData {
   hline?: { y: number; label: string } | undefined;
 }
 
-/** Series colours in order (matplotlib's first four, as the returns plot uses). */
-const SERIES_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"];
+/** Series colours in order: matplotlib's first four, the first three the returns plot's own. */
+const SERIES_COLORS = [COLORS.rolling, COLORS.eval, COLORS.target, "#9467bd"];
 
 function curvesLayout(d: CurvesBandData, width: number, height: number): Prim[] {
   let xMax = 1;
