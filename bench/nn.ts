@@ -12,7 +12,7 @@
  * (medians, plus the fastest repeat; the top-level figures are the default backend's).
  *
  *   node --import tsx bench/nn.ts [--repeats 9] [--only nature] [--profile] [--no-torch]
- *   node --import tsx bench/nn.ts --gemm          # GFLOP/s of single GEMMs of the conv/fc/MLP shapes only
+ *   node --import tsx bench/nn.ts --gemm [--only direct]  # GFLOP/s of single GEMMs (and direct convolutions) of the conv/fc/MLP shapes only
  *   DEEPQ_KERNELS=js node --import tsx bench/nn.ts   # adds the TypeScript kernels
  *
  * One update = online forward on the batch, target forward on the next states, max over
@@ -163,24 +163,37 @@ function timeAll(fns: Array<() => void>, repeats: number, minMs = 100, warmMs = 
 
 type KernelName = Exclude<keyof Kernels, "backend" | "memory">;
 
+/** Per kernel: calls, seconds in it, and the multiply-add FLOPs it did (GEMMs and convolutions). */
+interface KernelTally {
+  calls: number;
+  s: number;
+  flops: number;
+}
+
 /**
  * Kernels that forward to `inner` and tally per kernel name: calls, seconds (when `clock`), and the
- * GEMMs' 2·m·n·k (times the batch for gemmBatched). Used for the FLOP count of an update and for --profile.
+ * GEMMs' 2·m·n·k (times the batch for gemmBatched; the direct convolutions as the GEMMs they replace). Used for the FLOP count of an update and for --profile.
  */
-function instrumented(inner: Kernels, clock: boolean): { kernels: Kernels; stats: Map<string, { calls: number; s: number }>; flops: { n: number } } {
-  const stats = new Map<string, { calls: number; s: number }>();
+function instrumented(inner: Kernels, clock: boolean): { kernels: Kernels; stats: Map<string, KernelTally>; flops: { n: number } } {
+  const stats = new Map<string, KernelTally>();
   const flops = { n: 0 };
   const out: Record<string, unknown> = { backend: inner.backend, memory: inner.memory };
   for (const key of Object.keys(inner) as Array<keyof Kernels>) {
     if (key === "backend" || key === "memory" || typeof inner[key] !== "function") continue;
     const name = key as KernelName;
     const fn = (inner[name] as (...a: number[]) => number | void).bind(inner);
-    const st = { calls: 0, s: 0 };
+    const st: KernelTally = { calls: 0, s: 0, flops: 0 };
     stats.set(name, st);
     out[name] = (...a: number[]) => {
       st.calls++;
-      if (name === "gemm") flops.n += 2 * a[2]! * a[3]! * a[4]!;
-      if (name === "gemmBatched") flops.n += 2 * a[2]! * a[3]! * a[4]! * a[16]!;
+      let f = 0;
+      if (name === "gemm") f = 2 * a[2]! * a[3]! * a[4]!;
+      if (name === "gemmBatched") f = 2 * a[2]! * a[3]! * a[4]! * a[16]!;
+      // The direct convolutions are GEMMs too: 2 · images · positions · c·kh·kw · out channels.
+      if (name === "conv2d") f = 2 * a[1]! * a[10]! * a[11]! * a[2]! * a[6]! * a[7]! * a[5]!;
+      if (name === "conv2dWeightGrad") f = 2 * a[2]! * a[11]! * a[12]! * a[3]! * a[7]! * a[8]! * a[6]!;
+      st.flops += f;
+      flops.n += f;
       if (!clock) return fn(...a);
       const t = performance.now();
       const r = fn(...a);
@@ -283,7 +296,7 @@ const r4 = (v: number) => +v.toPrecision(4);
  * transposed B), MLP-sized ones, and the conv layers as Conv2d issues them (one gemmBatched over 32
  * images). Prints GFLOP/s per backend (fastest of the alternating repeats, and per CPU second).
  */
-function gemmShapes(cfgs: Config[], repeats: number): void {
+function gemmShapes(cfgs: Config[], repeats: number, only: string | undefined): void {
   const shapes: Array<[string, 0 | 1, 0 | 1, number, number, number]> = [];
   for (const [name, m, n, k] of [
     ["conv1", 12800, 32, 256],
@@ -305,15 +318,18 @@ function gemmShapes(cfgs: Config[], repeats: number): void {
   }
   const arenas = cfgs.map((c) => new Arena({ backend: c.kind, threads: c.threads }));
   const rows: string[][] = [];
-  const run = (name: string, dims: string, flops: number, make: (arena: Arena) => () => void) => {
-    const fns = arenas.map(make);
-    const t = timeAll(fns, repeats, 50, 100);
-    rows.push([
-      name,
-      dims,
-      ...t.map((x) => (flops / x.min / 1e9).toFixed(0)),
-      ...cfgs.flatMap((c, i) => (c.threads === 1 ? [(flops / t[i]!.cpu / 1e9).toFixed(0)] : [])),
-    ]);
+  // `make` returns null on a backend without the kernel: its columns show "—".
+  const run = (name: string, dims: string, flops: number, make: (arena: Arena) => (() => void) | null) => {
+    if (only && !name.includes(only)) return;
+    const made = arenas.map(make);
+    const t = timeAll(
+      made.map((f) => f ?? (() => {})),
+      repeats,
+      50,
+      100,
+    );
+    const rate = (i: number, s: number) => (made[i] ? (flops / s / 1e9).toFixed(0) : "—");
+    rows.push([name, dims, ...t.map((x, i) => rate(i, x.min)), ...cfgs.flatMap((c, i) => (c.threads === 1 ? [rate(i, t[i]!.cpu)] : []))]);
   };
   const buffers = (arena: Arena, floats: number[]): number[] => {
     const ptrs = floats.map((f) => arena.alloc(f * 4));
@@ -337,6 +353,30 @@ function gemmShapes(cfgs: Config[], repeats: number): void {
       return () => kern.gemmBatched(ta, tb, m, n, k, 1, a!, ta ? m : k, sa, b!, tb ? k : n, k * n, shared === "c" ? 1 : 0, c!, n, sc, B);
     });
   }
+  // The direct convolutions (backends that have them) on the same layers, small CNN's first layer too.
+  for (const [name, c, hw, o, kk, st] of [
+    ["conv1", 4, 84, 32, 8, 4],
+    ["conv2", 32, 20, 64, 4, 2],
+    ["conv3", 64, 9, 64, 3, 1],
+    ["small conv1", 4, 84, 16, 8, 4],
+    ["small conv2", 16, 20, 32, 4, 2],
+  ] as const) {
+    const B = 32,
+      oh = Math.floor((hw - kk) / st) + 1,
+      p = oh * oh,
+      ck = c * kk * kk;
+    for (const grad of [false, true]) {
+      const label = `${name} direct ${grad ? "dW" : "fwd"} ×32`;
+      run(label, `${B}×(${o}×${p}×${ck})`, 2 * B * o * p * ck, (arena) => {
+        const [x, w, y] = buffers(arena, [B * c * hw * hw, o * ck, B * o * p]);
+        const kern = arena.kernels;
+        if (!kern.conv2d || !kern.conv2dWeightGrad) return null;
+        return grad
+          ? () => kern.conv2dWeightGrad!(x!, y!, B, c, hw, hw, o, kk, kk, st, st, oh, oh, w!)
+          : () => kern.conv2d!(x!, B, c, hw, hw, o, kk, kk, st, st, oh, oh, w!, y!);
+      });
+    }
+  }
   // Per CPU second too (one-thread backends): what an idle core would do, whatever else runs on the machine.
   const header = ["GEMM", "M×N×K", ...cfgs.map((c) => `${c.label} GFLOP/s`), ...cfgs.filter((c) => c.threads === 1).map((c) => `${c.label} per CPU s`)];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -347,7 +387,7 @@ function gemmShapes(cfgs: Config[], repeats: number): void {
 async function main(): Promise<void> {
   const repeats = Number(arg("--repeats") ?? 9);
   if (process.argv.includes("--gemm")) {
-    gemmShapes(configs(), repeats);
+    gemmShapes(configs(), repeats, arg("--only"));
     return;
   }
   const only = arg("--only");
@@ -430,18 +470,23 @@ async function main(): Promise<void> {
         const inst = instrumented(createKernelsOf(cfg.kind, memory, cfg.threads), true);
         const run = setup(c, new Arena({ memory, kernels: inst.kernels }));
         for (let i = 0; i < 3; i++) run.update();
-        for (const st of inst.stats.values()) st.calls = st.s = 0;
+        for (const st of inst.stats.values()) st.calls = st.s = st.flops = 0;
         const reps = Math.max(3, Math.ceil(0.5 / u[cfgs.indexOf(cfg)]!.median));
         const t0 = performance.now();
         for (let i = 0; i < reps; i++) run.update();
         const total = (performance.now() - t0) / 1000 / reps;
         const parts = [...inst.stats.entries()].filter(([, s]) => s.calls > 0).sort((x, y) => y[1].s - x[1].s);
         const inKernels = parts.reduce((s, [, st]) => s + st.s, 0) / reps;
-        const inGemm = ((inst.stats.get("gemm")?.s ?? 0) + (inst.stats.get("gemmBatched")?.s ?? 0)) / reps;
+        const inGemm = parts.reduce((sum, [, st]) => sum + (st.flops > 0 ? st.s : 0), 0) / reps;
         profiles.push(
           `${c.name} on ${cfg.label}: ${(total * 1e3).toFixed(2)} ms per update (instrumented), kernels ${(inKernels * 1e3).toFixed(2)} ms, JS and calls ${((total - inKernels) * 1e3).toFixed(2)} ms; ` +
             `GEMMs at ${(flops / inGemm / 1e9).toFixed(0)} GFLOP/s; ` +
-            parts.map(([name, st]) => `${name} ${((st.s / reps) * 1e3).toFixed(2)} ms/${st.calls / reps}`).join(", "),
+            parts
+              .map(
+                ([name, st]) =>
+                  `${name} ${((st.s / reps) * 1e3).toFixed(2)} ms/${st.calls / reps}${st.flops > 0 ? ` (${(st.flops / st.s / 1e9).toFixed(0)} GFLOP/s)` : ""}`,
+              )
+              .join(", "),
         );
       }
     }

@@ -317,6 +317,51 @@ static napi_value k_col2im(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* Arguments first..first+10 of conv2d and conv2dWeightGrad: n c h w o kh kw sh sw outH outW, checked for a valid unpadded conv. */
+static int dconv_args(call *cl, int first, long *v) {
+  static const char *names[] = {"n", "c", "h", "w", "o", "kh", "kw", "sh", "sw", "outH", "outW"};
+  for (int i = 0; i < 11; i++)
+    if (!arg_count(cl, first + i, names[i], &v[i])) return 0;
+  if (v[7] < 1 || v[8] < 1) return fail_range(cl, "stride", (double)(v[7] < 1 ? v[7] : v[8]));
+  if (v[1] * v[5] * v[6] > DQ_CONV_MAX_K) return fail_range(cl, "c·kh·kw", (double)(v[1] * v[5] * v[6]));
+  /* Every position reads inside the image: (out − 1)·stride + kernel ≤ size. */
+  if (v[9] > 0 && v[10] > 0 && ((v[9] - 1) * v[7] + v[5] > v[2] || (v[10] - 1) * v[8] + v[6] > v[3]))
+    return fail_range(cl, "output size", (double)(v[9] > v[10] ? v[9] : v[10]));
+  return 1;
+}
+
+static napi_value k_conv2d(napi_env env, napi_callback_info info) {
+  call cl;
+  if (!begin(env, info, 14, "conv2d", &cl)) return NULL;
+  long v[11];
+  double xo, wo, yo;
+  void *x, *wt, *y;
+  if (!arg_ptr(&cl, 0, "x", &xo) || !dconv_args(&cl, 1, v) || !arg_ptr(&cl, 12, "weight", &wo) || !arg_ptr(&cl, 13, "y", &yo))
+    return NULL;
+  if (!region(&cl, xo, v[0], v[1] * v[2] * v[3], v[1] * v[2] * v[3], 4, "x", &x)
+      || !region(&cl, wo, v[4], v[1] * v[5] * v[6], v[1] * v[5] * v[6], 4, "weight", &wt)
+      || !region(&cl, yo, v[0], v[4] * v[9] * v[10], v[4] * v[9] * v[10], 4, "y", &y))
+    return NULL;
+  cl.st->k->conv2d(&cl.st->ctx, x, v[0], v[1], v[2], v[3], wt, v[4], v[5], v[6], v[7], v[8], v[9], v[10], y);
+  return NULL;
+}
+
+static napi_value k_conv2dWeightGrad(napi_env env, napi_callback_info info) {
+  call cl;
+  if (!begin(env, info, 14, "conv2dWeightGrad", &cl)) return NULL;
+  long v[11];
+  double xo, dyo, dwo;
+  void *x, *dy, *dw;
+  if (!arg_ptr(&cl, 0, "x", &xo) || !arg_ptr(&cl, 1, "dy", &dyo) || !dconv_args(&cl, 2, v) || !arg_ptr(&cl, 13, "dw", &dwo))
+    return NULL;
+  if (!region(&cl, xo, v[0], v[1] * v[2] * v[3], v[1] * v[2] * v[3], 4, "x", &x)
+      || !region(&cl, dyo, v[0], v[4] * v[9] * v[10], v[4] * v[9] * v[10], 4, "dy", &dy)
+      || !region(&cl, dwo, v[4], v[1] * v[5] * v[6], v[1] * v[5] * v[6], 4, "dw", &dw))
+    return NULL;
+  cl.st->k->conv2dWeightGrad(&cl.st->ctx, x, dy, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], dw);
+  return NULL;
+}
+
 static napi_value k_addBiasRows(napi_env env, napi_callback_info info) {
   call cl;
   long rows, cols;
@@ -522,6 +567,8 @@ NAPI_MODULE_INIT() {
       {"rmspropStep", NULL, k_rmspropStep, NULL, NULL, NULL, napi_default, NULL},
       {"sgdStep", NULL, k_sgdStep, NULL, NULL, NULL, napi_default, NULL},
       {"u8ToF32Shift", NULL, k_u8ToF32Shift, NULL, NULL, NULL, napi_default, NULL},
+      {"conv2d", NULL, k_conv2d, NULL, NULL, NULL, napi_default, NULL},
+      {"conv2dWeightGrad", NULL, k_conv2dWeightGrad, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

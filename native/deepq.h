@@ -77,7 +77,16 @@ typedef struct dq_kernels {
                       double alpha, double eps, double weightDecay, double momentum);
   void (*sgdStep)(const dq_ctx *ctx, float *p, const float *g, float *buf, long len, double lr, double momentum,
                   double dampening, double weightDecay, int nesterov, int first);
+  /* Unpadded convolution of n CHW images by weight [o][c][kh][kw] into y [n][o][outH][outW] (no bias; overwrites y). */
+  void (*conv2d)(const dq_ctx *ctx, const float *x, long n, long c, long h, long w, const float *weight, long o, long kh,
+                 long kw, long sh, long sw, long outH, long outW, float *y);
+  /* Its weight gradient: dw[o][c][kh][kw] += Σ over images and positions of dy · x. */
+  void (*conv2dWeightGrad)(const dq_ctx *ctx, const float *x, const float *dy, long n, long c, long h, long w, long o,
+                           long kh, long kw, long sh, long sw, long outH, long outW, float *dw);
 } dq_kernels;
+
+/* The largest c·kh·kw conv2d and conv2dWeightGrad accept (their packed panels live in per-thread scratch). */
+#define DQ_CONV_MAX_K 8192
 
 extern const dq_kernels dq_kernels_generic;
 #if defined(__x86_64__) || defined(__i386__)

@@ -850,6 +850,213 @@ static void col2im(const dq_ctx *ctx, const float *col, long ldcol, long c, long
   for_range(ctx, c, conv_chunk(&q), c * kh * kw * outH * outW, col2im_channels, &q);
 }
 
+/* ---------------------------------------------------------------- direct convolution (implicit GEMM) */
+
+/*
+ * Unpadded convolutions without the column matrix. The forward pass is the GEMM Yᵀ = colᵀ · Wᵀ
+ * with the rows of colᵀ (output positions, across the whole batch) read straight from the images:
+ * a micro-tile of MR positions × NR output channels broadcasts, for each k = (ci, ky, kx), the MR
+ * pixels x[ci][oy·sh + ky][ox·sw + kx] against one row of the packed weights. The weight gradient
+ * is the GEMM dWᵀ = col · dYᵀ, its rows (k) read from the images the same way. Nothing the size
+ * of col (a batch of 8×8/4 convolutions unfolds to 13 MB) is written or read back.
+ *
+ * Each output element is one sum in a fixed order (k for the forward pass; images, then
+ * positions, for the gradient) whatever the tasks and threads, as in the GEMM.
+ */
+
+typedef struct {
+  const float *x, *wt, *dy;
+  float *y, *dw;
+  long n, c, h, w, o, kh, kw, sh, sw, outH, outW;
+  long k, p, opad, tiles, tilesPerTask, krowsPerTask, panels;
+  dq_pool *pool;
+} dconv_job;
+
+/* Rows of the packed weights for one NR-column panel: wp[k·NR + j] = W[j0 + j][k] (0 beyond o). */
+static void pack_weight_panel(const dconv_job *q, long j0, float *wp) {
+  const long cols = min_l(NR, q->o - j0);
+  pack_transposed(q->wt + j0 * q->k, q->k, cols, q->k, wp, NR);
+}
+
+/*
+ * acc[r][v] = Σ_k xr[r][off(k)] · wp[k][v·VL ..], k = (ci, ky, kx) in order; `vecs` of NV vectors.
+ */
+static inline __attribute__((always_inline)) void dconv_tile(const dconv_job *q, const float *const xr[MR],
+                                                             const float *restrict wp, vf acc[MR][NV], const int vecs) {
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; r++)
+#pragma GCC unroll 4
+    for (int v = 0; v < vecs; v++) acc[r][v] = (vf){0};
+  const long hw = q->h * q->w;
+  for (long ci = 0; ci < q->c; ci++)
+    for (long ky = 0; ky < q->kh; ky++) {
+      const long off = ci * hw + ky * q->w;
+      for (long kx = 0; kx < q->kw; kx++) {
+        vf bv[NV];
+#pragma GCC unroll 4
+        for (int v = 0; v < vecs; v++) bv[v] = *(const vf *)(wp + v * VL);
+#pragma GCC unroll 16
+        for (int r = 0; r < MR; r++) {
+          const float av = xr[r][off + kx];
+#pragma GCC unroll 4
+          for (int v = 0; v < vecs; v++) acc[r][v] += av * bv[v];
+        }
+        wp += NR;
+      }
+    }
+}
+
+/* Forward task t: tiles [t0, t1) of MR positions (of all n·p) against weight panel t mod panels. */
+static void dconv_forward_task(void *ctx, long t, int tid) {
+  const dconv_job *q = ctx;
+  const long panel = t % q->panels, t0 = (t / q->panels) * q->tilesPerTask, t1 = min_l(q->tiles, t0 + q->tilesPerTask);
+  const long j0 = panel * NR, cols = min_l(NR, q->o - j0);
+  float *wp = dq_pool_scratch(q->pool, tid);
+  pack_weight_panel(q, j0, wp);
+  const long total = q->n * q->p, chw = q->c * q->h * q->w;
+  /* The next position's image, index and output coordinates, advanced one position at a time (no divisions per tile). */
+  long img = t0 * MR / q->p, pos = t0 * MR % q->p, oy = pos / q->outW, ox = pos % q->outW;
+  for (long tile = t0; tile < t1; tile++) {
+    const long rows = min_l(MR, total - tile * MR);
+    const float *xr[MR];
+    long yoff[MR];
+    for (long r = 0; r < rows; r++) {
+      xr[r] = q->x + img * chw + oy * q->sh * q->w + ox * q->sw;
+      yoff[r] = img * q->o * q->p + pos;
+      pos++;
+      if (++ox == q->outW) {
+        ox = 0;
+        if (++oy == q->outH) {
+          oy = 0;
+          pos = 0;
+          img++;
+        }
+      }
+    }
+    for (long r = rows; r < MR; r++) xr[r] = xr[0];
+    vf acc[MR][NV];
+    float tileOut[MR * NR] __attribute__((aligned(64)));
+    if (cols <= VL) dconv_tile(q, xr, wp, acc, 1);
+    else dconv_tile(q, xr, wp, acc, NV);
+    for (long r = 0; r < rows; r++)
+      for (int v = 0; v < (cols <= VL ? 1 : NV); v++) *(vf *)(tileOut + r * NR + v * VL) = acc[r][v];
+    for (long j = 0; j < cols; j++) {
+      float *yj = q->y + (j0 + j) * q->p;
+      for (long r = 0; r < rows; r++) yj[yoff[r]] = tileOut[r * NR + j];
+    }
+  }
+}
+
+/* Positions of one image packed per gradient pass: dYᵀ rows in per-thread scratch. */
+#define DCONV_POS_CHUNK 2048L
+
+/*
+ * acc[r][v] += Σ_i xp[r][po(i)] · bp[i][v·VL ..] over `np` positions from (oy, ox), po = oy·sh·w + ox·sw:
+ * one tile of dWᵀ (rows k, read at their offsets xp[r] in the image) against packed dYᵀ rows.
+ */
+static inline __attribute__((always_inline)) void dconv_grad_tile(const dconv_job *q, const float *const xp[MR],
+                                                                  const float *restrict bp, long np, long oy, long ox,
+                                                                  vf acc[MR][NV], const int vecs) {
+  const long rowStep = q->sh * q->w;
+  long po = oy * rowStep + ox * q->sw;
+  for (long i = 0; i < np; i++) {
+    vf bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < vecs; v++) bv[v] = *(const vf *)(bp + v * VL);
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; r++) {
+      const float av = xp[r][po];
+#pragma GCC unroll 4
+      for (int v = 0; v < vecs; v++) acc[r][v] += av * bv[v];
+    }
+    bp += NR;
+    po += q->sw;
+    if (++ox == q->outW) {
+      ox = 0;
+      po = ++oy * rowStep;
+    }
+  }
+}
+
+/*
+ * Gradient task t: rows [k0, k1) of dWᵀ (whole MR-row tiles) × weight panel t mod panels, summed
+ * over every image and position in order into an accumulator in scratch, then added to dW.
+ */
+static void dconv_grad_task(void *ctx, long t, int tid) {
+  const dconv_job *q = ctx;
+  const long panel = t % q->panels, k0 = (t / q->panels) * q->krowsPerTask, k1 = min_l(q->k, k0 + q->krowsPerTask);
+  const long j0 = panel * NR, cols = min_l(NR, q->o - j0);
+  float *dyt = dq_pool_scratch(q->pool, tid);
+  float *accBuf = dyt + DCONV_POS_CHUNK * NR;
+  memset(accBuf, 0, sizeof(float) * (size_t)(round_up(k1 - k0, MR) * NR));
+  const long hw = q->h * q->w, chw = q->c * hw, khw = q->kh * q->kw;
+  for (long img = 0; img < q->n; img++) {
+    const float *xi = q->x + img * chw;
+    const float *dyi = q->dy + img * q->o * q->p + j0 * q->p;
+    for (long c0 = 0; c0 < q->p; c0 += DCONV_POS_CHUNK) {
+      const long np = min_l(DCONV_POS_CHUNK, q->p - c0);
+      /* dyt[i·NR + j] = dY[img][j0 + j][c0 + i], zero for j ≥ cols. */
+      pack_transposed(dyi + c0, q->p, cols, np, dyt, NR);
+      for (long kt = k0; kt < k1; kt += MR) {
+        const long rows = min_l(MR, k1 - kt);
+        const float *xp[MR];
+        for (long r = 0; r < MR; r++) {
+          const long kk = kt + (r < rows ? r : 0), ci = kk / khw, rem = kk % khw;
+          xp[r] = xi + ci * hw + (rem / q->kw) * q->w + rem % q->kw;
+        }
+        float *ab = accBuf + (kt - k0) * NR;
+        vf acc[MR][NV];
+#pragma GCC unroll 16
+        for (int r = 0; r < MR; r++)
+#pragma GCC unroll 4
+          for (int v = 0; v < NV; v++) acc[r][v] = *(const vf *)(ab + r * NR + v * VL);
+        if (cols <= VL) dconv_grad_tile(q, xp, dyt, np, c0 / q->outW, c0 % q->outW, acc, 1);
+        else dconv_grad_tile(q, xp, dyt, np, c0 / q->outW, c0 % q->outW, acc, NV);
+#pragma GCC unroll 16
+        for (int r = 0; r < MR; r++)
+#pragma GCC unroll 4
+          for (int v = 0; v < NV; v++) *(vf *)(ab + r * NR + v * VL) = acc[r][v];
+      }
+    }
+  }
+  for (long j = 0; j < cols; j++) {
+    float *dwj = q->dw + (j0 + j) * q->k;
+    for (long kk = k0; kk < k1; kk++) dwj[kk] += accBuf[(kk - k0) * NR + j];
+  }
+}
+
+static void conv2d(const dq_ctx *ctx, const float *x, long n, long c, long h, long w, const float *weight, long o, long kh,
+                   long kw, long sh, long sw, long outH, long outW, float *y) {
+  dconv_job q = {.x = x, .wt = weight, .y = y, .n = n, .c = c, .h = h, .w = w, .o = o, .kh = kh, .kw = kw, .sh = sh,
+                 .sw = sw, .outH = outH, .outW = outW, .k = c * kh * kw, .p = outH * outW, .pool = ctx->pool};
+  if (n <= 0 || o <= 0 || q.p <= 0) return;
+  q.panels = ceil_div(o, NR);
+  q.tiles = ceil_div(n * q.p, MR);
+  const double macs = (double)n * q.p * q.k * o;
+  const int threads = macs >= PAR_MIN_MACS ? ctx->threads : 1;
+  /* ≥ 3 tasks per thread when there is enough work, each ≥ 32 tiles so the panel packing stays small. */
+  const long chunks = threads > 1 ? max_l(1, min_l(ceil_div(threads * 3, q.panels), q.tiles / 32)) : 1;
+  q.tilesPerTask = ceil_div(q.tiles, chunks);
+  dq_pool_run(ctx->pool, threads, ceil_div(q.tiles, q.tilesPerTask) * q.panels, dconv_forward_task, &q);
+}
+
+static void conv2dWeightGrad(const dq_ctx *ctx, const float *x, const float *dy, long n, long c, long h, long w, long o,
+                             long kh, long kw, long sh, long sw, long outH, long outW, float *dw) {
+  dconv_job q = {.x = x, .dy = dy, .dw = dw, .n = n, .c = c, .h = h, .w = w, .o = o, .kh = kh, .kw = kw, .sh = sh,
+                 .sw = sw, .outH = outH, .outW = outW, .k = c * kh * kw, .p = outH * outW, .pool = ctx->pool};
+  if (n <= 0 || o <= 0 || q.p <= 0 || q.k <= 0) return;
+  q.panels = ceil_div(o, NR);
+  const double macs = (double)n * q.p * q.k * o;
+  const int threads = macs >= PAR_MIN_MACS ? ctx->threads : 1;
+  const long ktiles = ceil_div(q.k, MR);
+  const long chunks = threads > 1 ? max_l(1, min_l(ceil_div(threads * 3, q.panels), ktiles)) : 1;
+  q.krowsPerTask = ceil_div(ktiles, chunks) * MR;
+  dq_pool_run(ctx->pool, threads, ceil_div(q.k, q.krowsPerTask) * q.panels, dconv_grad_task, &q);
+}
+
+_Static_assert((DCONV_POS_CHUNK * NR + (DQ_CONV_MAX_K + MR - 1) / MR * MR * NR) * 4 <= (long)DQ_SCRATCH_BYTES,
+               "direct convolution scratch does not fit");
+
 /* ---------------------------------------------------------------- bias */
 
 typedef struct {
@@ -1147,4 +1354,5 @@ static void sgdStep(const dq_ctx *ctx, float *p, const float *g, float *buf, lon
 const dq_kernels TABLE = {
     PATH_NAME, gemm, gemm_batched, im2col, col2im, addBiasRows, addBiasChannels, biasGradRows, biasGradChannels, relu,
     reluBackward, leakyRelu, leakyReluBackward, scale, sumSquares, u8ToF32, adamStep, rmspropStep, sgdStep,
+    conv2d, conv2dWeightGrad,
 };

@@ -2,6 +2,7 @@
  * Layers with parameters: Linear, Conv2d, BatchNorm2d and the dueling head. Layouts
  * and initialisation follow PyTorch so state dicts load both ways.
  */
+import { CONV_MAX_K } from "./kernels/abi.js";
 import { BufferCache, Counter, checkGrad, checkInput, Module, Parameter, type StateValue } from "./module.js";
 import { Rng } from "./rng.js";
 import type { Arena, Tensor } from "./tensor.js";
@@ -118,7 +119,9 @@ function pair(v: number | [number, number] | undefined, dflt: number): [number, 
  * 2-D convolution on NCHW tensors (cross-correlation, as PyTorch), weight [out, in, kh, kw].
  * Each image is unfolded with im2col into a [in·kh·kw, outH·outW] matrix kept for the
  * backward pass, then one GEMM per image, Y_n = W · col_n, issued as one batched call (so a
- * backend can pack W once and spread the images over its threads).
+ * backend can pack W once and spread the images over its threads). A backend with direct
+ * convolution kernels (native) computes the same products from the images themselves when the
+ * layer is unpadded, and never forms col.
  */
 export class Conv2d extends Module {
   readonly weight: Parameter;
@@ -193,9 +196,17 @@ export class Conv2d extends Module {
     const ck = c * kh * kw;
     const p = oh * ow;
     const o = this.outChannels;
-    const col = this.cols.get(n, ck, p);
     const y = this.outs.get(n, o, oh, ow);
     const k = this.arena.kernels;
+    this.x = x;
+    if (k.conv2d && ph === 0 && pw === 0 && ck <= CONV_MAX_K) {
+      // The backend convolves straight from the images: no column matrix, and backward reads x again.
+      k.conv2d(x.ptr, n, c, h, w, o, kh, kw, sh, sw, oh, ow, this.weight.ptr, y.ptr);
+      if (this.bias) k.addBiasChannels(y.ptr, this.bias.ptr, n, o, p);
+      this.col = null;
+      return (this.y = y);
+    }
+    const col = this.cols.get(n, ck, p);
     // The images' planes follow each other, as do their [c·kh·kw, p] column blocks: one call unfolds the
     // planes of a run of images, and the GEMMs consume those columns while they are still in cache (a
     // run's columns ≤ CONV_RUN_FLOATS; the 8×8/4 layer's 32 images unfold to 13 MB). Each image's
@@ -208,7 +219,6 @@ export class Conv2d extends Module {
       k.gemmBatched(0, 0, o, p, ck, 1, this.weight.ptr, ck, 0, colPtr, p, ck * p, 0, y.ptr + 4 * s0 * o * p, p, o * p, ns);
     }
     if (this.bias) k.addBiasChannels(y.ptr, this.bias.ptr, n, o, p);
-    this.x = x;
     this.col = col;
     return (this.y = y);
   }
@@ -216,7 +226,7 @@ export class Conv2d extends Module {
   backward(dOut: Tensor): Tensor | null {
     const y = checkGrad(this, dOut, this.y);
     const x = this.x!;
-    const col = this.col!;
+    const col = this.col;
     const [n, c, h, w] = x.shape as [number, number, number, number];
     const [, o, oh, ow] = y.shape as [number, number, number, number];
     const [kh, kw] = this.kernelSize;
@@ -227,7 +237,8 @@ export class Conv2d extends Module {
     const k = this.arena.kernels;
     if (this.bias) k.biasGradChannels(dOut.ptr, this.bias.grad.ptr, n, o, p);
     // dW += Σ_n dY_n · col_nᵀ: every image's product accumulates into the one weight gradient.
-    k.gemmBatched(0, 1, o, ck, p, 1, dOut.ptr, p, o * p, col.ptr, p, ck * p, 1, this.weight.grad.ptr, ck, 0, n);
+    if (col) k.gemmBatched(0, 1, o, ck, p, 1, dOut.ptr, p, o * p, col.ptr, p, ck * p, 1, this.weight.grad.ptr, ck, 0, n);
+    else k.conv2dWeightGrad!(x.ptr, dOut.ptr, n, c, h, w, o, kh, kw, sh, sw, oh, ow, this.weight.grad.ptr);
     if (!this.inputGrad) return null;
     const dx = this.grads.get(n, c, h, w);
     dx.data.fill(0);

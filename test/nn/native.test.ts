@@ -370,6 +370,114 @@ for (const cpu of paths) {
       }
     });
 
+    // [n, c, h, w, o, kh, kw, sh, sw]: the DQN nets' layers (fewer images), odd channel counts around the
+    // vector and panel widths, strides that skip input rows and columns, a 1×1 output.
+    const directCases = [
+      [3, 4, 84, 84, 16, 8, 8, 4, 4],
+      [2, 16, 20, 20, 32, 4, 4, 2, 2],
+      [2, 32, 9, 9, 64, 3, 3, 1, 1],
+      [1, 3, 7, 9, 5, 3, 2, 2, 3],
+      [5, 2, 6, 5, 17, 2, 2, 1, 1],
+      [2, 1, 10, 11, 33, 3, 3, 4, 3],
+      [1, 1, 1, 1, 1, 1, 1, 1, 1],
+      [7, 3, 5, 5, 40, 5, 5, 1, 1],
+    ] as const;
+
+    it("conv2d and conv2dWeightGrad: what im2col and a GEMM per image compute", () => {
+      const kd = k as Required<Kernels>;
+      for (const [n, c, h, w, o, kh, kw, sh, sw] of directCases) {
+        mem.reset();
+        const oh = out(h, kh, sh, 0),
+          ow = out(w, kw, sw, 0),
+          p = oh * ow,
+          kk = c * kh * kw;
+        const x = mem.random(n * c * h * w),
+          wt = mem.random(o * kk),
+          y = mem.fill(n * o * p, NaN),
+          dy = mem.random(n * o * p),
+          dw = mem.random(o * kk);
+        const X = mem.read(x, n * c * h * w),
+          W = mem.read(wt, o * kk),
+          DY = mem.read(dy, n * o * p),
+          DW0 = mem.read(dw, o * kk);
+        kd.conv2d(x, n, c, h, w, o, kh, kw, sh, sw, oh, ow, wt, y);
+        kd.conv2dWeightGrad(x, dy, n, c, h, w, o, kh, kw, sh, sw, oh, ow, dw);
+        // Float64 references and the magnitudes Σ|a·b| that bound an f32 sum's rounding.
+        const Y = new Float64Array(n * o * p),
+          Ymag = new Float64Array(n * o * p),
+          DW = Float64Array.from(DW0),
+          DWmag = DW0.map(Math.abs);
+        for (let b = 0; b < n; b++)
+          for (let oc = 0; oc < o; oc++)
+            for (let oy = 0; oy < oh; oy++)
+              for (let ox = 0; ox < ow; ox++) {
+                const yi = (b * o + oc) * p + oy * ow + ox;
+                for (let ci = 0; ci < c; ci++)
+                  for (let i = 0; i < kh; i++)
+                    for (let j = 0; j < kw; j++) {
+                      const wi = ((oc * c + ci) * kh + i) * kw + j;
+                      const xv = X[((b * c + ci) * h + oy * sh + i) * w + ox * sw + j]!;
+                      Y[yi]! += W[wi]! * xv;
+                      Ymag[yi]! += Math.abs(W[wi]! * xv);
+                      DW[wi]! += DY[yi]! * xv;
+                      DWmag[wi]! += Math.abs(DY[yi]! * xv);
+                    }
+              }
+        const what = `${[n, c, h, w, o, kh, kw, sh, sw]}`;
+        close(
+          mem.read(y, n * o * p),
+          Y,
+          Ymag.map((v) => (kk + 2) * U * v),
+          `conv2d ${what}`,
+        );
+        close(
+          mem.read(dw, o * kk),
+          DW,
+          DWmag.map((v) => (n * p + 3) * U * v),
+          `conv2dWeightGrad ${what}`,
+        );
+      }
+    });
+
+    it("conv2d and conv2dWeightGrad: bit-identical on 1, 2 and 3 threads; bounds and shapes checked", () => {
+      const kt = [1, 2, 3].map((threads) => createNativeKernels(mem.memory, { cpu, threads }) as Required<Kernels>);
+      for (const [n, c, h, w, o, kh, kw, sh, sw] of [
+        [8, 4, 84, 84, 16, 8, 8, 4, 4],
+        [32, 16, 20, 20, 32, 4, 4, 2, 2],
+        [16, 32, 9, 9, 70, 3, 3, 1, 1],
+      ] as const) {
+        mem.reset();
+        const oh = out(h, kh, sh, 0),
+          ow = out(w, kw, sw, 0),
+          ylen = n * o * oh * ow,
+          wlen = o * c * kh * kw;
+        const x = mem.random(n * c * h * w),
+          wt = mem.random(wlen),
+          dy = mem.random(ylen),
+          dw0 = mem.random(wlen);
+        const outs = kt.map((kernels) => {
+          const y = mem.alloc(ylen),
+            dw = mem.copy(dw0, wlen);
+          kernels.conv2d(x, n, c, h, w, o, kh, kw, sh, sw, oh, ow, wt, y);
+          kernels.conv2dWeightGrad(x, dy, n, c, h, w, o, kh, kw, sh, sw, oh, ow, dw);
+          return [y, dw] as const;
+        });
+        const f = mem.f;
+        for (let t = 1; t < outs.length; t++) {
+          const [y, dw] = outs[t]!,
+            [y0, dw0t] = outs[0]!;
+          bitsEqual(f.subarray(y / 4, y / 4 + ylen), f.subarray(y0 / 4, y0 / 4 + ylen), `conv2d ${[n, c, h, w, o]}, ${t + 1} threads vs 1`);
+          bitsEqual(f.subarray(dw / 4, dw / 4 + wlen), f.subarray(dw0t / 4, dw0t / 4 + wlen), `conv2dWeightGrad ${[n, c, h, w, o]}, ${t + 1} threads vs 1`);
+        }
+      }
+      const kd = kt[0]!;
+      const end = mem.memory.buffer.byteLength;
+      assert.throws(() => kd.conv2d(end - 64, 1, 1, 8, 8, 1, 2, 2, 1, 1, 7, 7, 0, 1024), /x out of range/);
+      assert.throws(() => kd.conv2d(0, 1, 1, 8, 8, 1, 2, 2, 1, 1, 8, 7, 4096, 8192), /output size out of range/);
+      assert.throws(() => kd.conv2dWeightGrad(0, 0, 1, 1, 8, 8, 1, 2, 2, 0, 1, 7, 7, 4096), /stride out of range/);
+      assert.throws(() => kd.conv2d(0, 1, 9000, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0), /c·kh·kw out of range/);
+    });
+
     it("bias add and bias gradients", () => {
       for (const [rows, cols] of [
         [1, 1],

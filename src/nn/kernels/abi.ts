@@ -172,7 +172,50 @@ export interface Kernels {
     nesterov: 0 | 1,
     first: 0 | 1,
   ): void;
+
+  /**
+   * Direct convolution, for backends that have it (native): n CHW images [n, c, h, w] by weight
+   * [o, c, kh, kw] into y [n, o, outH, outW], unpadded, no bias, y overwritten. It computes what
+   * im2col + a GEMM per image compute, without the column matrix. `c·kh·kw` ≤ `CONV_MAX_K`, and every
+   * position reads inside the image ((outH − 1)·sh + kh ≤ h, likewise for w).
+   */
+  conv2d?(
+    x: number,
+    n: number,
+    c: number,
+    h: number,
+    w: number,
+    o: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    outH: number,
+    outW: number,
+    weight: number,
+    y: number,
+  ): void;
+  /** conv2d's weight gradient: dw[o][ci][i][j] += Σ_{n, oy, ox} dy[n][o][oy][ox] · x[n][ci][oy·sh + i][ox·sw + j]. */
+  conv2dWeightGrad?(
+    x: number,
+    dy: number,
+    n: number,
+    c: number,
+    h: number,
+    w: number,
+    o: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    outH: number,
+    outW: number,
+    dw: number,
+  ): void;
 }
+
+/** The largest c·kh·kw the direct convolution kernels accept. */
+export const CONV_MAX_K = 8192;
 
 /** `gemmBatched` as the loop of `gemm` calls it is defined to equal (for backends without a batched kernel). */
 export function gemmBatchedByLoop(gemm: Kernels["gemm"]): Kernels["gemmBatched"] {

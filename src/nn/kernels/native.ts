@@ -203,7 +203,9 @@ export function createNativeKernels(memory: WebAssembly.Memory, opts: NativeKern
     adamStep = n("adamStep"),
     rmspropStep = n("rmspropStep"),
     sgdStep = n("sgdStep");
-  const u8ToF32Shift = n("u8ToF32Shift");
+  const u8ToF32Shift = n("u8ToF32Shift"),
+    conv2d = n("conv2d"),
+    conv2dWeightGrad = n("conv2dWeightGrad");
   const backend = `native-${cpu}` as KernelBackend;
   const smallBatched = small ? gemmBatchedByLoop(small.gemm) : null;
 
@@ -296,6 +298,14 @@ export function createNativeKernels(memory: WebAssembly.Memory, opts: NativeKern
       if (small && nn * c * h * w < EW_WASM_LEN) return small.u8ToF32Shift(src, dst, nn, c, h, w, pad, shifts, s);
       ensure();
       u8ToF32Shift(src, dst, nn, c, h, w, pad, shifts, s);
+    },
+    conv2d(x, nn, c, h, w, o, kh, kw, sh, sw, outH, outW, weight, y) {
+      ensure();
+      conv2d(x, nn, c, h, w, o, kh, kw, sh, sw, outH, outW, weight, y);
+    },
+    conv2dWeightGrad(x, dy, nn, c, h, w, o, kh, kw, sh, sw, outH, outW, dw) {
+      ensure();
+      conv2dWeightGrad(x, dy, nn, c, h, w, o, kh, kw, sh, sw, outH, outW, dw);
     },
     adamStep(p, g, m, v, len, lr, beta1, beta2, eps, weightDecay, bc1, bc2) {
       if (small && len < OPT_WASM_LEN) return small.adamStep(p, g, m, v, len, lr, beta1, beta2, eps, weightDecay, bc1, bc2);

@@ -25,8 +25,8 @@ export type WasmVariant = "wasm-relaxed-simd" | "wasm-simd";
 /** Scratch bytes the kernels need: packed A block (256×256 f32) + packed B panel (256×8) + one 4×8 edge tile. */
 export const WASM_SCRATCH_BYTES = 4 * (256 * 256 + 256 * 8 + 4 * 8);
 
-/** The kernels the modules export (gemmBatched is a loop over their gemm, added by the loader). */
-type KernelFunctions = Omit<Kernels, "backend" | "memory" | "gemmBatched">;
+/** The kernels the modules export (gemmBatched is a loop over their gemm, added by the loader; no direct convolution). */
+type KernelFunctions = Omit<Kernels, "backend" | "memory" | "gemmBatched" | "conv2d" | "conv2dWeightGrad">;
 
 interface KernelExports extends KernelFunctions {
   init(scratchPtr: number): void;
