@@ -73,7 +73,8 @@ static inline long round_up(long a, long b) { return ceil_div(a, b) * b; }
 
 /* Scratch layout per thread: packed A block, then one packed B panel. */
 #define PACK_A_FLOATS ((long)MC * KC)
-#define PACK_B_FLOATS ((long)KC * NR)
+/* B is packed a whole ≤ NC-column block at a time when it is row-major (see gemm_block). */
+#define PACK_B_FLOATS ((long)KC * NC)
 _Static_assert((PACK_A_FLOATS + PACK_B_FLOATS) * 4 + 4096 <= DQ_SCRATCH_BYTES, "GEMM scratch does not fit");
 
 /* ---------------------------------------------------------------- packing */
@@ -190,6 +191,28 @@ static void pack_b(int transB, const float *b, long ldb, long p0, long kc, long 
   }
 }
 
+/*
+ * op(B) = B (row-major, not transposed) for columns [j0 .. j0+nc) into NR-column panels as pack_b
+ * does, reading B row by row: each row's run of nc floats is contiguous, so the reads stream, where
+ * packing a panel at a time reads kc rows that may lie pages apart (fc layers' weights: 12 KB) once
+ * per 16 columns and waits on a cache miss per row.
+ */
+static void pack_b_rows(const float *b, long ldb, long p0, long kc, long j0, long nc, float *dst) {
+  const long full = nc / NR, rest = nc - full * NR;
+  for (long p = 0; p < kc; p++) {
+    const float *src = b + (p0 + p) * ldb + j0;
+    float *d = dst + p * NR;
+    for (long q = 0; q < full; q++)
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) *(vfu *)(d + q * kc * NR + v * VL) = *(const vfu *)(src + q * NR + v * VL);
+    if (rest) {
+      float *dr = d + full * kc * NR;
+      for (long r = 0; r < rest; r++) dr[r] = src[full * NR + r];
+      for (long r = rest; r < NR; r++) dr[r] = 0;
+    }
+  }
+}
+
 /* ---------------------------------------------------------------- micro-kernel */
 
 /* C ← alpha·acc + beta·C on one row of NV vectors; beta = 0 never reads C (it may hold NaN). */
@@ -291,10 +314,14 @@ static void gemm_block(const gemm_job *j, long s, long i0, long j0, float *ap, f
     const float *ak = ap;
     if (j->packedA) ak = j->packedA + p0 * j->mpad + i0 * kc;
     else pack_a(j->transA, a, j->lda, i0, mc, p0, kc, ap);
+    /* A row-major B is packed for the whole block at once, reading its rows in order (pack_b_rows). */
+    const int blockB = !j->packedB && !j->transB && nc > NR;
+    if (blockB) pack_b_rows(b, j->ldb, p0, kc, j0, nc, bp);
     for (long jr = 0; jr < nc; jr += NR) {
-      /* B is packed panel by panel right before its use, so the panel is still in L1 for the micro-kernels. */
+      /* Otherwise B is packed panel by panel right before its use, so the panel is still in L1 for the micro-kernels. */
       const float *bpanel = bp;
       if (j->packedB) bpanel = j->packedB + p0 * j->npad + (j0 + jr) * kc;
+      else if (blockB) bpanel = bp + jr * kc;
       else pack_b(j->transB, b, j->ldb, p0, kc, j0 + jr, min_l(NR, nc - jr), bp);
       for (long ir = 0; ir < mc; ir += MR) {
         micro_kernel(kc, ak + ir * kc, bpanel, c + (i0 + ir) * j->ldc + j0 + jr, j->ldc, j->alpha, beta,
