@@ -362,6 +362,22 @@ static napi_value k_conv2dWeightGrad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value k_conv2dInputGrad(napi_env env, napi_callback_info info) {
+  call cl;
+  if (!begin(env, info, 14, "conv2dInputGrad", &cl)) return NULL;
+  long v[11];
+  double dyo, wo, dxo;
+  void *dy, *wt, *dx;
+  if (!arg_ptr(&cl, 0, "dy", &dyo) || !dconv_args(&cl, 1, v) || !arg_ptr(&cl, 12, "weight", &wo) || !arg_ptr(&cl, 13, "dx", &dxo))
+    return NULL;
+  if (!region(&cl, dyo, v[0], v[4] * v[9] * v[10], v[4] * v[9] * v[10], 4, "dy", &dy)
+      || !region(&cl, wo, v[4], v[1] * v[5] * v[6], v[1] * v[5] * v[6], 4, "weight", &wt)
+      || !region(&cl, dxo, v[0], v[1] * v[2] * v[3], v[1] * v[2] * v[3], 4, "dx", &dx))
+    return NULL;
+  cl.st->k->conv2dInputGrad(&cl.st->ctx, dy, v[0], v[1], v[2], v[3], wt, v[4], v[5], v[6], v[7], v[8], v[9], v[10], dx);
+  return NULL;
+}
+
 static napi_value k_addBiasRows(napi_env env, napi_callback_info info) {
   call cl;
   long rows, cols;
@@ -569,6 +585,7 @@ NAPI_MODULE_INIT() {
       {"u8ToF32Shift", NULL, k_u8ToF32Shift, NULL, NULL, NULL, napi_default, NULL},
       {"conv2d", NULL, k_conv2d, NULL, NULL, NULL, napi_default, NULL},
       {"conv2dWeightGrad", NULL, k_conv2dWeightGrad, NULL, NULL, NULL, napi_default, NULL},
+      {"conv2dInputGrad", NULL, k_conv2dInputGrad, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

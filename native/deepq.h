@@ -83,6 +83,9 @@ typedef struct dq_kernels {
   /* Its weight gradient: dw[o][c][kh][kw] += Σ over images and positions of dy · x. */
   void (*conv2dWeightGrad)(const dq_ctx *ctx, const float *x, const float *dy, long n, long c, long h, long w, long o,
                            long kh, long kw, long sh, long sw, long outH, long outW, float *dw);
+  /* Its input gradient: dx [n][c][h][w] = Σ of weight · dy over the positions that read each pixel (overwrites dx). */
+  void (*conv2dInputGrad)(const dq_ctx *ctx, const float *dy, long n, long c, long h, long w, const float *weight, long o,
+                          long kh, long kw, long sh, long sw, long outH, long outW, float *dx);
 } dq_kernels;
 
 /* The largest c·kh·kw conv2d and conv2dWeightGrad accept (their packed panels live in per-thread scratch). */

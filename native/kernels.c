@@ -895,7 +895,9 @@ typedef struct {
   const float *x, *wt, *dy;
   float *y, *dw;
   long n, c, h, w, o, kh, kw, sh, sw, outH, outW;
-  long k, p, opad, tiles, tilesPerTask, krowsPerTask, panels;
+  long k, p, tiles, tilesPerTask, krowsPerTask, panels;
+  /* dYᵀ of every image and panel packed once for all gradient tasks (image i, panel q at + (i·panels + q)·p·NR), or NULL. */
+  const float *dyPacked;
   dq_pool *pool;
 } dconv_job;
 
@@ -1023,7 +1025,9 @@ static void dconv_grad_task(void *ctx, long t, int tid) {
     for (long c0 = 0; c0 < q->p; c0 += DCONV_POS_CHUNK) {
       const long np = min_l(DCONV_POS_CHUNK, q->p - c0);
       /* dyt[i·NR + j] = dY[img][j0 + j][c0 + i], zero for j ≥ cols. */
-      pack_transposed(dyi + c0, q->p, cols, np, dyt, NR);
+      const float *bp = dyt;
+      if (q->dyPacked) bp = q->dyPacked + ((img * q->panels + panel) * q->p + c0) * NR;
+      else pack_transposed(dyi + c0, q->p, cols, np, dyt, NR);
       for (long kt = k0; kt < k1; kt += MR) {
         const long rows = min_l(MR, k1 - kt);
         const float *xp[MR];
@@ -1037,8 +1041,8 @@ static void dconv_grad_task(void *ctx, long t, int tid) {
         for (int r = 0; r < MR; r++)
 #pragma GCC unroll 4
           for (int v = 0; v < NV; v++) acc[r][v] = *(const vf *)(ab + r * NR + v * VL);
-        if (cols <= VL) dconv_grad_tile(q, xp, dyt, np, c0 / q->outW, c0 % q->outW, acc, 1);
-        else dconv_grad_tile(q, xp, dyt, np, c0 / q->outW, c0 % q->outW, acc, NV);
+        if (cols <= VL) dconv_grad_tile(q, xp, bp, np, c0 / q->outW, c0 % q->outW, acc, 1);
+        else dconv_grad_tile(q, xp, bp, np, c0 / q->outW, c0 % q->outW, acc, NV);
 #pragma GCC unroll 16
         for (int r = 0; r < MR; r++)
 #pragma GCC unroll 4
@@ -1050,6 +1054,14 @@ static void dconv_grad_task(void *ctx, long t, int tid) {
     float *dwj = q->dw + (j0 + j) * q->k;
     for (long kk = k0; kk < k1; kk++) dwj[kk] += accBuf[(kk - k0) * NR + j];
   }
+}
+
+/* Prepacking task t: dYᵀ of image t / panels, panel t mod panels. */
+static void dconv_pack_dy_task(void *ctx, long t, int tid) {
+  (void)tid;
+  const dconv_job *q = ctx;
+  const long img = t / q->panels, j0 = (t % q->panels) * NR;
+  pack_transposed(q->dy + img * q->o * q->p + j0 * q->p, q->p, min_l(NR, q->o - j0), q->p, (float *)q->dyPacked + t * q->p * NR, NR);
 }
 
 static void conv2d(const dq_ctx *ctx, const float *x, long n, long c, long h, long w, const float *weight, long o, long kh,
@@ -1078,9 +1090,80 @@ static void conv2dWeightGrad(const dq_ctx *ctx, const float *x, const float *dy,
   const long ktiles = ceil_div(q.k, MR);
   const long chunks = threads > 1 ? max_l(1, min_l(ceil_div(threads * 3, q.panels), ktiles)) : 1;
   q.krowsPerTask = ceil_div(ktiles, chunks) * MR;
+  /* With several tasks per panel, dYᵀ is packed once (threaded over images) instead of once per task. */
+  if (chunks > 1) {
+    q.dyPacked = dq_pool_shared(ctx->pool, (size_t)(n * q.panels * q.p * NR) * 4);
+    if (q.dyPacked) dq_pool_run(ctx->pool, threads, n * q.panels, dconv_pack_dy_task, &q);
+  }
   dq_pool_run(ctx->pool, threads, ceil_div(q.k, q.krowsPerTask) * q.panels, dconv_grad_task, &q);
 }
 
+/*
+ * The input gradient, dX = col2im(Wᵀ · dY), per image: each MR × NR tile of Wᵀ · dY (rows k, columns
+ * positions) is added straight into dX at the pixels its entries came from, instead of being stored
+ * in a column matrix that col2im reads back. A task is one image, so no two threads add into the same
+ * pixel, and every pixel's terms arrive in one fixed order (output channels in blocks of ≤ KC, then
+ * position chunks, k-panels and position panels in order) whatever the thread count.
+ */
+static void dconv_input_grad_task(void *ctx, long img, int tid) {
+  const dconv_job *q = ctx;
+  const long hw = q->h * q->w, chw = q->c * hw, khw = q->kh * q->kw;
+  float *bp = dq_pool_scratch(q->pool, tid); /* dY chunk as NR-position panels: ≤ KC × DCONV_POS_CHUNK */
+  float *ap = bp + (long)KC * DCONV_POS_CHUNK; /* one MR-row panel of Wᵀ: MR × ≤ KC */
+  long *posOff = (long *)(ap + (long)MR * KC); /* pixel offset of each position of the chunk */
+  float *dx = q->y + img * chw;
+  const float *dyi = q->dy + img * q->o * q->p;
+  memset(dx, 0, sizeof(float) * (size_t)chw);
+  for (long c0 = 0; c0 < q->p; c0 += DCONV_POS_CHUNK) {
+    const long np = min_l(DCONV_POS_CHUNK, q->p - c0);
+    for (long i = 0; i < np; i++) posOff[i] = ((c0 + i) / q->outW) * q->sh * q->w + ((c0 + i) % q->outW) * q->sw;
+    for (long o0 = 0; o0 < q->o; o0 += KC) {
+      const long ob = min_l(KC, q->o - o0);
+      for (long jr = 0; jr < np; jr += NR) pack_direct(dyi + o0 * q->p + c0 + jr, q->p, min_l(NR, np - jr), ob, bp + jr * ob, NR);
+      for (long k0 = 0; k0 < q->k; k0 += MR) {
+        const long rows = min_l(MR, q->k - k0);
+        /* ap[oo·MR + r] = W[o0 + oo][k0 + r]: row k0 + r of Wᵀ. */
+        pack_direct(q->wt + o0 * q->k + k0, q->k, rows, ob, ap, MR);
+        long offk[MR];
+        for (long r = 0; r < rows; r++) {
+          const long kk = k0 + r, ci = kk / khw, rem = kk % khw;
+          offk[r] = ci * hw + (rem / q->kw) * q->w + rem % q->kw;
+        }
+        for (long jr = 0; jr < np; jr += NR) {
+          const long cols = min_l(NR, np - jr);
+          vf acc[MR][NV];
+          float tile[MR * NR] __attribute__((aligned(64)));
+          if (cols <= VL) tile_sum(ob, ap, bp + jr * ob, acc, MR, 1);
+          else tile_sum(ob, ap, bp + jr * ob, acc, MR, NV);
+          for (long r = 0; r < rows; r++)
+            for (int v = 0; v < (cols <= VL ? 1 : NV); v++) *(vf *)(tile + r * NR + v * VL) = acc[r][v];
+          for (long r = 0; r < rows; r++) {
+            float *d = dx + offk[r];
+            const float *t = tile + r * NR;
+            const long *po = posOff + jr;
+            for (long l = 0; l < cols; l++) d[po[l]] += t[l];
+          }
+        }
+      }
+    }
+  }
+}
+
+static void conv2dInputGrad(const dq_ctx *ctx, const float *dy, long n, long c, long h, long w, const float *weight,
+                            long o, long kh, long kw, long sh, long sw, long outH, long outW, float *dx) {
+  dconv_job q = {.dy = dy, .wt = weight, .y = dx, .n = n, .c = c, .h = h, .w = w, .o = o, .kh = kh, .kw = kw, .sh = sh,
+                 .sw = sw, .outH = outH, .outW = outW, .k = c * kh * kw, .p = outH * outW, .pool = ctx->pool};
+  if (n <= 0 || c * h * w <= 0) return;
+  if (o <= 0 || q.p <= 0 || q.k <= 0) {
+    memset(dx, 0, sizeof(float) * (size_t)(n * c * h * w));
+    return;
+  }
+  const double macs = (double)n * q.p * q.k * o;
+  dq_pool_run(ctx->pool, macs >= PAR_MIN_MACS ? ctx->threads : 1, n, dconv_input_grad_task, &q);
+}
+
+_Static_assert(((long)KC * DCONV_POS_CHUNK + (long)MR * KC) * 4 + DCONV_POS_CHUNK * 8 <= (long)DQ_SCRATCH_BYTES,
+               "direct convolution input-gradient scratch does not fit");
 _Static_assert((DCONV_POS_CHUNK * NR + (DQ_CONV_MAX_K + MR - 1) / MR * MR * NR) * 4 <= (long)DQ_SCRATCH_BYTES,
                "direct convolution scratch does not fit");
 
@@ -1381,5 +1464,5 @@ static void sgdStep(const dq_ctx *ctx, float *p, const float *g, float *buf, lon
 const dq_kernels TABLE = {
     PATH_NAME, gemm, gemm_batched, im2col, col2im, addBiasRows, addBiasChannels, biasGradRows, biasGradChannels, relu,
     reluBackward, leakyRelu, leakyReluBackward, scale, sumSquares, u8ToF32, adamStep, rmspropStep, sgdStep,
-    conv2d, conv2dWeightGrad,
+    conv2d, conv2dWeightGrad, conv2dInputGrad,
 };

@@ -199,7 +199,7 @@ export class Conv2d extends Module {
     const y = this.outs.get(n, o, oh, ow);
     const k = this.arena.kernels;
     this.x = x;
-    if (k.conv2d && ph === 0 && pw === 0 && ck <= CONV_MAX_K) {
+    if (k.conv2d && k.conv2dWeightGrad && k.conv2dInputGrad && ph === 0 && pw === 0 && ck <= CONV_MAX_K) {
       // The backend convolves straight from the images: no column matrix, and backward reads x again.
       k.conv2d(x.ptr, n, c, h, w, o, kh, kw, sh, sw, oh, ow, this.weight.ptr, y.ptr);
       if (this.bias) k.addBiasChannels(y.ptr, this.bias.ptr, n, o, p);
@@ -241,6 +241,10 @@ export class Conv2d extends Module {
     else k.conv2dWeightGrad!(x.ptr, dOut.ptr, n, c, h, w, o, kh, kw, sh, sw, oh, ow, this.weight.grad.ptr);
     if (!this.inputGrad) return null;
     const dx = this.grads.get(n, c, h, w);
+    if (!col) {
+      k.conv2dInputGrad!(dOut.ptr, n, c, h, w, o, kh, kw, sh, sw, oh, ow, this.weight.ptr, dx.ptr);
+      return dx;
+    }
     dx.data.fill(0);
     const dcol = this.dcols.get(n, ck, p);
     k.gemmBatched(1, 0, ck, p, o, 1, this.weight.ptr, ck, 0, dOut.ptr, p, o * p, 0, dcol.ptr, p, ck * p, n);

@@ -383,7 +383,7 @@ for (const cpu of paths) {
       [7, 3, 5, 5, 40, 5, 5, 1, 1],
     ] as const;
 
-    it("conv2d and conv2dWeightGrad: what im2col and a GEMM per image compute", () => {
+    it("conv2d, conv2dWeightGrad and conv2dInputGrad: what im2col, a GEMM per image and col2im compute", () => {
       const kd = k as Required<Kernels>;
       for (const [n, c, h, w, o, kh, kw, sh, sw] of directCases) {
         mem.reset();
@@ -402,11 +402,15 @@ for (const cpu of paths) {
           DW0 = mem.read(dw, o * kk);
         kd.conv2d(x, n, c, h, w, o, kh, kw, sh, sw, oh, ow, wt, y);
         kd.conv2dWeightGrad(x, dy, n, c, h, w, o, kh, kw, sh, sw, oh, ow, dw);
+        const dx = mem.fill(n * c * h * w, NaN);
+        kd.conv2dInputGrad(dy, n, c, h, w, o, kh, kw, sh, sw, oh, ow, wt, dx);
         // Float64 references and the magnitudes Σ|a·b| that bound an f32 sum's rounding.
         const Y = new Float64Array(n * o * p),
           Ymag = new Float64Array(n * o * p),
           DW = Float64Array.from(DW0),
-          DWmag = DW0.map(Math.abs);
+          DWmag = DW0.map(Math.abs),
+          DX = new Float64Array(n * c * h * w),
+          DXmag = new Float64Array(n * c * h * w);
         for (let b = 0; b < n; b++)
           for (let oc = 0; oc < o; oc++)
             for (let oy = 0; oy < oh; oy++)
@@ -416,11 +420,14 @@ for (const cpu of paths) {
                   for (let i = 0; i < kh; i++)
                     for (let j = 0; j < kw; j++) {
                       const wi = ((oc * c + ci) * kh + i) * kw + j;
-                      const xv = X[((b * c + ci) * h + oy * sh + i) * w + ox * sw + j]!;
+                      const xi = ((b * c + ci) * h + oy * sh + i) * w + ox * sw + j;
+                      const xv = X[xi]!;
                       Y[yi]! += W[wi]! * xv;
                       Ymag[yi]! += Math.abs(W[wi]! * xv);
                       DW[wi]! += DY[yi]! * xv;
                       DWmag[wi]! += Math.abs(DY[yi]! * xv);
+                      DX[xi]! += DY[yi]! * W[wi]!;
+                      DXmag[xi]! += Math.abs(DY[yi]! * W[wi]!);
                     }
               }
         const what = `${[n, c, h, w, o, kh, kw, sh, sw]}`;
@@ -436,10 +443,17 @@ for (const cpu of paths) {
           DWmag.map((v) => (n * p + 3) * U * v),
           `conv2dWeightGrad ${what}`,
         );
+        // A pixel sums ≤ o·kh·kw terms (pixels no position reads stay 0).
+        close(
+          mem.read(dx, n * c * h * w),
+          DX,
+          DXmag.map((v) => (o * kh * kw + 2) * U * v),
+          `conv2dInputGrad ${what}`,
+        );
       }
     });
 
-    it("conv2d and conv2dWeightGrad: bit-identical on 1, 2 and 3 threads; bounds and shapes checked", () => {
+    it("conv2d, conv2dWeightGrad and conv2dInputGrad: bit-identical on 1, 2 and 3 threads; bounds and shapes checked", () => {
       const kt = [1, 2, 3].map((threads) => createNativeKernels(mem.memory, { cpu, threads }) as Required<Kernels>);
       for (const [n, c, h, w, o, kh, kw, sh, sw] of [
         [8, 4, 84, 84, 16, 8, 8, 4, 4],
@@ -457,17 +471,21 @@ for (const cpu of paths) {
           dw0 = mem.random(wlen);
         const outs = kt.map((kernels) => {
           const y = mem.alloc(ylen),
-            dw = mem.copy(dw0, wlen);
+            dw = mem.copy(dw0, wlen),
+            dx = mem.alloc(n * c * h * w);
           kernels.conv2d(x, n, c, h, w, o, kh, kw, sh, sw, oh, ow, wt, y);
           kernels.conv2dWeightGrad(x, dy, n, c, h, w, o, kh, kw, sh, sw, oh, ow, dw);
-          return [y, dw] as const;
+          kernels.conv2dInputGrad(dy, n, c, h, w, o, kh, kw, sh, sw, oh, ow, wt, dx);
+          return [y, dw, dx] as const;
         });
         const f = mem.f;
         for (let t = 1; t < outs.length; t++) {
-          const [y, dw] = outs[t]!,
-            [y0, dw0t] = outs[0]!;
+          const [y, dw, dx] = outs[t]!,
+            [y0, dw0t, dx0] = outs[0]!,
+            xlen = n * c * h * w;
           bitsEqual(f.subarray(y / 4, y / 4 + ylen), f.subarray(y0 / 4, y0 / 4 + ylen), `conv2d ${[n, c, h, w, o]}, ${t + 1} threads vs 1`);
           bitsEqual(f.subarray(dw / 4, dw / 4 + wlen), f.subarray(dw0t / 4, dw0t / 4 + wlen), `conv2dWeightGrad ${[n, c, h, w, o]}, ${t + 1} threads vs 1`);
+          bitsEqual(f.subarray(dx / 4, dx / 4 + xlen), f.subarray(dx0 / 4, dx0 / 4 + xlen), `conv2dInputGrad ${[n, c, h, w, o]}, ${t + 1} threads vs 1`);
         }
       }
       const kd = kt[0]!;
@@ -476,6 +494,7 @@ for (const cpu of paths) {
       assert.throws(() => kd.conv2d(0, 1, 1, 8, 8, 1, 2, 2, 1, 1, 8, 7, 4096, 8192), /output size out of range/);
       assert.throws(() => kd.conv2dWeightGrad(0, 0, 1, 1, 8, 8, 1, 2, 2, 0, 1, 7, 7, 4096), /stride out of range/);
       assert.throws(() => kd.conv2d(0, 1, 9000, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0), /c·kh·kw out of range/);
+      assert.throws(() => kd.conv2dInputGrad(0, 1, 1, 8, 8, 1, 2, 2, 1, 1, 7, 7, 0, end - 64), /dx out of range/);
     });
 
     it("bias add and bias gradients", () => {

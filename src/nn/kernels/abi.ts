@@ -212,6 +212,23 @@ export interface Kernels {
     outW: number,
     dw: number,
   ): void;
+  /** conv2d's input gradient: dx[n][ci][y][x] = Σ dy[n][o][oy][ox] · weight[o][ci][y − oy·sh][x − ox·sw] over the positions that read (y, x); dx overwritten. */
+  conv2dInputGrad?(
+    dy: number,
+    n: number,
+    c: number,
+    h: number,
+    w: number,
+    o: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    outH: number,
+    outW: number,
+    weight: number,
+    dx: number,
+  ): void;
 }
 
 /** The largest c·kh·kw the direct convolution kernels accept. */

@@ -205,7 +205,8 @@ export function createNativeKernels(memory: WebAssembly.Memory, opts: NativeKern
     sgdStep = n("sgdStep");
   const u8ToF32Shift = n("u8ToF32Shift"),
     conv2d = n("conv2d"),
-    conv2dWeightGrad = n("conv2dWeightGrad");
+    conv2dWeightGrad = n("conv2dWeightGrad"),
+    conv2dInputGrad = n("conv2dInputGrad");
   const backend = `native-${cpu}` as KernelBackend;
   const smallBatched = small ? gemmBatchedByLoop(small.gemm) : null;
 
@@ -306,6 +307,10 @@ export function createNativeKernels(memory: WebAssembly.Memory, opts: NativeKern
     conv2dWeightGrad(x, dy, nn, c, h, w, o, kh, kw, sh, sw, outH, outW, dw) {
       ensure();
       conv2dWeightGrad(x, dy, nn, c, h, w, o, kh, kw, sh, sw, outH, outW, dw);
+    },
+    conv2dInputGrad(dy, nn, c, h, w, o, kh, kw, sh, sw, outH, outW, weight, dx) {
+      ensure();
+      conv2dInputGrad(dy, nn, c, h, w, o, kh, kw, sh, sw, outH, outW, weight, dx);
     },
     adamStep(p, g, m, v, len, lr, beta1, beta2, eps, weightDecay, bc1, bc2) {
       if (small && len < OPT_WASM_LEN) return small.adamStep(p, g, m, v, len, lr, beta1, beta2, eps, weightDecay, bc1, bc2);

@@ -26,7 +26,7 @@ export type WasmVariant = "wasm-relaxed-simd" | "wasm-simd";
 export const WASM_SCRATCH_BYTES = 4 * (256 * 256 + 256 * 8 + 4 * 8);
 
 /** The kernels the modules export (gemmBatched is a loop over their gemm, added by the loader; no direct convolution). */
-type KernelFunctions = Omit<Kernels, "backend" | "memory" | "gemmBatched" | "conv2d" | "conv2dWeightGrad">;
+type KernelFunctions = Omit<Kernels, "backend" | "memory" | "gemmBatched" | "conv2d" | "conv2dWeightGrad" | "conv2dInputGrad">;
 
 interface KernelExports extends KernelFunctions {
   init(scratchPtr: number): void;
