@@ -935,6 +935,9 @@ static inline __attribute__((always_inline)) void dconv_tile(const dconv_job *q,
     }
 }
 
+/* How far beyond a tile's last pixel of a row the forward pass prefetches (floats). */
+#define DCONV_PREFETCH_FLOATS 16
+
 /* Forward task t: tiles [t0, t1) of MR positions (of all n·p) against weight panel t mod panels. */
 static void dconv_forward_task(void *ctx, long t, int tid) {
   const dconv_job *q = ctx;
@@ -963,6 +966,14 @@ static void dconv_forward_task(void *ctx, long t, int tid) {
       }
     }
     for (long r = rows; r < MR; r++) xr[r] = xr[0];
+    /* The next tiles read the same kh rows of every channel a little further right: ask for those
+       lines now (a tile walks c·kh rows at once, more streams than the hardware prefetcher follows). */
+    for (long ci = 0; ci < q->c; ci++)
+      for (long ky = 0; ky < q->kh; ky++) {
+        const float *row = xr[rows - 1] + ci * q->h * q->w + ky * q->w + q->kw;
+        __builtin_prefetch(row + DCONV_PREFETCH_FLOATS);
+        __builtin_prefetch(row + DCONV_PREFETCH_FLOATS + 16);
+      }
     vf acc[MR][NV];
     float tileOut[MR * NR] __attribute__((aligned(64)));
     if (cols <= VL) dconv_tile(q, xr, wp, acc, 1);
