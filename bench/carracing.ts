@@ -2,7 +2,7 @@
  * `npm run bench:carracing`: the CarRacing training loop end to end (env, image pipeline,
  * replay, action selection, updates), measured in the learning phase, plus the replay
  * memory figures. Cases: `seed-carracing` (Nature CNN, an update every agent step), the
- * tuned `CarRacing-v3` preset as it is (an update every 16 agent steps) and with an update
+ * tuned `CarRacing-v3` preset as it is (an update every 8 agent steps, DrQ shift) and with an update
  * every 4 agent steps (`CarRacing-v3/trainFreq4`), each with the envs stepped in the
  * training thread (asyncEnvs false) and in a worker thread (`<case>/asyncEnvs`).
  * Writes bench/results/carracing.json:

@@ -5,9 +5,14 @@
  * preset is its own file). For every run: the env steps and wall-clock seconds until a periodic
  * evaluation first reached the goal (CartPole 475, LunarLander 200: Gymnasium's reward
  * thresholds; training stops there), and the mean over 100 greedy episodes of the final model.
- * Writes bench/results/family.json (merged, so parts can run separately), after every algorithm.
+ * Writes bench/results/family.json after every seed, merged: other algorithms' entries are kept, and
+ * so are this algorithm's runs on other seeds when its preset and changes are the same. A long
+ * algorithm can thus run a few seeds per session (`--seeds 1,2`), and an interrupted bench loses
+ * only the seed it was on.
  *
- *   node --import tsx bench/family.ts [--seeds 3] [--only c51,iqn] [--lunar] [--skip-cartpole] [--steps N]
+ *   node --import tsx bench/family.ts [--seeds 3 | --seeds 1,2] [--only c51,iqn] [--lunar] [--skip-cartpole] [--steps N]
+ *
+ * --seeds N runs seeds 0…N−1; a comma-separated list runs exactly those seeds.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -129,15 +134,19 @@ function median(xs: number[]): number | null {
 
 const resultsPath = join(root, "bench/results/family.json");
 
-function save(env: string, goal: number, name: string, variant: Variant, runs: Run[]): void {
+function save(env: string, goal: number, name: string, variant: Variant, newRuns: Run[]): void {
   let all: Record<string, { goal: number; algorithms: Record<string, unknown> }> = {};
   try {
     all = JSON.parse(readFileSync(resultsPath, "utf8")) as typeof all;
   } catch {
     // first run
   }
-  const solved = runs.filter((r) => r.steps !== null);
   const entry = all[env] ?? { goal, algorithms: {} };
+  const previous = entry.algorithms[name] as { preset?: string; changes?: unknown; runs?: Run[] } | undefined;
+  const sameSetting = previous?.preset === variant.preset && JSON.stringify(previous.changes) === JSON.stringify(variant.agent);
+  const kept = sameSetting && entry.goal === goal ? (previous.runs ?? []).filter((r) => !newRuns.some((n) => n.seed === r.seed)) : [];
+  const runs = [...kept, ...newRuns].sort((a, b) => a.seed - b.seed);
+  const solved = runs.filter((r) => r.steps !== null);
   entry.goal = goal;
   entry.algorithms[name] = {
     preset: variant.preset,
@@ -154,7 +163,20 @@ function save(env: string, goal: number, name: string, variant: Variant, runs: R
   writeFileSync(resultsPath, `${JSON.stringify(all, null, 2)}\n`);
 }
 
-const seeds = Number(values.seeds);
+function parseSeeds(text: string): number[] {
+  const list = text.includes(",")
+    ? text
+        .split(",")
+        .filter((t) => t.trim() !== "")
+        .map(Number)
+    : Array.from({ length: Number(text) }, (_, i) => i);
+  if (list.length === 0 || list.some((s) => !Number.isInteger(s) || s < 0)) {
+    throw new Error(`--seeds: got "${text}"; allowed: a count N (seeds 0…N−1) or a comma-separated list of seeds ≥ 0, e.g. 1,2`);
+  }
+  return list;
+}
+
+const seeds = parseSeeds(values.seeds);
 const only = values.only?.split(",").map((s) => s.trim());
 const envs = [...(values["skip-cartpole"] ? [] : ["CartPole-v1"]), ...(values.lunar ? ["LunarLander-v3"] : [])];
 for (const env of envs) {
@@ -162,13 +184,13 @@ for (const env of envs) {
   for (const [name, variant] of Object.entries(variants)) {
     if (only && !only.includes(name) && !only.includes(name.split(" ")[0]!)) continue;
     const runs: Run[] = [];
-    for (let seed = 0; seed < seeds; seed++) {
+    for (const seed of seeds) {
       const r = await run(env, goal, variant, seed);
       runs.push(r);
+      save(env, goal, name, variant, runs);
       console.log(
         `${env} ${name} seed ${seed}: goal ${r.steps === null ? "not reached" : `at ${r.steps} steps (${r.wall_s} s)`}; 100-episode eval ${r.eval_mean} ± ${r.eval_std}; ${r.total_steps} steps in ${r.total_wall_s} s`,
       );
     }
-    save(env, goal, name, variant, runs);
   }
 }
