@@ -27,7 +27,14 @@ export {
   QRDQN,
   resolveDQNConfig,
 } from "./agents/index.js";
-export { type ExplorationConfig, epsilonExponential, epsilonLinear, explorationSchedule } from "./agents/schedules.js";
+export {
+  type ExplorationConfig,
+  epsilonExponential,
+  epsilonLinear,
+  explorationSchedule,
+  type LearningRateScheduleConfig,
+  learningRateSchedule,
+} from "./agents/schedules.js";
 export * from "./envs/index.js";
 export { type GifOptions, GifWriter } from "./media/gif.js";
 export * as nn from "./nn/index.js";

@@ -5,7 +5,7 @@
  */
 import { brief } from "../util/text.js";
 import { ALGORITHM_NAMES, ALGORITHMS, type AlgorithmName } from "./algorithms/index.js";
-import type { ExplorationConfig } from "./schedules.js";
+import type { ExplorationConfig, LearningRateScheduleConfig } from "./schedules.js";
 
 export type NetworkSpec =
   /** Fully connected: hidden layer sizes, e.g. [64, 64]. */
@@ -81,8 +81,10 @@ export interface DQNConfig {
   huberBeta: number;
   /** Optimizer, with PyTorch semantics. */
   optimizer: "adam" | "rmsprop" | "sgd";
-  /** Learning rate. */
+  /** Learning rate (the start of `lrSchedule`). */
   lr: number;
+  /** Learning rate over the run: constant, or linear from `lr` to `end` (see `LearningRateScheduleConfig`). */
+  lrSchedule: LearningRateScheduleConfig;
   /** Adam ε (PyTorch default 1e-8). */
   adamEps: number;
   /** RMSprop smoothing constant α (PyTorch default 0.99). */
@@ -149,6 +151,7 @@ export const DEFAULT_DQN_CONFIG: Readonly<DQNConfig> = Object.freeze({
   huberBeta: 1,
   optimizer: "adam",
   lr: 1e-4,
+  lrSchedule: { kind: "constant" },
   adamEps: 1e-8,
   rmspropAlpha: 0.99,
   rmspropEps: 1e-8,
@@ -198,6 +201,7 @@ const CHECKS: Record<keyof DQNConfig, Check> = {
   huberBeta: positive,
   optimizer: oneOf("adam", "rmsprop", "sgd"),
   lr: positive,
+  lrSchedule: checkLrSchedule,
   adamEps: positive,
   rmspropAlpha: unit,
   rmspropEps: positive,
@@ -258,6 +262,22 @@ function checkNetwork(v: unknown): string | null {
     return n.hidden === undefined && n.activation === undefined ? null : allowed;
   }
   return allowed;
+}
+
+function checkLrSchedule(v: unknown): string | null {
+  const allowed = '{ kind: "constant" } or { kind: "linear", end ≥ 0, steps? | fraction? }';
+  if (v === null || typeof v !== "object") return allowed;
+  const e = v as Record<string, unknown>;
+  const fields = e.kind === "linear" ? ["kind", "end", "steps", "fraction"] : ["kind"];
+  const extra = Object.keys(e).filter((k) => !fields.includes(k));
+  if (extra.length) return `${allowed} (unknown field ${brief(extra[0], 40)})`;
+  if (e.kind === "constant") return null;
+  if (e.kind !== "linear") return allowed;
+  if (nonNeg(e.end)) return `${allowed} (end must be a non-negative number)`;
+  if (e.steps !== undefined && positiveInt(e.steps)) return `${allowed} (steps must be a positive integer)`;
+  if (e.fraction !== undefined && unitOpenLow(e.fraction)) return `${allowed} (fraction must be in (0, 1])`;
+  if (e.steps !== undefined && e.fraction !== undefined) return `${allowed} (give steps or fraction, not both)`;
+  return null;
 }
 
 function checkExploration(v: unknown): string | null {

@@ -21,6 +21,13 @@ export {
 } from "./algorithms/index.js";
 export { DEFAULT_DQN_CONFIG, DQN_CONFIG_KEYS, type DQNConfig, type NetworkSpec, resolveDQNConfig } from "./config.js";
 export { DQNAgent, type DQNAgentOptions, type DQNAgentState, type TrainStepResult } from "./dqn.js";
-export { type ExplorationConfig, epsilonExponential, epsilonLinear, explorationSchedule } from "./schedules.js";
+export {
+  type ExplorationConfig,
+  epsilonExponential,
+  epsilonLinear,
+  explorationSchedule,
+  type LearningRateScheduleConfig,
+  learningRateSchedule,
+} from "./schedules.js";
 export { doubleTdTargets, QLoss, type QLossKind, type QLossOptions, tdTargets } from "./td.js";
 export type { DQNSpec, NetworkContext, NetworkFactory, TrainingBatch } from "./types.js";

@@ -64,3 +64,27 @@ export function explorationSchedule(cfg: ExplorationConfig, totalSteps: number):
 function checkProbability(name: string, p: number): void {
   if (!(p >= 0 && p <= 1)) throw new RangeError(`epsilon ${name} must be in [0, 1], got ${p}`);
 }
+
+/**
+ * Learning rate over the run, as configured in `DQNConfig.lrSchedule` (JSON-friendly). It starts
+ * at `DQNConfig.lr`; `linear` falls to `end` over `steps` environment steps (or `fraction` of the
+ * run), then stays there, like SB3's `get_linear_fn`. A pure function of the step, so a resumed
+ * run sets the same rate at the same update.
+ */
+export type LearningRateScheduleConfig = { kind: "constant" } | { kind: "linear"; end: number; steps?: number; fraction?: number };
+
+/** Builds lr(step) for a run of `totalSteps` steps starting at `lr`. */
+export function learningRateSchedule(lr: number, cfg: LearningRateScheduleConfig, totalSteps: number): (step: number) => number {
+  if (!(lr > 0 && Number.isFinite(lr))) throw new RangeError(`learningRateSchedule: lr must be a positive number, got ${lr}`);
+  if (cfg.kind === "constant") return () => lr;
+  if (cfg.kind === "linear") {
+    if (cfg.steps !== undefined && cfg.fraction !== undefined) {
+      throw new Error(`lrSchedule: give either steps (${cfg.steps}) or fraction (${cfg.fraction}), not both`);
+    }
+    if (!(cfg.end >= 0 && Number.isFinite(cfg.end))) throw new RangeError(`lrSchedule: end must be a non-negative number, got ${cfg.end}`);
+    const duration = cfg.steps ?? Math.max(1, Math.round((cfg.fraction ?? 1) * totalSteps));
+    const slope = (cfg.end - lr) / duration;
+    return (step) => (step >= duration ? cfg.end : lr + slope * step);
+  }
+  throw new Error(`lrSchedule: kind must be "constant" or "linear", got ${JSON.stringify((cfg as { kind: unknown }).kind)}`);
+}

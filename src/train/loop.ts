@@ -9,7 +9,7 @@
  */
 import { type DQNConfig, resolveDQNConfig } from "../agents/config.js";
 import { DQNAgent, type DQNSpec, type NetworkFactory, type TrainStepResult } from "../agents/dqn.js";
-import { explorationSchedule } from "../agents/schedules.js";
+import { explorationSchedule, learningRateSchedule } from "../agents/schedules.js";
 import type { Env, Observation } from "../envs/core.js";
 import type { SafeTensor } from "../nn/safetensors.js";
 import { brief } from "../util/text.js";
@@ -189,6 +189,7 @@ export class TrainLoop {
   private readonly resumedFromStep: number | null;
   private readonly replayLoaded: boolean;
   private readonly epsilonAt: (step: number, episodes: number) => number;
+  private readonly lrAt: (step: number) => number;
   private readonly obsSize: number;
   private readonly prevObs: Float32Array | Uint8Array;
   private readonly nextObs: Float32Array | Uint8Array;
@@ -275,6 +276,7 @@ export class TrainLoop {
     this.replayLoaded = replayLoaded;
 
     this.epsilonAt = explorationSchedule(agentCfg.exploration, cfg.totalSteps);
+    this.lrAt = learningRateSchedule(agentCfg.lr, agentCfg.lrSchedule, cfg.totalSteps);
     const ObsArray = spec.observationType === "uint8" ? Uint8Array : Float32Array;
     this.prevObs = new ObsArray(n * this.obsSize);
     this.nextObs = new ObsArray(n * this.obsSize);
@@ -465,6 +467,7 @@ export class TrainLoop {
   learn(prev: number, step: number): void {
     const { agentCfg, agent, progress, replay } = this;
     if (step > agentCfg.learningStarts && crossed(prev, step, agentCfg.trainFreq) && replay.size >= agentCfg.batchSize) {
+      agent.optimizer.lr = this.lrAt(step);
       for (let g = 0; g < agentCfg.gradientSteps; g++) {
         const res = agent.trainStep(replay.sample(step));
         this.checkUpdate(res);

@@ -22,6 +22,13 @@ test("bad keys and values name the key, value and what is allowed", () => {
   assert.throws(() => resolveDQNConfig({ network: { kind: "mlp", hidden: [64, -1] } }), /network = .*-1/);
   assert.throws(() => resolveDQNConfig({ exploration: { kind: "exponential", start: 1, end: 0, decay: 0.99, per: "week" as never } }), /exploration/);
   assert.throws(() => resolveDQNConfig({ batchSize: 64, bufferSize: 32 }), /batchSize 64 exceeds bufferSize 32/);
+  assert.throws(
+    () => resolveDQNConfig({ lrSchedule: { kind: "cosine" } as never }),
+    /lrSchedule = \{"kind":"cosine"\} is invalid; expected \{ kind: "constant" \} or \{ kind: "linear"/,
+  );
+  assert.throws(() => resolveDQNConfig({ lrSchedule: { kind: "linear", end: -1e-4 } }), /lrSchedule .*end must be a non-negative number/);
+  assert.throws(() => resolveDQNConfig({ lrSchedule: { kind: "linear", end: 0, rate: 2 } as never }), /unknown field "rate"/);
+  assert.deepEqual(resolveDQNConfig({ lrSchedule: { kind: "linear", end: 1e-5, fraction: 0.8 } }).lrSchedule, { kind: "linear", end: 1e-5, fraction: 0.8 });
 });
 
 test("inherited names are not config keys: constructor, __proto__, toString are refused", () => {

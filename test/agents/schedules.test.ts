@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { epsilonExponential, epsilonLinear, explorationSchedule } from "../../src/agents/schedules.js";
+import { epsilonExponential, epsilonLinear, explorationSchedule, learningRateSchedule } from "../../src/agents/schedules.js";
 
 test("epsilonLinear follows CleanRL's linear_schedule", () => {
   const f = epsilonLinear(1, 0.1, 1000);
@@ -33,4 +33,18 @@ test("bad schedule parameters name the value", () => {
   assert.throws(() => epsilonLinear(1.5, 0, 10), /1\.5/);
   assert.throws(() => epsilonExponential(1, 0, 1.2), /1\.2/);
   assert.throws(() => explorationSchedule({ kind: "linear", start: 1, end: 0, steps: 5, fraction: 0.1 }, 10), /steps \(5\)/);
+});
+
+test("learningRateSchedule: constant, and linear from lr to end like SB3's get_linear_fn", () => {
+  assert.equal(learningRateSchedule(3e-4, { kind: "constant" }, 1000)(999), 3e-4);
+  const lin = learningRateSchedule(1e-3, { kind: "linear", end: 1e-4, fraction: 0.5 }, 10_000);
+  assert.equal(lin(0), 1e-3);
+  assert.ok(Math.abs(lin(2500) - 5.5e-4) < 1e-15);
+  assert.equal(lin(5000), 1e-4);
+  assert.equal(lin(9000), 1e-4);
+  const bySteps = learningRateSchedule(1e-3, { kind: "linear", end: 0, steps: 100 }, 10_000);
+  assert.ok(Math.abs(bySteps(50) - 5e-4) < 1e-15);
+  assert.equal(bySteps(100), 0);
+  assert.throws(() => learningRateSchedule(1e-3, { kind: "linear", end: -1 }, 10), /end .* got -1/);
+  assert.throws(() => learningRateSchedule(1e-3, { kind: "linear", end: 0, steps: 5, fraction: 0.1 }, 10), /steps \(5\)/);
 });

@@ -7,7 +7,7 @@ import type { TrainConfig } from "../../src/train/config.js";
 import { CsvLog } from "../../src/train/files.js";
 import { loadModel, readCheckpoint } from "../../src/train/model-file.js";
 import { type TrainEvent, train } from "../../src/train/trainer.js";
-import { quick, registerImageCounter, stripWall, tmp as tmpDir } from "./helpers.js";
+import { modelBody, quick, registerImageCounter, stripWall, tmp as tmpDir } from "./helpers.js";
 
 const tmp = () => tmpDir("deepq-train-");
 
@@ -74,6 +74,26 @@ test("an interrupted and resumed run equals the uninterrupted run", async () => 
   } finally {
     rmSync(a, { recursive: true, force: true });
     rmSync(b, { recursive: true, force: true });
+  }
+});
+
+test("a linear learning-rate schedule reaches its end and resumes exactly", async () => {
+  // The rate falls to 0 at step 1500, so a run stopped just after 1500 already has the final weights.
+  const decayed = { ...quick, agent: { ...quick.agent, lrSchedule: { kind: "linear" as const, end: 0, fraction: 0.5 } } };
+  const [a, b, c] = [tmpDir(), tmpDir(), tmpDir()];
+  try {
+    await train(decayed, { runDir: a });
+    const stop = new AbortController();
+    await train(decayed, { runDir: b, signal: stop.signal, onEvent: (e) => e.kind === "progress" && e.step >= 1600 && stop.abort() });
+    assert.deepEqual(modelBody(join(b, "model.safetensors")), modelBody(join(a, "model.safetensors")), "weights changed after the rate reached 0");
+    const early = new AbortController();
+    await train(decayed, { runDir: c, signal: early.signal, onEvent: (e) => e.kind === "progress" && e.step >= 700 && early.abort() });
+    assert.notDeepEqual(modelBody(join(c, "model.safetensors")), modelBody(join(a, "model.safetensors")));
+    await train({ env: "CartPole-v1" }, { runDir: c, resume: true });
+    assert.deepEqual(modelBody(join(c, "model.safetensors")), modelBody(join(a, "model.safetensors")), "resumed run differs");
+    assert.deepEqual(stripWall(CsvLog.read(join(c, "progress.csv"))), stripWall(CsvLog.read(join(a, "progress.csv"))));
+  } finally {
+    for (const d of [a, b, c]) rmSync(d, { recursive: true, force: true });
   }
 });
 
