@@ -1,11 +1,16 @@
 /**
  * Videos of greedy episodes: the env's human-sized view (`render()`, e.g. CarRacing's
  * 600×400), one frame per env step (or every k-th), with the running return captioned on
- * each frame, written as GIF or MP4 by media's video writers.
+ * each frame, written as GIF or MP4 by media's video writers. When the env records episode
+ * statistics, the caption and the returned returns are those statistics (the episode's own
+ * return, which counts the rewards of steps taken inside resets, e.g. CarRacing's no-ops), so
+ * they equal what `evaluate` reports for the same seed.
  */
 import type { Action, Env, Observation } from "../envs/core.js";
+import { Wrapper } from "../envs/wrapper.js";
 import { captionFrame } from "../media/gif.js";
 import { openVideo, type VideoWriter, videoFormat } from "../media/video.js";
+import { RecordEpisodeStatistics } from "../wrappers/record-episode-statistics.js";
 
 export interface RecordOptions {
   episodes: number;
@@ -43,6 +48,7 @@ export async function recordVideo<O extends Observation, A extends Action>(
   let height = 0;
   let frames = 0;
   const returns: number[] = [];
+  const stats = episodeStatisticsIn(env);
   const addFrame = async (ret: number, episode: number) => {
     const f = env.render();
     if (video === null) {
@@ -57,11 +63,11 @@ export async function recordVideo<O extends Observation, A extends Action>(
   };
   for (let e = 0; e < opts.episodes; e++) {
     let { obs } = env.reset({ seed: opts.seed + e });
-    let ret = 0;
+    let ret = stats?.currentReturn ?? 0;
     await addFrame(ret, e);
     for (let t = 0; opts.maxSteps === undefined || t < opts.maxSteps; t++) {
       const r = env.step(policy(obs));
-      ret += r.reward;
+      ret = stats === null ? ret + r.reward : stats.currentReturn;
       obs = r.obs;
       const ended = r.terminated || r.truncated;
       if (ended || (t + 1) % stride === 0) await addFrame(ret, e);
@@ -71,4 +77,10 @@ export async function recordVideo<O extends Observation, A extends Action>(
   }
   await (video as VideoWriter | null)?.finish();
   return { returns, frames, width, height };
+}
+
+/** The RecordEpisodeStatistics wrapper in `env`'s chain, if any. */
+function episodeStatisticsIn(env: Env): RecordEpisodeStatistics | null {
+  for (let e: Env = env; e instanceof Wrapper; e = e.env) if (e instanceof RecordEpisodeStatistics) return e;
+  return null;
 }

@@ -96,6 +96,14 @@ export class RecordEpisodeStatistics<O extends Observation = Observation, A exte
     return this.times.toArray();
   }
 
+  /**
+   * Return of the episode in progress: every step since the last reset, including the steps
+   * outer wrappers take inside their own reset (no-ops), so it ends at the episode's `r`.
+   */
+  get currentReturn(): number {
+    return this.episodeReturn;
+  }
+
   override reset(args?: ResetArgs): ResetResult<O> {
     const r = this.env.reset(args);
     this.episodeReturn = 0;

@@ -7,7 +7,10 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { make } from "../../src/envs/index.js";
 import { findFfmpeg } from "../../src/media/video.js";
+import { evaluate } from "../../src/train/evaluate.js";
 import { recordVideo } from "../../src/train/record.js";
+import { NoopReset } from "../../src/wrappers/noop-reset.js";
+import { RecordEpisodeStatistics } from "../../src/wrappers/record-episode-statistics.js";
 
 const haveFfmpeg = (() => {
   try {
@@ -39,3 +42,19 @@ for (const ext of ["gif", "mp4"] as const) {
     }
   });
 }
+
+test("recordVideo reports the episode's own return, rewards of reset no-ops included, as evaluate does", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "deepq-rec-"));
+  try {
+    // CartPole pays 1 a step, so the 3 no-ops inside each reset are worth 3 of the return.
+    const env = new NoopReset(new RecordEpisodeStatistics(make("CartPole-v1")), { noops: 3 });
+    const policy = () => 1;
+    const r = await recordVideo(env, policy, join(dir, "v.gif"), { episodes: 2, seed: 5, frameStride: 5 });
+    const ev = evaluate(env, policy, { episodes: 2, seed: 5 });
+    assert.deepEqual(r.returns, ev.returns);
+    const plain = await recordVideo(make("CartPole-v1"), policy, join(dir, "w.gif"), { episodes: 1, seed: 5 });
+    assert.ok(plain.returns[0]! > 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

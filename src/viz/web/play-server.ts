@@ -185,6 +185,9 @@ class Session {
     this.t++;
     this.sendFrame();
     if (r.terminated || r.truncated) {
+      // The episode's own return when the env records it (it counts reset no-ops, as evaluate does).
+      const stats = r.info.episode as { r?: unknown } | undefined;
+      if (typeof stats?.r === "number") this.ret = stats.r;
       this.returns.push(this.ret);
       this.lengths.push(this.t);
       this.stream.send("episode", { ret: this.ret, length: this.t, terminated: r.terminated, lengths: this.lengths });

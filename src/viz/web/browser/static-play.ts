@@ -9,7 +9,7 @@
  * URL parameters: `model=<url>` loads and starts at once; `speed=<k>` steps per frame tick
  * (`max`: as fast as possible); `seed=<n>` episode i uses seed + i; `episodes=<n>` stops after n.
  */
-import { type agents, checkSpecFits, type Env, type ModelInfo, makeTrainEnv, modelFromBytes, nn, type Observation } from "../../../index.js";
+import { type agents, checkSpecFits, type Env, type ModelInfo, makeTrainEnv, modelFromBytes, nn, type Observation, wrappers } from "../../../index.js";
 
 interface StaticState {
   backend: string;
@@ -110,6 +110,8 @@ class Runner {
     state.ret += r.reward;
     state.t++;
     if (!(r.terminated || r.truncated)) return false;
+    // The episode's own return (it counts CarRacing's reset no-ops), as `deepq eval` reports it.
+    state.ret = wrappers.episodeStatistics(r.info)?.r ?? state.ret;
     state.returns.push(state.ret);
     const li = document.createElement("li");
     li.textContent = `episode ${state.episode + 1}: return ${state.ret.toFixed(1)} in ${state.t} steps${r.truncated ? " (time limit)" : ""}`;
