@@ -84,10 +84,11 @@ test("a linear learning-rate schedule reaches its end and resumes exactly", asyn
   try {
     await train(decayed, { runDir: a });
     const stop = new AbortController();
-    await train(decayed, { runDir: b, signal: stop.signal, onEvent: (e) => e.kind === "progress" && e.step >= 1600 && stop.abort() });
+    const stopped = await train(decayed, { runDir: b, signal: stop.signal, onEvent: (e) => e.kind === "eval" && e.step >= 2000 && stop.abort() });
+    assert.deepEqual([stopped.reason, stopped.step], ["interrupted", 2000]);
     assert.deepEqual(modelBody(join(b, "model.safetensors")), modelBody(join(a, "model.safetensors")), "weights changed after the rate reached 0");
     const early = new AbortController();
-    await train(decayed, { runDir: c, signal: early.signal, onEvent: (e) => e.kind === "progress" && e.step >= 700 && early.abort() });
+    await train(decayed, { runDir: c, signal: early.signal, onEvent: (e) => e.kind === "eval" && e.step >= 500 && early.abort() });
     assert.notDeepEqual(modelBody(join(c, "model.safetensors")), modelBody(join(a, "model.safetensors")));
     await train({ env: "CartPole-v1" }, { runDir: c, resume: true });
     assert.deepEqual(modelBody(join(c, "model.safetensors")), modelBody(join(a, "model.safetensors")), "resumed run differs");
