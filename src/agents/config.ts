@@ -274,6 +274,11 @@ function checkLrSchedule(v: unknown): string | null {
   if (e.kind === "constant") return null;
   if (e.kind !== "linear") return allowed;
   if (nonNeg(e.end)) return `${allowed} (end must be a non-negative number)`;
+  return checkDuration(e, allowed);
+}
+
+/** A linear schedule's length: `steps` or `fraction` of the run, at most one of them. */
+function checkDuration(e: Record<string, unknown>, allowed: string): string | null {
   if (e.steps !== undefined && positiveInt(e.steps)) return `${allowed} (steps must be a positive integer)`;
   if (e.fraction !== undefined && unitOpenLow(e.fraction)) return `${allowed} (fraction must be in (0, 1])`;
   if (e.steps !== undefined && e.fraction !== undefined) return `${allowed} (give steps or fraction, not both)`;
@@ -288,12 +293,7 @@ function checkExploration(v: unknown): string | null {
   const extra = Object.keys(e).filter((k) => !fields.includes(k));
   if (extra.length) return `${allowed} (unknown field ${brief(extra[0], 40)})`;
   if (unit(e.start) || unit(e.end)) return `${allowed} with start and end in [0, 1]`;
-  if (e.kind === "linear") {
-    if (e.steps !== undefined && positiveInt(e.steps)) return `${allowed} (steps must be a positive integer)`;
-    if (e.fraction !== undefined && unitOpenLow(e.fraction)) return `${allowed} (fraction must be in (0, 1])`;
-    if (e.steps !== undefined && e.fraction !== undefined) return `${allowed} (give steps or fraction, not both)`;
-    return null;
-  }
+  if (e.kind === "linear") return checkDuration(e, allowed);
   if (e.kind === "exponential") {
     if (unitOpenLow(e.decay)) return `${allowed} (decay must be in (0, 1])`;
     return e.per === "step" || e.per === "episode" ? null : allowed;

@@ -45,11 +45,7 @@ export type ExplorationConfig =
 /** Builds ε(step, episode) for a run of `totalSteps` steps. */
 export function explorationSchedule(cfg: ExplorationConfig, totalSteps: number): (step: number, episode: number) => number {
   if (cfg.kind === "linear") {
-    if (cfg.steps !== undefined && cfg.fraction !== undefined) {
-      throw new Error(`exploration: give either steps (${cfg.steps}) or fraction (${cfg.fraction}), not both`);
-    }
-    const duration = cfg.steps ?? Math.max(1, Math.round((cfg.fraction ?? 0.1) * totalSteps));
-    const f = epsilonLinear(cfg.start, cfg.end, duration);
+    const f = epsilonLinear(cfg.start, cfg.end, linearDuration("exploration", cfg, 0.1, totalSteps));
     return (step) => f(step);
   }
   if (cfg.kind === "exponential") {
@@ -59,6 +55,14 @@ export function explorationSchedule(cfg: ExplorationConfig, totalSteps: number):
     throw new Error(`exploration: per must be "step" or "episode", got ${JSON.stringify((cfg as { per: unknown }).per)}`);
   }
   throw new Error(`exploration: kind must be "linear" or "exponential", got ${JSON.stringify((cfg as { kind: unknown }).kind)}`);
+}
+
+/** Steps a linear schedule lasts: `steps`, or `fraction` (default `defaultFraction`) of the run; `what` names it in errors. */
+function linearDuration(what: string, cfg: { steps?: number; fraction?: number }, defaultFraction: number, totalSteps: number): number {
+  if (cfg.steps !== undefined && cfg.fraction !== undefined) {
+    throw new Error(`${what}: give either steps (${cfg.steps}) or fraction (${cfg.fraction}), not both`);
+  }
+  return cfg.steps ?? Math.max(1, Math.round((cfg.fraction ?? defaultFraction) * totalSteps));
 }
 
 function checkProbability(name: string, p: number): void {
@@ -78,11 +82,8 @@ export function learningRateSchedule(lr: number, cfg: LearningRateScheduleConfig
   if (!(lr > 0 && Number.isFinite(lr))) throw new RangeError(`learningRateSchedule: lr must be a positive number, got ${lr}`);
   if (cfg.kind === "constant") return () => lr;
   if (cfg.kind === "linear") {
-    if (cfg.steps !== undefined && cfg.fraction !== undefined) {
-      throw new Error(`lrSchedule: give either steps (${cfg.steps}) or fraction (${cfg.fraction}), not both`);
-    }
     if (!(cfg.end >= 0 && Number.isFinite(cfg.end))) throw new RangeError(`lrSchedule: end must be a non-negative number, got ${cfg.end}`);
-    const duration = cfg.steps ?? Math.max(1, Math.round((cfg.fraction ?? 1) * totalSteps));
+    const duration = linearDuration("lrSchedule", cfg, 1, totalSteps);
     const slope = (cfg.end - lr) / duration;
     return (step) => (step >= duration ? cfg.end : lr + slope * step);
   }
