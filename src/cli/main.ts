@@ -87,7 +87,11 @@ async function trainCommand(envArg: string | undefined, flags: TrainFlags): Prom
         display?.update(e.step, { epsilon: e.epsilon, lastReturn: e.lastReturn, lastEval: e.lastEval });
         break;
       case "eval":
-        say(`step ${e.step}: eval ${e.mean.toFixed(1)} ± ${e.std.toFixed(1)} (min ${e.min.toFixed(1)}, max ${e.max.toFixed(1)})${e.isBest ? " best" : ""}`);
+        say(
+          `step ${e.step}: eval ${e.mean.toFixed(1)} ± ${e.std.toFixed(1)} (min ${e.min.toFixed(1)}, max ${e.max.toFixed(1)})` +
+            (e.confirmed ? `; over ${e.confirmed.episodes} episodes ${e.confirmed.mean.toFixed(1)} ± ${e.confirmed.std.toFixed(1)}` : "") +
+            (e.isBest ? " best" : ""),
+        );
         break;
       case "video":
         say(`episode ${e.episode} (return ${e.ret.toFixed(1)}) saved to ${e.path}`);

@@ -200,6 +200,12 @@ export class CarRacing implements Env<Uint8Array, Action> {
     return this.tileVisitedCount;
   }
 
+  /** 1 for each tile a wheel has touched this episode, in track order (Gymnasium's `tile.road_visited`); a copy. */
+  visitedTileMask(): Uint8Array {
+    if (!this.track) throw new Error(`${this.name}: call reset() first`);
+    return this.visited.slice();
+  }
+
   /** The hull's (x, y, angle, vx, vy). */
   hullPose(): [number, number, number, number, number] {
     if (!this.car) throw new Error(`${this.name}: call reset() first`);

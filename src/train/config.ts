@@ -29,6 +29,14 @@ export interface TrainConfig {
   evalEpisodes: number;
   /** Evaluation episode i uses seed evalSeed + i, the same at every evaluation: the selection seeds the best model is picked on. */
   evalSeed: number;
+  /**
+   * Confirm a new best on more selection episodes (0: off). An evaluation whose mean beats the
+   * best model's is extended to this many episodes (seeds evalSeed…, the first evalEpisodes
+   * being the ones just played), and the model becomes the best only if that mean beats the
+   * best's own over as many. A best picked on few noisy episodes is often a lucky one; this
+   * costs extra episodes only when an evaluation looks like a new best. More than evalEpisodes.
+   */
+  confirmEpisodes: number;
   /** Episodes of the final evaluation of the best model on report seeds, unseen by selection (0: none). */
   reportEpisodes: number;
   /** Report episode i uses seed reportSeed + i; the range must not overlap the selection seeds. */
@@ -66,6 +74,7 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<Omit<TrainConfig, "env">> = Object.f
   evalEvery: 10_000,
   evalEpisodes: 10,
   evalSeed: 1_000_000,
+  confirmEpisodes: 0,
   reportEpisodes: 100,
   reportSeed: 2_000_000,
   checkpointEvery: 50_000,
@@ -86,6 +95,7 @@ const TRAIN_KEYS = [
   "evalEvery",
   "evalEpisodes",
   "evalSeed",
+  "confirmEpisodes",
   "reportEpisodes",
   "reportSeed",
   "checkpointEvery",
@@ -98,6 +108,11 @@ const TRAIN_KEYS = [
 
 function positiveInt(key: string, v: unknown): void {
   if (!Number.isSafeInteger(v) || (v as number) <= 0) throw new Error(`train config: ${key} = ${brief(v)} is invalid; expected a positive integer`);
+}
+
+/** How many selection seeds (from evalSeed) the best model is picked on. */
+export function selectionSeedCount(cfg: Pick<TrainConfig, "evalEpisodes" | "confirmEpisodes">): number {
+  return Math.max(cfg.evalEpisodes, cfg.confirmEpisodes);
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
@@ -130,9 +145,15 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> & { env: string
   if (!Number.isSafeInteger(cfg.reportSeed) || cfg.reportSeed < 0) {
     throw new Error(`train config: reportSeed = ${brief(cfg.reportSeed)} is invalid; expected a non-negative integer`);
   }
-  if (cfg.reportEpisodes > 0 && cfg.reportSeed < cfg.evalSeed + cfg.evalEpisodes && cfg.evalSeed < cfg.reportSeed + cfg.reportEpisodes) {
+  if (!Number.isSafeInteger(cfg.confirmEpisodes) || (cfg.confirmEpisodes !== 0 && cfg.confirmEpisodes <= cfg.evalEpisodes)) {
     throw new Error(
-      `train config: report seeds ${cfg.reportSeed}–${cfg.reportSeed + cfg.reportEpisodes - 1} (reportSeed, reportEpisodes) overlap the selection seeds ${cfg.evalSeed}–${cfg.evalSeed + cfg.evalEpisodes - 1} (evalSeed, evalEpisodes); choose disjoint ranges`,
+      `train config: confirmEpisodes = ${brief(cfg.confirmEpisodes)} is invalid; expected 0 (off) or an integer above evalEpisodes (${brief(cfg.evalEpisodes)})`,
+    );
+  }
+  const selectionEpisodes = selectionSeedCount(cfg);
+  if (cfg.reportEpisodes > 0 && cfg.reportSeed < cfg.evalSeed + selectionEpisodes && cfg.evalSeed < cfg.reportSeed + cfg.reportEpisodes) {
+    throw new Error(
+      `train config: report seeds ${cfg.reportSeed}–${cfg.reportSeed + cfg.reportEpisodes - 1} (reportSeed, reportEpisodes) overlap the selection seeds ${cfg.evalSeed}–${cfg.evalSeed + selectionEpisodes - 1} (evalSeed, ${cfg.confirmEpisodes > 0 ? "confirmEpisodes" : "evalEpisodes"}); choose disjoint ranges`,
     );
   }
   if (typeof cfg.saveReplay !== "boolean") throw new Error(`train config: saveReplay must be true or false, got ${brief(cfg.saveReplay)}`);

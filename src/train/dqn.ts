@@ -51,6 +51,7 @@ export interface LearnOptions
       | "evalEvery"
       | "evalEpisodes"
       | "evalSeed"
+      | "confirmEpisodes"
       | "reportEpisodes"
       | "reportSeed"
       | "checkpointEvery"

@@ -50,6 +50,11 @@ export function evaluate<O extends Observation, A extends Action>(env: Env<O, A>
     }
     opts.onEpisode?.(e, returns[e]!, len);
   }
+  return evalResult(returns, lengths);
+}
+
+/** Mean, population std, min and max of episode returns (at least one). */
+export function evalResult(returns: number[], lengths: number[]): EvalResult {
   const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
   const std = Math.sqrt(returns.reduce((a, b) => a + (b - mean) ** 2, 0) / returns.length);
   return { mean, std, min: Math.min(...returns), max: Math.max(...returns), returns, lengths };

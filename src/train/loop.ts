@@ -17,9 +17,9 @@ import { episodeStatistics } from "../wrappers/record-episode-statistics.js";
 import type { BoxArray } from "../wrappers/util.js";
 import { VectorEnv, type VectorStepResult } from "../wrappers/vector.js";
 import type { CheckpointMeta, RunProgress } from "./checkpoint.js";
-import type { TrainConfig } from "./config.js";
+import { selectionSeedCount, type TrainConfig } from "./config.js";
 import { agentSpec, checkSpecFits, makeTrainEnv } from "./env.js";
-import { type EvalResult, evaluate } from "./evaluate.js";
+import { type EvalResult, evalResult, evaluate } from "./evaluate.js";
 import { checkReplayMemory, createMemory, memoryBytesFor, type SystemMemory, type TrainMemory } from "./memory.js";
 import { agentFromWeights, checkFiniteWeights } from "./model-format.js";
 
@@ -28,7 +28,17 @@ export type TrainEvent =
   | { kind: "start"; runDir: string | null; config: TrainConfig; resumedFromStep: number | null; replayBytes: number }
   | { kind: "progress"; step: number; epsilon: number; lastReturn: number | null; lastEval: { mean: number; std: number } | null }
   | { kind: "episode"; step: number; episode: number; ret: number; length: number }
-  | { kind: "eval"; step: number; mean: number; std: number; min: number; max: number; isBest: boolean }
+  | {
+      kind: "eval";
+      step: number;
+      mean: number;
+      std: number;
+      min: number;
+      max: number;
+      isBest: boolean;
+      /** The wider evaluation over `confirmEpisodes` selection episodes, when this one beat the best and one ran. */
+      confirmed: { mean: number; std: number; episodes: number } | null;
+    }
   | { kind: "checkpoint"; step: number; path: string }
   | { kind: "video"; path: string; episode: number; ret: number }
   /** Something the user should know that does not stop the run (low memory, a dropped replay, cleaned-up leftovers). */
@@ -88,8 +98,11 @@ export interface EpisodeRecord {
 export interface RunStore {
   readonly runDir: string;
   episode(loop: TrainLoop, e: EpisodeRecord): void;
-  /** After an evaluation updated `progress.lastEval` (and `bestEval` when `isBest`), before the loss sums reset. */
-  evaluated(loop: TrainLoop, r: EvalResult, isBest: boolean, epsilon: number): void;
+  /**
+   * After an evaluation `r` updated `progress.lastEval`, before the loss sums reset; `best` is
+   * the selection result of a new best model (r, or its confirmation), else null.
+   */
+  evaluated(loop: TrainLoop, r: EvalResult, best: EvalResult | null, epsilon: number): void;
   /** Writes a checkpoint of the loop's state (its weights are known to be finite). */
   checkpoint(loop: TrainLoop): void;
   /** Where the last good state of the run is, for error messages. */
@@ -371,7 +384,7 @@ export class TrainLoop {
     const r = this.evaluateModel(model, cfg.reportEpisodes, cfg.reportSeed);
     const report: RunReport = {
       step: best.step,
-      selection: { seed: cfg.evalSeed, episodes: cfg.evalEpisodes, mean: best.mean, std: best.std },
+      selection: { seed: cfg.evalSeed, episodes: selectionSeedCount(cfg), mean: best.mean, std: best.std },
       report: { seed: cfg.reportSeed, episodes: cfg.reportEpisodes, mean: r.mean, std: r.std, min: r.min, max: r.max, returns: r.returns, lengths: r.lengths },
     };
     this.store?.report(this, report);
@@ -491,15 +504,32 @@ export class TrainLoop {
     const { cfg, agent, progress } = this;
     const r = this.evaluateModel(agent, cfg.evalEpisodes, cfg.evalSeed);
     progress.lastEval = { step: progress.step, mean: r.mean, std: r.std };
-    const isBest = progress.bestEval === null || r.mean > progress.bestEval.mean;
-    if (isBest) {
-      progress.bestEval = { ...progress.lastEval };
+    const beatsBest = (e: EvalResult) => progress.bestEval === null || e.mean > progress.bestEval.mean;
+    let confirmed: EvalResult | null = null;
+    if (beatsBest(r) && cfg.confirmEpisodes > 0) {
+      // Greedy episodes are a function of their seeds: play only the ones r has not.
+      const more = this.evaluateModel(agent, cfg.confirmEpisodes - cfg.evalEpisodes, cfg.evalSeed + cfg.evalEpisodes);
+      confirmed = evalResult([...r.returns, ...more.returns], [...r.lengths, ...more.lengths]);
+    }
+    const selection = cfg.confirmEpisodes > 0 ? confirmed : r;
+    const best = selection !== null && beatsBest(selection) ? selection : null;
+    if (best !== null) {
+      progress.bestEval = { step: progress.step, mean: best.mean, std: best.std };
       if (cfg.reportEpisodes > 0) this.bestWeights = agent.modelStateDict();
     }
-    this.store?.evaluated(this, r, isBest, epsilon);
+    this.store?.evaluated(this, r, best, epsilon);
     if (this.singleInstance) this.restoreEpisode(0);
     progress.lossSum = progress.qSum = progress.lossCount = 0;
-    this.emit({ kind: "eval", step: progress.step, mean: r.mean, std: r.std, min: r.min, max: r.max, isBest });
+    this.emit({
+      kind: "eval",
+      step: progress.step,
+      mean: r.mean,
+      std: r.std,
+      min: r.min,
+      max: r.max,
+      isBest: best !== null,
+      confirmed: confirmed && { mean: confirmed.mean, std: confirmed.std, episodes: cfg.confirmEpisodes },
+    });
     return cfg.stopAtReturn !== null && r.mean >= cfg.stopAtReturn;
   }
 

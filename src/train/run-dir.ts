@@ -171,13 +171,17 @@ export class RunDirectory implements RunStore {
     this.episodePoints.push({ step: e.step, ret: e.ret });
   }
 
-  evaluated(loop: TrainLoop, r: EvalResult, isBest: boolean, epsilon: number): void {
+  evaluated(loop: TrainLoop, r: EvalResult, best: EvalResult | null, epsilon: number): void {
     const { progress, cfg } = loop;
     const now = Date.now();
     const sps = (progress.step - this.speedMark.step) / Math.max(1e-3, (now - this.speedMark.time) / 1000);
     this.speedMark = { step: progress.step, time: now };
-    if (isBest)
-      saveModel(join(this.runDir, "best.safetensors"), loop.agent, { ...this.modelInfo(loop), eval: { mean: r.mean, std: r.std, episodes: cfg.evalEpisodes } });
+    if (best !== null) {
+      saveModel(join(this.runDir, "best.safetensors"), loop.agent, {
+        ...this.modelInfo(loop),
+        eval: { mean: best.mean, std: best.std, episodes: best.returns.length },
+      });
+    }
     this.progressLog!.append({
       step: progress.step,
       wall_s: Number(loop.wall().toFixed(2)),

@@ -336,6 +336,22 @@ test("lap completion: v3 terminates with info.lap_finished, v2 truncates", () =>
   }
 });
 
+test("visitedTileMask: one entry per tile, summing to tilesVisited, and a copy", () => {
+  const env = new CarRacing({ continuous: false });
+  assert.throws(() => env.visitedTileMask(), /call reset\(\) first/);
+  env.reset({ seed: 3 });
+  for (let t = 0; t < 120; t++) env.step(3);
+  const mask = env.visitedTileMask();
+  assert.equal(mask.length, env.trackPoints.length);
+  assert.equal(
+    mask.reduce((n, v) => n + v, 0),
+    env.tilesVisited,
+  );
+  assert.ok(env.tilesVisited > 1, `${env.tilesVisited} tiles visited after 120 frames of gas`);
+  mask.fill(0);
+  assert.notEqual(env.visitedTileMask()[0], 0);
+});
+
 const lapFiles = carFiles.filter((f) => f.includes("-lap-"));
 
 for (const file of lapFiles) {

@@ -11,6 +11,7 @@ import "../../src/envs/index.js";
 import { resolveTrainConfig } from "../../src/train/config.js";
 import { makeTrainEnv } from "../../src/train/env.js";
 import { evaluate } from "../../src/train/evaluate.js";
+import type { TrainEvent } from "../../src/train/loop.js";
 import { loadModel } from "../../src/train/model-file.js";
 import { train } from "../../src/train/trainer.js";
 import { quick, tmp } from "./helpers.js";
@@ -64,12 +65,52 @@ test("a resumed run reports the same as an uninterrupted one; reportEpisodes 0 r
   }
 });
 
+test("confirmEpisodes: a new best must also win over the wider selection episodes", async () => {
+  const dir = tmp("deepq-report-");
+  try {
+    const cfg = { ...reported, confirmEpisodes: 5 };
+    const evals: Extract<TrainEvent, { kind: "eval" }>[] = [];
+    const res = await train(cfg, { runDir: dir, onEvent: (e) => void (e.kind === "eval" && evals.push(e)) });
+    let best = -Infinity;
+    let confirmations = 0;
+    for (const e of evals) {
+      // Only an evaluation above the best confirmed mean is widened; the best is the wider mean.
+      assert.equal(e.confirmed !== null, e.mean > best, `step ${e.step}: eval ${e.mean}, best ${best}`);
+      if (e.confirmed === null) continue;
+      confirmations++;
+      assert.equal(e.confirmed.episodes, 5);
+      assert.equal(e.isBest, e.confirmed.mean > best);
+      if (e.isBest) best = e.confirmed.mean;
+    }
+    assert.ok(confirmations >= 2, `${confirmations} confirmations`);
+    assert.equal(res.bestEval!.mean, best);
+    assert.deepEqual(res.report!.selection, { seed: 1_000_000, episodes: 5, mean: best, std: res.bestEval!.std });
+    // The best model file scores its recorded mean over selection seeds 1,000,000–1,000,004.
+    const { agent, info } = loadModel(join(dir, "best.safetensors"));
+    const byHand = evaluate(makeTrainEnv(resolveTrainConfig(cfg)), (o) => agent.act(o as Float32Array), { episodes: 5, seed: 1_000_000 });
+    assert.deepEqual(info.eval, { mean: byHand.mean, std: byHand.std, episodes: 5 });
+    assert.equal(byHand.mean, best);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("report seeds must not overlap the selection seeds", () => {
   assert.throws(
     () => resolveTrainConfig({ env: "CartPole-v1", evalSeed: 0, evalEpisodes: 10, reportSeed: 9, reportEpisodes: 5 }),
     /report seeds 9–13 \(reportSeed, reportEpisodes\) overlap the selection seeds 0–9 \(evalSeed, evalEpisodes\); choose disjoint ranges/,
   );
   assert.throws(() => resolveTrainConfig({ env: "CartPole-v1", reportEpisodes: -1 }), /reportEpisodes = -1 is invalid; expected a non-negative integer/);
+  assert.throws(
+    () => resolveTrainConfig({ env: "CartPole-v1", evalSeed: 0, evalEpisodes: 10, confirmEpisodes: 30, reportSeed: 20 }),
+    /overlap the selection seeds 0–29 \(evalSeed, confirmEpisodes\)/,
+  );
+  for (const bad of [10, 5, -1, 12.5]) {
+    assert.throws(
+      () => resolveTrainConfig({ env: "CartPole-v1", evalEpisodes: 10, confirmEpisodes: bad }),
+      new RegExp(`confirmEpisodes = ${bad} is invalid; expected 0 \\(off\\) or an integer above evalEpisodes \\(10\\)`),
+    );
+  }
   assert.equal(resolveTrainConfig({ env: "CartPole-v1", evalSeed: 0, evalEpisodes: 10, reportSeed: 10 }).reportEpisodes, 100);
   assert.equal(resolveTrainConfig({ env: "CartPole-v1", evalSeed: 0, evalEpisodes: 10, reportSeed: 5, reportEpisodes: 0 }).reportSeed, 5);
 });
