@@ -46,7 +46,7 @@ import { CsvLog } from "../src/train/files.js";
 import { loadModel } from "../src/train/model-file.js";
 import { type RunReport, train } from "../src/train/trainer.js";
 import { type LearningPhaseSpeed, learningPhaseSpeed } from "./learning-phase.js";
-import { bandAcrossSeeds, type EnvResults, type RunCurve, renderResultsPage, type SolveRow, TARGETS } from "./results-page.js";
+import { bandAcrossSeeds, type EnvResults, type RunCurve, renderResultsPage, SEED_BARS, type SolveRow, TARGETS } from "./results-page.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
@@ -213,7 +213,7 @@ function writePage(): void {
       mkdirSync(join(root, "docs/img"), { recursive: true });
       writeFileSync(join(root, "docs", image), png);
     }
-    envs.push({ env, target, rows, image, carried: series.some((s) => s.carried) });
+    envs.push({ env, target, rows, image, carried: series.some((s) => s.carried), seedBar: SEED_BARS[env] });
   }
   const k = kernelBackendInfo();
   const md = renderResultsPage({

@@ -49,6 +49,31 @@ test("an env without runs says so; a carried-forward figure says so; no figure, 
   assert.ok(!page([row(0, 300, 300, 10_000)], null).includes("!["));
 });
 
+test("an env with a per-seed bar counts the seeds clearing it", () => {
+  const md = renderResultsPage({
+    date: "2026-12-04",
+    machine: { cores: 2, cpu: "Test CPU", kernels: "native-avx2" },
+    command: "npm run bench:solve",
+    envs: [
+      {
+        env: "CarRacing-v3",
+        target: 900,
+        rows: [row(0, 863, 855, null), row(1, 875, 829, null), row(2, 849.9, 866, null)],
+        image: null,
+        carried: false,
+        seedBar: 850,
+      },
+    ],
+  });
+  assert.ok(
+    md.includes(
+      "**0 / 3** seeds reach the target 900 with the selected model (0 / 3 with the final weights). **2 / 3** reach 850, the bar for every training seed (2 / 3 with the final weights).",
+    ),
+    md,
+  );
+  assert.ok(!page([row(0, 250, 150, 300_000)]).includes("the bar for every training seed"));
+});
+
 test("median of odd and even counts", () => {
   assert.equal(median([3, 1, 2]), 2);
   assert.equal(median([4, 1, 3, 2]), 2.5);
