@@ -11,10 +11,11 @@ import "../../src/envs/index.js";
 import { resolveTrainConfig } from "../../src/train/config.js";
 import { makeTrainEnv } from "../../src/train/env.js";
 import { evaluate } from "../../src/train/evaluate.js";
+import { CsvLog } from "../../src/train/files.js";
 import type { TrainEvent } from "../../src/train/loop.js";
 import { loadModel } from "../../src/train/model-file.js";
 import { train } from "../../src/train/trainer.js";
-import { quick, tmp } from "./helpers.js";
+import { modelBody, quick, stripWall, tmp } from "./helpers.js";
 
 const reported = { ...quick, reportEpisodes: 4, reportSeed: 3_000_000 };
 
@@ -92,6 +93,20 @@ test("confirmEpisodes: a new best must also win over the wider selection episode
     assert.equal(byHand.mean, best);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("confirmEpisodes changes which model is selected, never the training", async () => {
+  const plain = tmp("deepq-report-");
+  const confirmed = tmp("deepq-report-");
+  try {
+    await train(reported, { runDir: plain });
+    await train({ ...reported, confirmEpisodes: 5 }, { runDir: confirmed });
+    assert.ok(modelBody(join(plain, "model.safetensors")).equals(modelBody(join(confirmed, "model.safetensors"))), "final weights differ");
+    const evals = (dir: string) => stripWall(CsvLog.read(join(dir, "progress.csv")));
+    assert.deepEqual(evals(confirmed), evals(plain));
+  } finally {
+    for (const d of [plain, confirmed]) rmSync(d, { recursive: true, force: true });
   }
 });
 
