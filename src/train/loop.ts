@@ -507,7 +507,7 @@ export class TrainLoop {
     const beatsBest = (e: EvalResult) => progress.bestEval === null || e.mean > progress.bestEval.mean;
     let confirmed: EvalResult | null = null;
     if (beatsBest(r) && cfg.confirmEpisodes > 0) {
-      // Greedy episodes are a function of their seeds: play only the ones r has not.
+      // Episode i of an evaluation is on seed evalSeed + i: play only the seeds r has not.
       const more = this.evaluateModel(agent, cfg.confirmEpisodes - cfg.evalEpisodes, cfg.evalSeed + cfg.evalEpisodes);
       confirmed = evalResult([...r.returns, ...more.returns], [...r.lengths, ...more.lengths]);
     }
