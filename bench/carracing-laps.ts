@@ -22,6 +22,7 @@ import { CarRacing } from "../src/envs/car-racing.js";
 import "../src/envs/index.js";
 import { Wrapper } from "../src/envs/wrapper.js";
 import { makeTrainEnv } from "../src/train/env.js";
+import { evaluate } from "../src/train/evaluate.js";
 import { loadModel } from "../src/train/model-file.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -45,28 +46,17 @@ const epsilon = info.config?.evalEpsilon ?? 0;
 
 type Row = { seed: number; return: number; length: number; tiles: number; skipped: number; left: number; finished: boolean };
 const rows: Row[] = [];
-for (let e = 0; e < episodes; e++) {
-  let obs = env.reset({ seed: seed + e }).obs;
-  let ret = 0;
-  let length = 0;
-  let finished = false;
-  for (;;) {
-    const r = env.step(agent.act(obs as Uint8Array, { epsilon }));
-    obs = r.obs;
-    length++;
-    if (r.terminated || r.truncated) {
-      const episode = r.info.episode as { r: number } | undefined;
-      ret = episode?.r ?? Number.NaN;
-      finished = r.info.lap_finished === true;
-      break;
-    }
-  }
-  const mask = raw.visitedTileMask();
-  const furthest = mask.lastIndexOf(1);
-  let skipped = 0;
-  for (let i = 0; i < furthest; i++) skipped += 1 - mask[i]!;
-  rows.push({ seed: seed + e, return: ret, length, tiles: mask.length, skipped, left: mask.length - 1 - furthest, finished });
-}
+evaluate(env, (obs) => agent.act(obs as Uint8Array, { epsilon }), {
+  episodes,
+  seed,
+  onEpisode: (e, ret, length, last) => {
+    const mask = raw.visitedTileMask();
+    const furthest = mask.lastIndexOf(1);
+    let skipped = 0;
+    for (let i = 0; i < furthest; i++) skipped += 1 - mask[i]!;
+    rows.push({ seed: seed + e, return: ret, length, tiles: mask.length, skipped, left: mask.length - 1 - furthest, finished: last.lap_finished === true });
+  },
+});
 env.close();
 
 const classOf = (r: Row) => (r.finished ? "finished" : r.left === 0 ? "skipped" : "short");

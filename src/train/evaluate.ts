@@ -2,7 +2,7 @@
  * Greedy evaluation on its own env with fixed seeds, so successive evaluations of a
  * run (and of different runs) score the same episodes.
  */
-import type { Action, Env, Observation } from "../envs/core.js";
+import type { Action, Env, Info, Observation } from "../envs/core.js";
 import { episodeStatistics } from "../wrappers/record-episode-statistics.js";
 
 export interface EvalResult {
@@ -18,8 +18,11 @@ export interface EvaluateOptions {
   episodes: number;
   /** Episode i is reset with seed `seed + i`. */
   seed: number;
-  /** Called after each episode (progress display). */
-  onEpisode?: ((index: number, ret: number, length: number) => void) | undefined;
+  /**
+   * Called after each episode, with the `info` of its last step (progress display, or
+   * reading how it ended, e.g. CarRacing-v3's `lap_finished`).
+   */
+  onEpisode?: ((index: number, ret: number, length: number, info: Info) => void) | undefined;
 }
 
 /**
@@ -37,6 +40,7 @@ export function evaluate<O extends Observation, A extends Action>(env: Env<O, A>
     let { obs } = env.reset({ seed: opts.seed + e });
     let sum = 0;
     let len = 0;
+    let last: Info;
     for (;;) {
       const r = env.step(policy(obs));
       sum += r.reward;
@@ -45,10 +49,11 @@ export function evaluate<O extends Observation, A extends Action>(env: Env<O, A>
       if (r.terminated || r.truncated) {
         returns.push(episodeStatistics(r.info)?.r ?? sum);
         lengths.push(len);
+        last = r.info;
         break;
       }
     }
-    opts.onEpisode?.(e, returns[e]!, len);
+    opts.onEpisode?.(e, returns[e]!, len, last);
   }
   return evalResult(returns, lengths);
 }

@@ -55,3 +55,12 @@ test("evaluate prefers the env's own episode return from RecordEpisodeStatistics
 test("evaluate rejects a bad episode count", () => {
   assert.throws(() => evaluate(countingEnv(false), () => 0, { episodes: 0, seed: 0 }), /episodes must be a positive integer, got 0/);
 });
+
+test("evaluate passes each episode's last info to onEpisode", () => {
+  const seen: [number, number, number, unknown][] = [];
+  evaluate(countingEnv(true), () => 1, { episodes: 2, seed: 3, onEpisode: (i, ret, len, info) => seen.push([i, ret, len, info.episode]) });
+  assert.deepEqual(seen, [
+    [0, 104, 4, { r: 104, l: 4, t: 0 }],
+    [1, 105, 5, { r: 105, l: 5, t: 0 }],
+  ]);
+});
