@@ -117,6 +117,15 @@ export interface DQNConfig {
   evalEpsilon: number;
   /** Clip the gradient's global 2-norm to this; null = no clipping. */
   maxGradNorm: number | null;
+  /**
+   * τ of a moving average of the online weights, which evaluation, `act` and saved models
+   * use; null = off (they use the online weights). After gradient step t the average moves
+   * by max(τ, 1/t) toward the online weights: a plain mean of every step's weights until
+   * 1/t falls below τ, then an exponential one over about 1/τ steps. Exploration and the
+   * TD targets keep the online and target networks (weight averaging as in Nikishin et al.
+   * 2018, "Improving Stability in Deep RL with Weight Averaging").
+   */
+  weightAveragingTau: number | null;
   /** Seed of every random choice in the run. */
   seed: number;
   /** Environments stepped in lockstep; actions are chosen as one batch. */
@@ -168,6 +177,7 @@ export const DEFAULT_DQN_CONFIG: Readonly<DQNConfig> = Object.freeze({
   exploration: { kind: "linear", start: 1, end: 0.05, fraction: 0.1 },
   evalEpsilon: 0,
   maxGradNorm: 10,
+  weightAveragingTau: null,
   seed: 0,
   numEnvs: 1,
 }) as DQNConfig;
@@ -218,6 +228,7 @@ const CHECKS: Record<keyof DQNConfig, Check> = {
   exploration: checkExploration,
   evalEpsilon: unit,
   maxGradNorm: (v) => (v === null ? null : positive(v) === null ? null : "a positive number or null"),
+  weightAveragingTau: (v) => (v === null || unitOpenLow(v) === null ? null : "a number in (0, 1] or null"),
   seed: nonNegInt,
   numEnvs: positiveInt,
 

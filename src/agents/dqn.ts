@@ -4,10 +4,13 @@
  * target, the loss and the greedy action — is the configured algorithm's
  * (`config.algorithm`, see ./algorithms). It knows nothing of files or terminals: the
  * trainer feeds it transitions and decides when to call `trainStep` and `updateTarget`.
+ * With `weightAveragingTau` a third network holds a moving average of the online weights;
+ * it is the evaluation policy (`act`, `qValues`) and what model files hold.
  */
 import {
   Adam,
   type Arena,
+  Counter,
   clipGradNorm,
   defaultArena,
   type Module,
@@ -18,7 +21,7 @@ import {
   type RngState,
   type SafeTensor,
   SGD,
-  type Tensor,
+  Tensor,
 } from "../nn/index.js";
 import { type Algorithm, type AlgorithmState, type BatchInputs, createAlgorithm, type ForwardRole } from "./algorithms/index.js";
 import { RandomShift } from "./augment.js";
@@ -68,6 +71,8 @@ export class DQNAgent {
   readonly spec: DQNSpec;
   readonly online: Module;
   readonly target: Module;
+  /** The moving average of the online weights (`weightAveragingTau`), else null. */
+  readonly averaged: Module | null;
   readonly optimizer: Optimizer;
   readonly arena: Arena;
   /** What is learnt: head, target, loss and greedy action. */
@@ -90,6 +95,10 @@ export class DQNAgent {
   private readonly single = new Int32Array(1);
   /** What `trainStep` returns, one object reused by every call. */
   private readonly stepResult: TrainStepResult = { loss: 0, meanQ: 0 };
+  /** The averaged network's float state entries and the online ones they follow, in the same order. */
+  private readonly averagePairs: { averaged: Tensor; online: Tensor }[] = [];
+  /** Its counters (e.g. batches seen by a norm layer), copied rather than averaged. */
+  private readonly averageCounters: { averaged: Counter; online: Counter }[] = [];
 
   constructor(spec: DQNSpec, config: Partial<DQNConfig> = {}, opts: DQNAgentOptions = {}) {
     this.config = resolveDQNConfig(config);
@@ -110,6 +119,17 @@ export class DQNAgent {
     this.target = build(seed);
     this.target.copyFrom(this.online);
     this.target.eval();
+    this.averaged = this.config.weightAveragingTau === null ? null : build(seed);
+    if (this.averaged !== null) {
+      this.averaged.copyFrom(this.online);
+      this.averaged.eval();
+      const online = this.online.namedState();
+      this.averaged.namedState().forEach(([, v], i) => {
+        const o = online[i]![1];
+        if (v instanceof Tensor && o instanceof Tensor) this.averagePairs.push({ averaged: v, online: o });
+        else if (v instanceof Counter && o instanceof Counter) this.averageCounters.push({ averaged: v, online: o });
+      });
+    }
     this.optimizer = buildOptimizer(this.config, this.online.parameters());
     // The exploration stream is separate from the init stream so changing one never shifts the other.
     this.rng = new Rng(seed * 2 + 1);
@@ -157,7 +177,7 @@ export class DQNAgent {
 
   /** Expected Q-values of `n` observations as the greedy policy sees them, [n × nActions] (a new array). */
   qValues(obs: Float32Array | Uint8Array, n = 1): Float32Array {
-    const out = this.algorithm.forward(this.online, this.input(obs, n), "greedy").data;
+    const out = this.algorithm.forward(this.averaged ?? this.online, this.input(obs, n), "greedy").data;
     const q = new Float32Array(n * this.spec.nActions);
     this.algorithm.actionValues(out, n, q);
     return q;
@@ -173,7 +193,8 @@ export class DQNAgent {
 
   /**
    * One action for one observation with the evaluation policy: greedy in the noise-free
-   * network (NoisyNets act on μ, dropout is off), ε-greedy when `epsilon` > 0.
+   * network (NoisyNets act on μ, dropout is off), ε-greedy when `epsilon` > 0. The network
+   * is the weight average when there is one.
    */
   act(obs: Float32Array | Uint8Array, opts?: { epsilon?: number }): number {
     return this.choose(obs, 1, opts?.epsilon ?? 0, this.single, "greedy")[0]!;
@@ -196,7 +217,8 @@ export class DQNAgent {
       }
     }
     if (anyGreedy) {
-      const head = this.algorithm.forward(this.online, this.input(obs, n), role);
+      const net = role === "greedy" ? (this.averaged ?? this.online) : this.online;
+      const head = this.algorithm.forward(net, this.input(obs, n), role);
       if (this.greedy.length < n) this.greedy = new Int32Array(n);
       this.algorithm.greedyActions(head.data, n, this.greedy);
       for (let i = 0; i < n; i++) if (out[i] === -1) out[i] = this.greedy[i]!;
@@ -230,9 +252,22 @@ export class DQNAgent {
     if (this.config.maxGradNorm !== null) clipGradNorm(this.optimizer.params, this.config.maxGradNorm);
     this.optimizer.step();
     this.updates++;
+    if (this.averaged !== null) this.updateAverage();
     this.stepResult.loss = loss;
     this.stepResult.meanQ = meanQ;
     return this.stepResult;
+  }
+
+  /** avg ← avg + max(τ, 1/updates)·(online − avg). */
+  private updateAverage(): void {
+    const rate = Math.max(this.config.weightAveragingTau!, 1 / this.updates);
+    const k = this.arena.kernels;
+    for (let i = 0; i < this.averagePairs.length; i++) {
+      const { averaged, online } = this.averagePairs[i]!;
+      // The SGD kernel with weight decay −1 steps along g + wd·p = online − avg; a step of −rate moves avg toward online.
+      k.sgdStep(averaged.ptr, online.ptr, 0, averaged.size, -rate, 0, 0, -1, 0, 0);
+    }
+    for (let i = 0; i < this.averageCounters.length; i++) this.averageCounters[i]!.averaged.value = this.averageCounters[i]!.online.value;
   }
 
   /** Per-sample error of the last `trainStep` (its magnitude is the sample's new priority). */
@@ -246,22 +281,24 @@ export class DQNAgent {
     else this.target.softUpdateFrom(this.online, this.config.tau);
   }
 
-  /** The online network's weights with PyTorch names (what a model file holds). */
+  /** The evaluation policy's weights with PyTorch names (what a model file holds): the weight average when there is one. */
   modelStateDict(): Map<string, SafeTensor> {
-    return this.online.stateDict();
+    return (this.averaged ?? this.online).stateDict();
   }
 
-  /** Loads weights into both networks (a model file, or a PyTorch state dict saved as safetensors). */
+  /** Loads weights into every network (a model file, or a PyTorch state dict saved as safetensors). */
   loadModelStateDict(sd: ReadonlyMap<string, SafeTensor>): void {
     this.online.loadStateDict(sd);
     this.target.copyFrom(this.online);
+    this.averaged?.copyFrom(this.online);
   }
 
-  /** Full learner state for checkpoints: tensors (online., target., optim.) and JSON facts. */
+  /** Full learner state for checkpoints: tensors (online., target., average., optim.) and JSON facts. */
   checkpoint(): { tensors: Map<string, SafeTensor>; state: DQNAgentState } {
     const tensors = new Map<string, SafeTensor>();
     for (const [k, v] of this.online.stateDict()) tensors.set(`online.${k}`, v);
     for (const [k, v] of this.target.stateDict()) tensors.set(`target.${k}`, v);
+    if (this.averaged !== null) for (const [k, v] of this.averaged.stateDict()) tensors.set(`average.${k}`, v);
     const os = this.optimizer.state();
     for (const [k, v] of os.buffers) tensors.set(`optim.${k}`, { dtype: "F32", shape: [v.length], data: v });
     return {
@@ -294,6 +331,12 @@ export class DQNAgent {
     };
     load(this.online, "online.");
     load(this.target, "target.");
+    if (this.averaged !== null) {
+      if (![...tensors.keys()].some((k) => k.startsWith("average."))) {
+        throw new Error('checkpoint: no weight average "average.*" (saved without weightAveragingTau?)');
+      }
+      load(this.averaged, "average.");
+    }
     const buffers = new Map<string, Float32Array>();
     for (const [k, v] of pick("optim.")) {
       if (v.dtype !== "F32") throw new Error(`checkpoint: optimizer buffer "${k}" has dtype ${v.dtype}, expected F32`);

@@ -98,6 +98,31 @@ test("a linear learning-rate schedule reaches its end and resumes exactly", asyn
   }
 });
 
+test("weight averaging: the model files hold the average, the run resumes exactly, and the online weights train as without it", async () => {
+  const averaged = { ...quick, agent: { ...quick.agent, weightAveragingTau: 0.01 } };
+  const [a, b, plain] = [tmpDir(), tmpDir(), tmpDir()];
+  try {
+    await train(averaged, { runDir: a });
+    await train(quick, { runDir: plain });
+    const online = (dir: string) => {
+      const { tensors } = readCheckpoint(join(dir, "checkpoints/last.safetensors"));
+      return [...tensors].filter(([k]) => k.startsWith("online.")).map(([k, t]) => [k, Array.from(t.data as Float32Array)]);
+    };
+    assert.deepEqual(online(a), online(plain), "the average changed the training");
+    const last = readCheckpoint(join(a, "checkpoints/last.safetensors")).tensors;
+    const model = loadModel(join(a, "model.safetensors")).agent.modelStateDict();
+    for (const [k, t] of model) assert.deepEqual(t.data, last.get(`average.${k}`)!.data, `model.safetensors ${k} is not the average`);
+    assert.notDeepEqual(modelBody(join(a, "model.safetensors")), modelBody(join(plain, "model.safetensors")));
+    const stop = new AbortController();
+    await train(averaged, { runDir: b, signal: stop.signal, onEvent: (e) => e.kind === "eval" && e.step >= 1500 && stop.abort() });
+    await train({ env: "CartPole-v1" }, { runDir: b, resume: true });
+    for (const f of ["model.safetensors", "best.safetensors"]) assert.deepEqual(modelBody(join(b, f)), modelBody(join(a, f)), `resumed ${f} differs`);
+    assert.deepEqual(stripWall(CsvLog.read(join(b, "progress.csv"))), stripWall(CsvLog.read(join(a, "progress.csv"))));
+  } finally {
+    for (const d of [a, b, plain]) rmSync(d, { recursive: true, force: true });
+  }
+});
+
 test("bad configs and resumes are refused with the reason", async () => {
   const dir = tmp();
   try {
