@@ -10,7 +10,6 @@
 import {
   Adam,
   type Arena,
-  Counter,
   clipGradNorm,
   defaultArena,
   type Module,
@@ -21,7 +20,7 @@ import {
   type RngState,
   type SafeTensor,
   SGD,
-  Tensor,
+  type Tensor,
 } from "../nn/index.js";
 import { type Algorithm, type AlgorithmState, type BatchInputs, createAlgorithm, type ForwardRole } from "./algorithms/index.js";
 import { RandomShift } from "./augment.js";
@@ -95,10 +94,6 @@ export class DQNAgent {
   private readonly single = new Int32Array(1);
   /** What `trainStep` returns, one object reused by every call. */
   private readonly stepResult: TrainStepResult = { loss: 0, meanQ: 0 };
-  /** The averaged network's float state entries and the online ones they follow, in the same order. */
-  private readonly averagePairs: { averaged: Tensor; online: Tensor }[] = [];
-  /** Its counters (e.g. batches seen by a norm layer), copied rather than averaged. */
-  private readonly averageCounters: { averaged: Counter; online: Counter }[] = [];
 
   constructor(spec: DQNSpec, config: Partial<DQNConfig> = {}, opts: DQNAgentOptions = {}) {
     this.config = resolveDQNConfig(config);
@@ -123,12 +118,6 @@ export class DQNAgent {
     if (this.averaged !== null) {
       this.averaged.copyFrom(this.online);
       this.averaged.eval();
-      const online = this.online.namedState();
-      this.averaged.namedState().forEach(([, v], i) => {
-        const o = online[i]![1];
-        if (v instanceof Tensor && o instanceof Tensor) this.averagePairs.push({ averaged: v, online: o });
-        else if (v instanceof Counter && o instanceof Counter) this.averageCounters.push({ averaged: v, online: o });
-      });
     }
     this.optimizer = buildOptimizer(this.config, this.online.parameters());
     // The exploration stream is separate from the init stream so changing one never shifts the other.
@@ -260,14 +249,7 @@ export class DQNAgent {
 
   /** avg ← avg + max(τ, 1/updates)·(online − avg). */
   private updateAverage(): void {
-    const rate = Math.max(this.config.weightAveragingTau!, 1 / this.updates);
-    const k = this.arena.kernels;
-    for (let i = 0; i < this.averagePairs.length; i++) {
-      const { averaged, online } = this.averagePairs[i]!;
-      // The SGD kernel with weight decay −1 steps along g + wd·p = online − avg; a step of −rate moves avg toward online.
-      k.sgdStep(averaged.ptr, online.ptr, 0, averaged.size, -rate, 0, 0, -1, 0, 0);
-    }
-    for (let i = 0; i < this.averageCounters.length; i++) this.averageCounters[i]!.averaged.value = this.averageCounters[i]!.online.value;
+    this.averaged!.softUpdateFrom(this.online, Math.max(this.config.weightAveragingTau!, 1 / this.updates));
   }
 
   /** Per-sample error of the last `trainStep` (its magnitude is the sample's new priority). */

@@ -83,6 +83,9 @@ export abstract class Module {
   /** Whether backward computes the gradient with respect to the input (off for a network's first layer). */
   protected inputGrad = true;
 
+  /** The source of the last `copyFrom`/`softUpdateFrom` and its entries paired with this module's. */
+  private paired: ({ src: Module } & StatePairs) | null = null;
+
   constructor(readonly arena: Arena = defaultArena()) {}
 
   abstract forward(x: Tensor): Tensor;
@@ -201,39 +204,67 @@ export abstract class Module {
 
   /** Copies all parameters and buffers from a module of the same architecture (target-network sync). */
   copyFrom(src: Module): void {
-    this.blendFrom(src, 1);
+    const { tensors, counters } = this.pairsWith(src);
+    for (let i = 0; i < tensors.length; i++) tensors[i]![0].data.set(tensors[i]![1].data);
+    for (let i = 0; i < counters.length; i++) counters[i]![0].value = counters[i]![1].value;
   }
 
-  /** Polyak averaging: p ← tau·p_src + (1 − tau)·p for parameters and float buffers; counters are copied. */
+  /**
+   * Polyak averaging: p ← p + tau·(p_src − p) for parameters and float buffers, in float32 (as
+   * PyTorch's `lerp_`); counters are copied; tau = 1 is `copyFrom`. Repeated calls with the same
+   * source (every target update, or every gradient step for a weight average) allocate nothing.
+   */
   softUpdateFrom(src: Module, tau: number): void {
     if (!(tau >= 0 && tau <= 1)) throw new RangeError(`softUpdateFrom: tau must be in [0, 1], got ${tau}`);
-    this.blendFrom(src, tau);
+    if (tau === 1) {
+      this.copyFrom(src);
+      return;
+    }
+    if (src.arena !== this.arena) throw new Error(`softUpdateFrom: ${src.describe()} lives in another arena than ${this.describe()}`);
+    const { tensors, counters } = this.pairsWith(src);
+    for (let i = 0; i < tensors.length; i++) {
+      const [dst, s] = tensors[i]!;
+      // The SGD kernel with weight decay −1 steps along g + wd·p = p_src − p; a step of −tau moves p toward p_src.
+      this.arena.kernels.sgdStep(dst.ptr, s.ptr, 0, dst.size, -tau, 0, 0, -1, 0, 0);
+    }
+    for (let i = 0; i < counters.length; i++) counters[i]![0].value = counters[i]![1].value;
   }
 
-  private blendFrom(src: Module, tau: number): void {
-    const a = this.namedState();
-    const b = src.namedState();
-    if (a.length !== b.length) {
-      throw new Error(`copyFrom: ${src.describe()} has ${b.length} state entries, ${this.describe()} has ${a.length}`);
-    }
-    for (let i = 0; i < a.length; i++) {
-      const [name, dst] = a[i]!;
-      const [srcName, s] = b[i]!;
-      if (name !== srcName) throw new Error(`copyFrom: state entry ${i} is "${srcName}" in the source but "${name}" here`);
-      if (dst instanceof Counter || s instanceof Counter) {
-        if (!(dst instanceof Counter && s instanceof Counter)) throw new Error(`copyFrom: "${name}" differs in kind`);
-        dst.value = s.value;
-        continue;
-      }
-      if (!sameShape(dst.shape, s.shape)) {
-        throw new Error(`copyFrom: size mismatch for "${name}": source ${formatShape(s.shape)}, destination ${formatShape(dst.shape)}`);
-      }
-      const d = dst.data;
-      const sd = s.data;
-      if (tau === 1) d.set(sd);
-      else for (let j = 0; j < d.length; j++) d[j] = tau * sd[j]! + (1 - tau) * d[j]!;
-    }
+  /** This module's state entries paired with `src`'s, built and checked once per source. */
+  private pairsWith(src: Module): StatePairs {
+    if (this.paired?.src !== src) this.paired = { src, ...pairState(this, src) };
+    return this.paired;
   }
+}
+
+interface StatePairs {
+  tensors: Array<readonly [Tensor, Tensor]>;
+  counters: Array<readonly [Counter, Counter]>;
+}
+
+/** `dst`'s state entries paired with `src`'s, checked to match in name, kind and shape. */
+function pairState(dst: Module, src: Module): StatePairs {
+  const a = dst.namedState();
+  const b = src.namedState();
+  if (a.length !== b.length) {
+    throw new Error(`copyFrom: ${src.describe()} has ${b.length} state entries, ${dst.describe()} has ${a.length}`);
+  }
+  const out: StatePairs = { tensors: [], counters: [] };
+  for (let i = 0; i < a.length; i++) {
+    const [name, d] = a[i]!;
+    const [srcName, s] = b[i]!;
+    if (name !== srcName) throw new Error(`copyFrom: state entry ${i} is "${srcName}" in the source but "${name}" here`);
+    if (d instanceof Counter || s instanceof Counter) {
+      if (!(d instanceof Counter && s instanceof Counter)) throw new Error(`copyFrom: "${name}" differs in kind`);
+      out.counters.push([d, s]);
+      continue;
+    }
+    if (!sameShape(d.shape, s.shape)) {
+      throw new Error(`copyFrom: size mismatch for "${name}": source ${formatShape(s.shape)}, destination ${formatShape(d.shape)}`);
+    }
+    out.tensors.push([d, s]);
+  }
+  return out;
 }
 
 /** Checks the rank and the non-batch dimensions of a module's input. */
