@@ -210,8 +210,8 @@ export abstract class Module {
   }
 
   /**
-   * Polyak averaging: p ← p + tau·(p_src − p) for parameters and float buffers, in float32 (as
-   * PyTorch's `lerp_`); counters are copied; tau = 1 is `copyFrom`. Repeated calls with the same
+   * Polyak averaging: p ← p + tau·(p_src − p) for parameters and float buffers, in float32
+   * (PyTorch's `lerp_` formula for weights below ½); counters are copied; tau = 1 is `copyFrom`. Repeated calls with the same
    * source (every target update, or every gradient step for a weight average) allocate nothing.
    */
   softUpdateFrom(src: Module, tau: number): void {

@@ -1,7 +1,7 @@
 /**
  * Module.copyFrom and Module.softUpdateFrom (target-network sync and weight averaging): the
  * Polyak step in float32 on every kernel backend, counters copied, mismatches refused by name,
- * and no allocation per call. Importing ../replay/alloc-util.js turns inlining off for this
+ * and no arrays allocated per call. Importing ../replay/alloc-util.js turns inlining off for this
  * process (the worst case for boxed doubles).
  */
 import assert from "node:assert/strict";
