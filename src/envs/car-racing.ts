@@ -200,6 +200,17 @@ export class CarRacing implements Env<Uint8Array, Action> {
     return this.tileVisitedCount;
   }
 
+  /** Tiles of the current track (Gymnasium's `len(env.track)`). */
+  get tileCount(): number {
+    if (!this.track) throw new Error(`${this.name}: call reset() first`);
+    return this.visited.length;
+  }
+
+  /** Whether a wheel has touched tile `index` this episode (one entry of `visitedTileMask()`, without the copy). */
+  tileVisited(index: number): boolean {
+    return this.visited[index] === 1;
+  }
+
   /** 1 for each tile a wheel has touched this episode, in track order (Gymnasium's `tile.road_visited`); a copy. */
   visitedTileMask(): Uint8Array {
     if (!this.track) throw new Error(`${this.name}: call reset() first`);

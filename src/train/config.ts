@@ -63,6 +63,12 @@ export interface TrainConfig {
    * this thread. Pays where env steps are costly (image pipelines); the CarRacing presets set it.
    */
   asyncEnvs: boolean;
+  /**
+   * CarRacing only, training only: subtract this from the reward for each track tile the car
+   * leaves behind unvisited, at the step it does (`SkippedTilePenalty`; 0: off). The returns
+   * logged, evaluated and reported stay the env's own.
+   */
+  skippedTilePenalty: number;
 }
 
 export const DEFAULT_TRAIN_CONFIG: Readonly<Omit<TrainConfig, "env">> = Object.freeze({
@@ -83,6 +89,7 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<Omit<TrainConfig, "env">> = Object.f
   video: null,
   divergenceFactor: 100,
   asyncEnvs: false,
+  skippedTilePenalty: 0,
 });
 
 const TRAIN_KEYS = [
@@ -104,6 +111,7 @@ const TRAIN_KEYS = [
   "video",
   "divergenceFactor",
   "asyncEnvs",
+  "skippedTilePenalty",
 ] as const;
 
 function positiveInt(key: string, v: unknown): void {
@@ -172,6 +180,9 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> & { env: string
     throw new Error(`train config: divergenceFactor = ${brief(cfg.divergenceFactor)} is invalid; expected a number ≥ 1 or null`);
   }
   if (typeof cfg.asyncEnvs !== "boolean") throw new Error(`train config: asyncEnvs must be true or false, got ${brief(cfg.asyncEnvs)}`);
+  if (!(typeof cfg.skippedTilePenalty === "number" && Number.isFinite(cfg.skippedTilePenalty) && cfg.skippedTilePenalty >= 0)) {
+    throw new Error(`train config: skippedTilePenalty = ${brief(cfg.skippedTilePenalty)} is invalid; expected a finite number ≥ 0 (0: off)`);
+  }
   resolveDQNConfig(cfg.agent);
   return cfg;
 }

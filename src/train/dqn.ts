@@ -59,6 +59,7 @@ export interface LearnOptions
       | "stopAtReturn"
       | "video"
       | "divergenceFactor"
+      | "skippedTilePenalty"
     >
   > {
   /** Environment steps to train (summed over vector envs). */

@@ -4,13 +4,13 @@
  */
 import type { Env } from "../envs/core.js";
 import "../envs/index.js";
-import { type EnvSetup, makeTrainEnv } from "./env.js";
+import { makeTrainingEnv, type TrainingEnvSetup } from "./env.js";
 
-export type EnvCopyConfig = EnvSetup;
+export type EnvCopyConfig = TrainingEnvSetup;
 
-/** Copy `_index` of the run's env, as `makeTrainEnv` builds it (all copies alike; seeds come with each reset). */
+/** Copy `_index` of the run's training env, as `makeTrainingEnv` builds it (all copies alike; seeds come with each reset). */
 export function trainEnvCopy(config: EnvCopyConfig, _index: number): Env {
-  return makeTrainEnv(config);
+  return makeTrainingEnv(config);
 }
 
 /** The recipe of `trainEnvCopy` for `config`. */
@@ -18,6 +18,12 @@ export function envCopyRecipe(config: EnvCopyConfig): { module: string; exportNa
   return {
     module: import.meta.url,
     exportName: "trainEnvCopy",
-    args: { env: config.env, envOptions: config.envOptions, actions: config.actions ?? null, pipeline: config.pipeline },
+    args: {
+      env: config.env,
+      envOptions: config.envOptions,
+      actions: config.actions ?? null,
+      pipeline: config.pipeline,
+      skippedTilePenalty: config.skippedTilePenalty ?? 0,
+    },
   };
 }

@@ -9,6 +9,7 @@ import { Box, Discrete } from "../envs/spaces.js";
 import { DiscreteActions, resolveActionTable } from "../wrappers/discrete-actions.js";
 import { dqnImagePipeline } from "../wrappers/pipeline.js";
 import { RecordEpisodeStatistics } from "../wrappers/record-episode-statistics.js";
+import { SkippedTilePenalty } from "../wrappers/skipped-tile-penalty.js";
 import type { TrainConfig } from "./config.js";
 
 /** What builds an env: its id and options, its discrete action set (absent: none) and its image pipeline. */
@@ -24,6 +25,25 @@ export function makeTrainEnv(cfg: EnvSetup, wrapRaw: (env: Env) => Env = (e) => 
   const raw = wrapRaw(create());
   const base = new RecordEpisodeStatistics(cfg.actions === undefined || cfg.actions === null ? raw : new DiscreteActions(raw, cfg.actions));
   return cfg.pipeline === null ? base : (dqnImagePipeline(base, cfg.pipeline) as unknown as Env);
+}
+
+/** What builds a run's training copies: `EnvSetup` and the training-only reward. */
+export type TrainingEnvSetup = EnvSetup & Partial<Pick<TrainConfig, "skippedTilePenalty">>;
+
+/**
+ * A training copy of the env: `makeTrainEnv`'s, and outside it the training-only reward
+ * (`skippedTilePenalty`), so the episode statistics keep the env's own returns.
+ */
+export function makeTrainingEnv(cfg: TrainingEnvSetup, wrapRaw?: (env: Env) => Env, create?: () => Env): Env {
+  const env = makeTrainEnv(cfg, wrapRaw, create);
+  const penalty = cfg.skippedTilePenalty ?? 0;
+  if (penalty === 0) return env;
+  try {
+    return new SkippedTilePenalty(env, { penalty });
+  } catch (e) {
+    env.close();
+    throw new Error(`skippedTilePenalty ${penalty} on ${cfg.env}: ${(e as Error).message}`);
+  }
 }
 
 /** The env part of a model file's metadata: a named action table is stored as its rows, so the file does not depend on the name. */

@@ -18,7 +18,7 @@ import type { BoxArray } from "../wrappers/util.js";
 import { VectorEnv, type VectorStepResult } from "../wrappers/vector.js";
 import type { CheckpointMeta, RunProgress } from "./checkpoint.js";
 import { selectionSeedCount, type TrainConfig } from "./config.js";
-import { agentSpec, checkSpecFits, makeTrainEnv } from "./env.js";
+import { agentSpec, checkSpecFits, makeTrainEnv, makeTrainingEnv } from "./env.js";
 import { type EvalResult, evalResult, evaluate } from "./evaluate.js";
 import { checkReplayMemory, createMemory, memoryBytesFor, type SystemMemory, type TrainMemory } from "./memory.js";
 import { agentFromWeights, checkFiniteWeights } from "./model-format.js";
@@ -230,7 +230,7 @@ export class TrainLoop {
     const wrapRaw = opts.wrapRaw;
     const createEnv = opts.createEnv;
     if (this.singleInstance && opts.envs) throw new Error("TrainLoop: one env instance cannot step in a worker thread (envs)");
-    this.localEnvs = opts.envs ? null : new VectorEnv(n, (i) => makeTrainEnv(cfg, wrapRaw && ((raw) => wrapRaw(raw, i)), createEnv));
+    this.localEnvs = opts.envs ? null : new VectorEnv(n, (i) => makeTrainingEnv(cfg, wrapRaw && ((raw) => wrapRaw(raw, i)), createEnv));
     this.venv = opts.envs ?? this.localEnvs!;
     if (this.venv.numEnvs !== n) throw new Error(`TrainLoop: envs has ${this.venv.numEnvs} copies, numEnvs is ${n}`);
     // Asked when a step is handed over, before `collect` counts the finished episode.

@@ -12,7 +12,8 @@ export function cut(text: string, max = 80): string {
 export function brief(value: unknown, max = 80): string {
   let s: string;
   try {
-    s = value === undefined ? "undefined" : (JSON.stringify(value) ?? String(value));
+    // JSON has no NaN or Infinity: it would print them as null.
+    s = value === undefined ? "undefined" : typeof value === "number" ? String(value) : (JSON.stringify(value) ?? String(value));
   } catch {
     s = String(value);
   }

@@ -13,5 +13,6 @@ export { DQN_IMAGE_DEFAULTS, type DqnImagePipelineOptions, dqnImagePipeline } fr
 export { type EpisodeStatistics, episodeStatistics, RecordEpisodeStatistics, type RecordEpisodeStatisticsOptions } from "./record-episode-statistics.js";
 export { RecordVideo, type RecordVideoOptions } from "./record-video.js";
 export { type Interpolation, Resize, type ResizeOptions } from "./resize.js";
+export { SkippedTilePenalty, type SkippedTilePenaltyOptions, type TileCourse } from "./skipped-tile-penalty.js";
 export type { BoxArray } from "./util.js";
 export { VectorEnv, type VectorEnvOptions, type VectorInfos, type VectorResetArgs, type VectorResetResult, type VectorStepResult } from "./vector.js";
