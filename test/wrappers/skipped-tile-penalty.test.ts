@@ -11,9 +11,10 @@ import { make } from "../../src/envs/registry.js";
 import { Box, Discrete } from "../../src/envs/spaces.js";
 import { resolveTrainConfig } from "../../src/train/config.js";
 import { makeTrainEnv, makeTrainingEnv } from "../../src/train/env.js";
+import { envCopyRecipe, trainEnvCopy } from "../../src/train/env-copy.js";
 import { TrainLoop } from "../../src/train/loop.js";
 import { loadModel } from "../../src/train/model-file.js";
-import { episodeStatistics, SkippedTilePenalty, type TileCourse } from "../../src/wrappers/index.js";
+import { episodeStatistics, SkippedTilePenalty, type TileCourse, VectorEnv } from "../../src/wrappers/index.js";
 
 /** A track of `n` tiles; the action is the list of tiles a wheel visits at that step. Reward 1 per step. */
 class TileScriptEnv implements Env<Float32Array, number>, TileCourse {
@@ -113,6 +114,23 @@ test("skippedTilePenalty in a train config: checked, and refused by name on an e
   assert.throws(() => resolveTrainConfig({ env: "CarRacing-v3", skippedTilePenalty: Number.NaN }), /skippedTilePenalty = NaN is invalid/);
   const cfg = resolveTrainConfig({ env: "CartPole-v1", skippedTilePenalty: 5, totalSteps: 100 });
   assert.throws(() => new TrainLoop(cfg), /skippedTilePenalty 5 on CartPole-v1: SkippedTilePenalty: the innermost env .* applies to CarRacing only/);
+});
+
+test("env workers build the training copies with the penalty; evaluation envs have none", () => {
+  const cfg = resolveTrainConfig({ env: "CarRacing-v3", envOptions: { continuous: false }, skippedTilePenalty: 7 });
+  const { args } = envCopyRecipe(cfg);
+  const copy = trainEnvCopy(args, 0);
+  assert.ok(copy instanceof SkippedTilePenalty);
+  assert.equal(copy.penalty, 7);
+  copy.close();
+  const loop = new TrainLoop(
+    resolveTrainConfig({ ...cfg, pipeline: {}, agent: { network: { kind: "small-cnn" }, bufferSize: 100, numEnvs: 2 }, totalSteps: 100 }),
+  );
+  assert.ok(loop.venv instanceof VectorEnv);
+  assert.ok(loop.venv.envs.every((e) => e instanceof SkippedTilePenalty));
+  assert.ok(!(loop.evalEnv instanceof SkippedTilePenalty));
+  loop.venv.close();
+  loop.evalEnv.close();
 });
 
 test("on CarRacing, driven by the pretrained agent: the charge is the tiles skipped, and the episode return stays the env's own", () => {
