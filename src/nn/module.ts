@@ -204,7 +204,7 @@ export abstract class Module {
 
   /** Copies all parameters and buffers from a module of the same architecture (target-network sync). */
   copyFrom(src: Module): void {
-    const { tensors, counters } = this.pairsWith(src);
+    const { tensors, counters } = this.pairsWith(src, "copyFrom");
     for (let i = 0; i < tensors.length; i++) tensors[i]![0].data.set(tensors[i]![1].data);
     for (let i = 0; i < counters.length; i++) counters[i]![0].value = counters[i]![1].value;
   }
@@ -221,7 +221,7 @@ export abstract class Module {
       return;
     }
     if (src.arena !== this.arena) throw new Error(`softUpdateFrom: ${src.describe()} lives in another arena than ${this.describe()}`);
-    const { tensors, counters } = this.pairsWith(src);
+    const { tensors, counters } = this.pairsWith(src, "softUpdateFrom");
     for (let i = 0; i < tensors.length; i++) {
       const [dst, s] = tensors[i]!;
       // The SGD kernel with weight decay −1 steps along g + wd·p = p_src − p; a step of −tau moves p toward p_src.
@@ -231,8 +231,8 @@ export abstract class Module {
   }
 
   /** This module's state entries paired with `src`'s, built and checked once per source. */
-  private pairsWith(src: Module): StatePairs {
-    if (this.paired?.src !== src) this.paired = { src, ...pairState(this, src) };
+  private pairsWith(src: Module, op: string): StatePairs {
+    if (this.paired?.src !== src) this.paired = { src, ...pairState(this, src, op) };
     return this.paired;
   }
 }
@@ -242,25 +242,25 @@ interface StatePairs {
   counters: Array<readonly [Counter, Counter]>;
 }
 
-/** `dst`'s state entries paired with `src`'s, checked to match in name, kind and shape. */
-function pairState(dst: Module, src: Module): StatePairs {
+/** `dst`'s state entries paired with `src`'s, checked to match in name, kind and shape; errors name `op`. */
+function pairState(dst: Module, src: Module, op: string): StatePairs {
   const a = dst.namedState();
   const b = src.namedState();
   if (a.length !== b.length) {
-    throw new Error(`copyFrom: ${src.describe()} has ${b.length} state entries, ${dst.describe()} has ${a.length}`);
+    throw new Error(`${op}: ${src.describe()} has ${b.length} state entries, ${dst.describe()} has ${a.length}`);
   }
   const out: StatePairs = { tensors: [], counters: [] };
   for (let i = 0; i < a.length; i++) {
     const [name, d] = a[i]!;
     const [srcName, s] = b[i]!;
-    if (name !== srcName) throw new Error(`copyFrom: state entry ${i} is "${srcName}" in the source but "${name}" here`);
+    if (name !== srcName) throw new Error(`${op}: state entry ${i} is "${srcName}" in the source but "${name}" here`);
     if (d instanceof Counter || s instanceof Counter) {
-      if (!(d instanceof Counter && s instanceof Counter)) throw new Error(`copyFrom: "${name}" differs in kind`);
+      if (!(d instanceof Counter && s instanceof Counter)) throw new Error(`${op}: "${name}" differs in kind`);
       out.counters.push([d, s]);
       continue;
     }
     if (!sameShape(d.shape, s.shape)) {
-      throw new Error(`copyFrom: size mismatch for "${name}": source ${formatShape(s.shape)}, destination ${formatShape(d.shape)}`);
+      throw new Error(`${op}: size mismatch for "${name}": source ${formatShape(s.shape)}, destination ${formatShape(d.shape)}`);
     }
     out.tensors.push([d, s]);
   }

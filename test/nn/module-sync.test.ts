@@ -77,6 +77,7 @@ test("copyFrom and softUpdateFrom refuse another architecture, another arena and
   const wider = new Sequential([new Linear(4, 6, { arena })], arena);
   assert.throws(() => dst.copyFrom(wider), /copyFrom: Sequential.* has 2 state entries, Sequential.* has 9/);
   assert.throws(() => dst.softUpdateFrom(net(new Arena(), 2), 0.5), /softUpdateFrom: Sequential.* lives in another arena/);
+  assert.throws(() => dst.softUpdateFrom(wider, 0.5), /softUpdateFrom: Sequential.* has 2 state entries, Sequential.* has 9/);
   const before = tensors(dst);
   const other = new Sequential([new Linear(4, 6, { arena })], arena);
   assert.throws(
