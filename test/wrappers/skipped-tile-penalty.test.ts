@@ -141,31 +141,34 @@ test("on CarRacing, driven by the pretrained agent: the charge is the tiles skip
   const wrapper = shaped as SkippedTilePenalty;
   const raw = wrapper.unwrapped;
   assert.ok(raw instanceof CarRacing);
-  // A track on which this agent cuts corners (6 tiles skipped, found with bench:laps).
-  const seed = 3_000_007;
-  let obs = plain.reset({ seed }).obs as Uint8Array;
-  shaped.reset({ seed });
-  let difference = 0;
-  for (;;) {
-    const action = agent.act(obs, { epsilon: 0 });
-    const a = plain.step(action);
-    const b = shaped.step(action);
-    assert.deepEqual(b.obs, a.obs);
-    difference += a.reward - b.reward;
-    obs = a.obs as Uint8Array;
-    if (a.terminated || a.truncated) {
-      assert.equal(b.terminated, a.terminated);
-      assert.equal(episodeStatistics(b.info)?.r, episodeStatistics(a.info)?.r);
-      break;
+  // Greedy episodes until one cuts a corner (the agent skips tiles on about a third of the tracks, bench:laps).
+  let episodesWithSkips = 0;
+  for (let seed = 3_000_000; seed < 3_000_020 && episodesWithSkips === 0; seed++) {
+    let obs = plain.reset({ seed }).obs as Uint8Array;
+    shaped.reset({ seed });
+    let difference = 0;
+    for (;;) {
+      const action = agent.act(obs, { epsilon: 0 });
+      const a = plain.step(action);
+      const b = shaped.step(action);
+      assert.deepEqual(b.obs, a.obs);
+      difference += a.reward - b.reward;
+      obs = a.obs as Uint8Array;
+      if (a.terminated || a.truncated) {
+        assert.equal(b.terminated, a.terminated);
+        assert.equal(episodeStatistics(b.info)?.r, episodeStatistics(a.info)?.r);
+        break;
+      }
     }
+    const mask = raw.visitedTileMask();
+    const furthest = mask.lastIndexOf(1);
+    let skipped = 0;
+    for (let i = 0; i < furthest; i++) skipped += 1 - mask[i]!;
+    assert.equal(wrapper.skippedTiles, skipped, `seed ${seed}`);
+    assert.ok(Math.abs(difference - 10 * skipped) < 1e-9, `seed ${seed}: charged ${difference}, expected ${10 * skipped}`);
+    if (skipped > 0) episodesWithSkips++;
   }
-  const mask = raw.visitedTileMask();
-  const furthest = mask.lastIndexOf(1);
-  let skipped = 0;
-  for (let i = 0; i < furthest; i++) skipped += 1 - mask[i]!;
-  assert.ok(skipped > 0, "the track should have skipped tiles");
-  assert.equal(wrapper.skippedTiles, skipped);
-  assert.ok(Math.abs(difference - 10 * skipped) < 1e-9, `charged ${difference}, expected ${10 * skipped}`);
+  assert.equal(episodesWithSkips, 1, "no episode skipped a tile");
   plain.close();
   shaped.close();
 });
