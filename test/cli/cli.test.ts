@@ -94,7 +94,7 @@ test("the committed pretrained CartPole agent balances for the full 500 steps", 
 });
 
 test("the committed pretrained CarRacing agent drives from pixels", () => {
-  // The first 3 fixed eval seeds; 828 ± 73 over 20 (README). Greedy and seeded, so deterministic.
+  // The first 3 selection seeds (1,000,000+). Greedy and seeded, so deterministic.
   const r = deepq("eval", join(projectRoot, "pretrained/CarRacing-v3-dqn.safetensors"), "--episodes", "3", "--json");
   assert.equal(r.code, 0, r.err);
   const line = JSON.parse(r.out) as { env: string; mean: number };
