@@ -5,8 +5,8 @@
  * lost lap end (−0.1 a frame to frame 1000) only a hundred or more agent steps later, which a
  * discounted learner barely sees. This wrapper subtracts `penalty` for each tile the car
  * leaves behind unvisited, at the step it leaves it, and gives it back if the car returns for
- * the tile. Put it outside RecordEpisodeStatistics:
- * the returns a run logs and evaluates stay the env's own.
+ * the tile. Put it outside RecordEpisodeStatistics: the returns a run logs and evaluates stay
+ * the env's own.
  */
 import type { Action, Env, Observation, ResetArgs, ResetResult, StepResult } from "../envs/core.js";
 import { Wrapper } from "../envs/wrapper.js";
@@ -39,8 +39,9 @@ export interface SkippedTilePenaltyOptions {
 
 /**
  * Subtracts `penalty` from the step's reward for each tile the car leaves behind unvisited,
- * and adds it back at the step a wheel visits such a tile after all. Only visits up to half a track ahead of the first unresolved tile count as progress, so
- * driving backwards over the start line (tiles N−1, N−2, …) charges nothing.
+ * and adds it back at the step a wheel visits such a tile after all. Only visits up to half a
+ * track ahead of the first unresolved tile count as progress, so driving backwards over the
+ * start line (tiles N−1, N−2, …) charges nothing.
  */
 export class SkippedTilePenalty<O extends Observation = Observation, A extends Action = Action> extends Wrapper<O, A, O, A> {
   readonly penalty: number;
