@@ -46,14 +46,13 @@ export interface SkippedTilePenaltyOptions {
 export class SkippedTilePenalty<O extends Observation = Observation, A extends Action = Action> extends Wrapper<O, A, O, A> {
   readonly penalty: number;
   readonly slack: number;
-  /** Tiles charged this episode and not visited since. */
-  skippedTiles = 0;
   private readonly course: TileCourse;
   /** Every tile below it is visited or charged. */
   private cursor = 0;
   private seenVisits = 0;
-  /** The indices of the tiles charged and not visited since, in `charged[0..skippedTiles)`. */
+  /** The indices of the tiles charged and not visited since, in `charged[0..chargedCount)`. */
   private charged = new Int32Array(0);
+  private chargedCount = 0;
 
   constructor(env: Env<O, A>, options: SkippedTilePenaltyOptions) {
     super(env);
@@ -71,10 +70,15 @@ export class SkippedTilePenalty<O extends Observation = Observation, A extends A
     this.course = inner;
   }
 
+  /** Tiles charged this episode and not visited since. */
+  get skippedTiles(): number {
+    return this.chargedCount;
+  }
+
   override reset(args?: ResetArgs): ResetResult<O> {
     const r = super.reset(args);
     this.cursor = 0;
-    this.skippedTiles = 0;
+    this.chargedCount = 0;
     if (this.charged.length < this.course.tileCount) this.charged = new Int32Array(this.course.tileCount);
     this.seenVisits = this.course.tilesVisited;
     this.resolve();
@@ -104,24 +108,24 @@ export class SkippedTilePenalty<O extends Observation = Observation, A extends A
     while (this.cursor < n) {
       if (course.tileVisited(this.cursor)) this.cursor++;
       else if (this.cursor + this.slack < furthest) {
-        this.charged[this.skippedTiles + skipped] = this.cursor;
+        this.charged[this.chargedCount + skipped] = this.cursor;
         skipped++;
         this.cursor++;
       } else break;
     }
-    this.skippedTiles += skipped;
+    this.chargedCount += skipped;
     return skipped;
   }
 
   /** Drops the charged tiles a wheel has visited since; returns how many. */
   private refund(): number {
     let kept = 0;
-    for (let i = 0; i < this.skippedTiles; i++) {
+    for (let i = 0; i < this.chargedCount; i++) {
       const tile = this.charged[i]!;
       if (!this.course.tileVisited(tile)) this.charged[kept++] = tile;
     }
-    const refunded = this.skippedTiles - kept;
-    this.skippedTiles = kept;
+    const refunded = this.chargedCount - kept;
+    this.chargedCount = kept;
     return refunded;
   }
 }
