@@ -45,7 +45,10 @@ export interface TrainConfig {
   checkpointEvery: number;
   /** Save the replay buffer with each checkpoint, so a resumed run keeps its memory. */
   saveReplay: boolean;
-  /** Stop once an evaluation's mean return reaches this (null: train for totalSteps). */
+  /**
+   * Stop once an evaluation's mean return reaches this (null: train for totalSteps). With
+   * confirmEpisodes set, the mean over the confirmation's episodes must reach it.
+   */
   stopAtReturn: number | null;
   /** Save every `every`-th training episode of env copy 0 as a GIF (every `stride`-th frame) in `videos/`; null: none. */
   video: { every: number; stride: number } | null;

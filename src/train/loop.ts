@@ -499,7 +499,7 @@ export class TrainLoop {
     return evaluate(this.evalEnv, (o: Observation) => model.act(o as Float32Array | Uint8Array, actOptions), { episodes, seed });
   }
 
-  /** Evaluate: greedy episodes on the selection seeds (`evalSeed`…); true when `stopAtReturn` is reached. */
+  /** Evaluate: greedy episodes on the selection seeds (`evalSeed`…); true when `stopAtReturn` is reached (over `confirmEpisodes` when set). */
   evaluate(epsilon: number): boolean {
     const { cfg, agent, progress } = this;
     const r = this.evaluateModel(agent, cfg.evalEpisodes, cfg.evalSeed);
@@ -530,7 +530,9 @@ export class TrainLoop {
       isBest: best !== null,
       confirmed: confirmed && { mean: confirmed.mean, std: confirmed.std, episodes: cfg.confirmEpisodes },
     });
-    return cfg.stopAtReturn !== null && r.mean >= cfg.stopAtReturn;
+    // With confirmation on, a short evaluation's lucky mean must hold over confirmEpisodes to stop the run too.
+    const stopOn = cfg.confirmEpisodes > 0 ? confirmed : r;
+    return cfg.stopAtReturn !== null && stopOn !== null && stopOn.mean >= cfg.stopAtReturn;
   }
 
   /** Checkpoint: refuses non-finite weights, then lets the store (if any) save the run's state. */

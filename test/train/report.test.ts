@@ -110,6 +110,31 @@ test("confirmEpisodes changes which model is selected, never the training", asyn
   }
 });
 
+test("with confirmEpisodes, stopAtReturn needs the confirmed mean: a lucky short evaluation does not stop the run", async () => {
+  const free = tmp("deepq-report-");
+  const stopped = tmp("deepq-report-");
+  const plain = tmp("deepq-report-");
+  try {
+    const cfg = { ...reported, confirmEpisodes: 5 };
+    const evals: Extract<TrainEvent, { kind: "eval" }>[] = [];
+    await train(cfg, { runDir: free, onEvent: (e) => void (e.kind === "eval" && evals.push(e)) });
+    const lucky = evals.find((e) => e.confirmed !== null && e.confirmed.mean < e.mean);
+    assert.ok(lucky !== undefined, "no evaluation whose confirmation fell below its own mean");
+    const goal = lucky.mean;
+    const stop = evals.find((e) => e.confirmed !== null && e.confirmed.mean >= goal);
+    const res = await train({ ...cfg, stopAtReturn: goal }, { runDir: stopped });
+    assert.equal(res.reason, stop === undefined ? "finished" : "goal");
+    assert.equal(res.step, stop?.step ?? cfg.totalSteps);
+    assert.ok(res.step > lucky.step);
+    // Without confirmation the same goal stops the run at that short evaluation, or before it.
+    const unconfirmed = await train({ ...reported, stopAtReturn: goal }, { runDir: plain });
+    assert.equal(unconfirmed.reason, "goal");
+    assert.ok(unconfirmed.step <= lucky.step);
+  } finally {
+    for (const d of [free, stopped, plain]) rmSync(d, { recursive: true, force: true });
+  }
+});
+
 test("report seeds must not overlap the selection seeds", () => {
   assert.throws(
     () => resolveTrainConfig({ env: "CartPole-v1", evalSeed: 0, evalEpisodes: 10, reportSeed: 9, reportEpisodes: 5 }),
