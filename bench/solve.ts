@@ -25,7 +25,8 @@
  *
  * --only picks among CartPole-v1, LunarLander-v3 and CarRacing-v3 (naming CarRacing-v3 there runs it
  * without --carracing); solve.json keeps the other envs' rows. --page-only redraws the figures and
- * the page from solve.json and the run directories, training nothing. --steps N overrides every
+ * the page from solve.json, training nothing: each row keeps its run's curve, so the page does not
+ * need the git-ignored run directories (rows from before that take it from theirs, if still there). --steps N overrides every
  * preset's totalSteps, for smoke tests: those runs go to bench/runs/<preset>-s<seed>-steps<N>/ so
  * they are never taken for full runs (their rows do land in solve.json and the page).
  */
@@ -149,7 +150,21 @@ const csv = (path: string) => (existsSync(path) ? CsvLog.read(path) : []);
 
 function curveOf(dir: string): RunCurve {
   const rows = csv(join(dir, "progress.csv"));
-  return { step: rows.map((r) => Number(r.step)), mean: rows.map((r) => Number(r.eval_mean)) };
+  return { step: rows.map((r) => Number(r.step)), mean: rows.map((r) => round(Number(r.eval_mean))) };
+}
+
+/**
+ * A row's curve from its run directory, if that directory still holds the row's run: the same
+ * report-seed score and the same length. A directory reused by a later run gives null.
+ */
+function curveOfRow(row: BenchRow): RunCurve | null {
+  const dir = join(root, row.run_dir);
+  const reportPath = join(dir, "report.json");
+  if (!existsSync(reportPath)) return null;
+  const { report } = JSON.parse(readFileSync(reportPath, "utf8")) as RunReport;
+  const curve = curveOf(dir);
+  const sameRun = round(report.mean) === row.eval_mean && round(report.std) === row.eval_std && curve.step[curve.step.length - 1] === row.total_steps;
+  return sameRun ? curve : null;
 }
 
 /** One run's row, read from its directory. */
@@ -175,6 +190,7 @@ function collect(preset: string, env: string, seed: number, dir: string): BenchR
     total_wall_s: round(Math.max(lastWall(progress), lastWall(csv(join(dir, "episodes.csv"))))),
     report_seeds: REPORT_SEEDS,
     run_dir: relative(root, dir),
+    curve: curveOf(dir),
   };
 }
 
@@ -188,20 +204,32 @@ function readSolveJson(): Record<string, unknown> {
   }
 }
 
-/** docs/img/results-<env>.png and docs/results.md from solve.json and the run directories it names. */
+/**
+ * docs/img/results-<env>.png and docs/results.md from solve.json. A row without its curve (written
+ * before solve.json kept them) takes it from its run directory, and solve.json keeps it from then on.
+ */
 function writePage(): void {
   const all = readSolveJson();
   const envs: EnvResults[] = [];
+  let backfilled = false;
   for (const [env, target] of Object.entries(TARGETS)) {
     // Rows from before the run directories were kept (no preset, no run_dir) cannot be drawn.
     const rows = ((all[env] ?? []) as Partial<BenchRow>[]).filter((r): r is BenchRow => typeof r.preset === "string" && typeof r.run_dir === "string");
     if (rows.length === 0) continue;
+    for (const r of rows) {
+      if (r.curve !== undefined) continue;
+      const curve = curveOfRow(r);
+      if (curve === null) continue;
+      r.curve = curve;
+      backfilled = true;
+    }
+    const missingCurves = rows.filter((r) => r.curve === undefined).map((r) => r.seed);
     const series = [...new Set(rows.map((r) => r.preset))].map((preset) => {
-      const band = bandAcrossSeeds(rows.filter((r) => r.preset === preset).map((r) => curveOf(join(root, r.run_dir))));
+      const band = bandAcrossSeeds(rows.filter((r) => r.preset === preset).map((r) => r.curve ?? { step: [], mean: [] }));
       return { label: preset, ...band };
     });
     let image: string | null = null;
-    if (series.some((s) => s.x.length > 0)) {
+    if (missingCurves.length === 0 && series.some((s) => s.x.length > 0)) {
       image = `img/results-${env}.png`;
       const png = curvesBandPng({
         title: `${env}: periodic evaluation across seeds`,
@@ -213,8 +241,9 @@ function writePage(): void {
       mkdirSync(join(root, "docs/img"), { recursive: true });
       writeFileSync(join(root, "docs", image), png);
     }
-    envs.push({ env, target, rows, image, carried: series.some((s) => s.carried), seedBar: SEED_BARS[env] });
+    envs.push({ env, target, rows, image, missingCurves, carried: series.some((s) => s.carried), seedBar: SEED_BARS[env] });
   }
+  if (backfilled) merge(SOLVE_JSON, all);
   const k = kernelBackendInfo();
   const md = renderResultsPage({
     date: new Date().toISOString().slice(0, 10),

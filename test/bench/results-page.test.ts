@@ -49,6 +49,19 @@ test("an env without runs says so; a carried-forward figure says so; no figure, 
   assert.ok(!page([row(0, 300, 300, 10_000)], null).includes("!["));
 });
 
+test("seeds without a curve are named, with the command that retrains them, and there is no figure", () => {
+  const md = renderResultsPage({
+    date: "2026-12-04",
+    machine: { cores: 2, cpu: "Test CPU", kernels: "native-avx2" },
+    command: "npm run bench:solve",
+    envs: [{ env: "LunarLander-v3", target: 200, rows: [row(0, 250, 250, 1), row(1, 260, 260, 1)], image: null, missingCurves: [0, 1], carried: false }],
+  });
+  assert.ok(md.includes("No learning-curve figure: seed(s) 0, 1 have no stored curve and no run directory"), md);
+  assert.ok(md.includes("`npm run bench:solve -- --only LunarLander-v3` retrains them"));
+  assert.ok(!md.includes("!["));
+  assert.ok(!page([row(0, 250, 150, 300_000)]).includes("No learning-curve figure"));
+});
+
 test("an env with a per-seed bar counts the seeds clearing it", () => {
   const md = renderResultsPage({
     date: "2026-12-04",
