@@ -51,7 +51,7 @@ export interface EnvResults {
   rows: readonly SolveRow[];
   /** The learning-curve figure, relative to docs/ (null when some seed's curve is missing). */
   image: string | null;
-  /** Seeds whose curve is neither in solve.json nor in a run directory: the figure would leave them out, so there is none. */
+  /** Seeds whose curve is neither in solve.json nor in a run directory still holding their run: the figure would leave them out, so there is none. */
   missingCurves?: readonly number[];
   /** Whether the figure carries early-stopped runs forward. */
   carried: boolean;
@@ -143,7 +143,7 @@ function envSection(e: EnvResults): string[] {
   );
   if (e.missingCurves !== undefined && e.missingCurves.length > 0) {
     out.push(
-      `No learning-curve figure: seed(s) ${e.missingCurves.join(", ")} have no stored curve and no run directory, and a band without them would misstate the spread across seeds. \`npm run bench:solve -- --only ${e.env}\` retrains them (the same seed and preset give the same run).`,
+      `No learning-curve figure: seed(s) ${e.missingCurves.join(", ")} have no stored curve and no run directory holding their run, and a band without them would misstate the spread across seeds. \`npm run bench:solve -- --only ${e.env}\` retrains them (the same seed and preset give the same run).`,
       "",
     );
   }

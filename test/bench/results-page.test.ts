@@ -56,7 +56,7 @@ test("seeds without a curve are named, with the command that retrains them, and 
     command: "npm run bench:solve",
     envs: [{ env: "LunarLander-v3", target: 200, rows: [row(0, 250, 250, 1), row(1, 260, 260, 1)], image: null, missingCurves: [0, 1], carried: false }],
   });
-  assert.ok(md.includes("No learning-curve figure: seed(s) 0, 1 have no stored curve and no run directory"), md);
+  assert.ok(md.includes("No learning-curve figure: seed(s) 0, 1 have no stored curve and no run directory holding their run"), md);
   assert.ok(md.includes("`npm run bench:solve -- --only LunarLander-v3` retrains them"));
   assert.ok(!md.includes("!["));
   assert.ok(!page([row(0, 250, 150, 300_000)]).includes("No learning-curve figure"));
