@@ -26,9 +26,10 @@
  * --only picks among CartPole-v1, LunarLander-v3 and CarRacing-v3 (naming CarRacing-v3 there runs it
  * without --carracing); solve.json keeps the other envs' rows. --page-only redraws the figures and
  * the page from solve.json, training nothing: each row keeps its run's curve, so the page does not
- * need the git-ignored run directories (rows from before that take it from theirs, if still there). --steps N overrides every
- * preset's totalSteps, for smoke tests: those runs go to bench/runs/<preset>-s<seed>-steps<N>/ so
- * they are never taken for full runs (their rows do land in solve.json and the page).
+ * need the git-ignored run directories (older rows take it from theirs, if still there). --steps N
+ * overrides every preset's totalSteps, for smoke tests: those runs go to
+ * bench/runs/<preset>-s<seed>-steps<N>/ so they are never taken for full runs (their rows do land
+ * in solve.json and the page).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
