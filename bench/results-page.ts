@@ -143,7 +143,7 @@ function envSection(e: EnvResults): string[] {
   );
   if (e.missingCurves !== undefined && e.missingCurves.length > 0) {
     out.push(
-      `No learning-curve figure: seed(s) ${e.missingCurves.join(", ")} have no stored curve and no run directory holding their run, and a band without them would misstate the spread across seeds. \`npm run bench:solve -- --only ${e.env}\` retrains them (the same seed and preset give the same run).`,
+      `No learning-curve figure: seed(s) ${e.missingCurves.join(", ")} have no stored curve and no run directory holding their run, and a band without them would misstate the spread across seeds. \`npm run bench:solve -- --only ${e.env}\` retrains them (on the same kernels the same seed and preset give the same run).`,
       "",
     );
   }
