@@ -149,9 +149,9 @@ function finalReport(dir: string): { mean: number; std: number; step: number } {
 
 const csv = (path: string) => (existsSync(path) ? CsvLog.read(path) : []);
 
-function curveOf(dir: string): RunCurve {
-  const rows = csv(join(dir, "progress.csv"));
-  return { step: rows.map((r) => Number(r.step)), mean: rows.map((r) => round(Number(r.eval_mean))) };
+/** A run's curve from its progress.csv rows. */
+function curveOf(progress: ReturnType<typeof csv>): RunCurve {
+  return { step: progress.map((r) => Number(r.step)), mean: progress.map((r) => round(Number(r.eval_mean))) };
 }
 
 /**
@@ -163,7 +163,7 @@ function curveOfRow(row: BenchRow): RunCurve | null {
   const reportPath = join(dir, "report.json");
   if (!existsSync(reportPath)) return null;
   const { report } = JSON.parse(readFileSync(reportPath, "utf8")) as RunReport;
-  const curve = curveOf(dir);
+  const curve = curveOf(csv(join(dir, "progress.csv")));
   const sameRun = round(report.mean) === row.eval_mean && round(report.std) === row.eval_std && curve.step[curve.step.length - 1] === row.total_steps;
   return sameRun ? curve : null;
 }
@@ -191,7 +191,7 @@ function collect(preset: string, env: string, seed: number, dir: string): BenchR
     total_wall_s: round(Math.max(lastWall(progress), lastWall(csv(join(dir, "episodes.csv"))))),
     report_seeds: REPORT_SEEDS,
     run_dir: relative(root, dir),
-    curve: curveOf(dir),
+    curve: curveOf(progress),
   };
 }
 

@@ -531,8 +531,7 @@ export class TrainLoop {
       confirmed: confirmed && { mean: confirmed.mean, std: confirmed.std, episodes: cfg.confirmEpisodes },
     });
     // With confirmation on, a short evaluation's lucky mean must hold over confirmEpisodes to stop the run too.
-    const stopOn = cfg.confirmEpisodes > 0 ? confirmed : r;
-    return cfg.stopAtReturn !== null && stopOn !== null && stopOn.mean >= cfg.stopAtReturn;
+    return cfg.stopAtReturn !== null && selection !== null && selection.mean >= cfg.stopAtReturn;
   }
 
   /** Checkpoint: refuses non-finite weights, then lets the store (if any) save the run's state. */
