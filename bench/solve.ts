@@ -13,7 +13,9 @@
  * (git-ignored). A directory with report.json is done and only read back; one with a checkpoint
  * but no report.json (a bench killed or stopped with Ctrl-C, which checkpoints) is resumed from
  * its checkpoint, so a long bench continues across sessions by running the same command again.
- * Delete a directory to retrain that run.
+ * Delete a directory to retrain that run. A directory whose run (config.json) differs from the
+ * preset and seed in a field they set is refused, naming the fields, so a changed preset is
+ * never reported with runs of its old config.
  *
  * Writes bench/results/solve.json ({ "<env>": rows }), the learning curves
  * docs/img/results-<env>.png (mean ± std across seeds of the periodic evaluation), the page
@@ -49,6 +51,7 @@ import { loadModel } from "../src/train/model-file.js";
 import { type RunReport, train } from "../src/train/trainer.js";
 import { type LearningPhaseSpeed, learningPhaseSpeed } from "./learning-phase.js";
 import { bandAcrossSeeds, type EnvResults, type RunCurve, renderResultsPage, SEED_BARS, type SolveRow, TARGETS } from "./results-page.js";
+import { assertRunMatches } from "./run-config.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
@@ -97,12 +100,13 @@ const runDirOf = (preset: string, seed: number) => join(root, "bench/runs", `${p
 /** Trains (or resumes) the run in `dir` unless it already finished; says which. Returns false when interrupted. */
 async function ensureRun(preset: string, seed: number, dir: string, signal: AbortSignal): Promise<boolean> {
   const name = relative(root, dir);
+  const config = loadPreset(preset);
+  const run = { ...config, ...(stepsOverride !== undefined ? { totalSteps: stepsOverride } : {}), agent: { ...config.agent, seed } };
+  assertRunMatches(dir, run, name);
   if (existsSync(join(dir, "report.json"))) {
     console.log(`${name}: done earlier (report.json), reading its results`);
     return true;
   }
-  const config = loadPreset(preset);
-  const run = { ...config, ...(stepsOverride !== undefined ? { totalSteps: stepsOverride } : {}), agent: { ...config.agent, seed } };
   const resume = existsSync(join(dir, "checkpoints", CHECKPOINT_FILE));
   if (!resume) {
     // No checkpoint: whatever is there (logs of a run killed before its first checkpoint) cannot be resumed.

@@ -1,0 +1,30 @@
+/**
+ * Whether a kept run directory holds a run of the config a bench asks for. A finished run is
+ * read back and a checkpointed one resumes with the config it started with, so without this
+ * check a preset changed since would be reported with the old preset's runs.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+/**
+ * The fields `wanted` sets that the run's config (`ran`, its config.json) has otherwise, as
+ * "path: ran → wanted". Fields `wanted` leaves out take defaults and are not compared.
+ */
+export function configDrift(wanted: unknown, ran: unknown, path = ""): string[] {
+  const differs = () => [`${path}: ${JSON.stringify(ran) ?? "absent"} → ${JSON.stringify(wanted)}`];
+  if (wanted === null || typeof wanted !== "object" || Array.isArray(wanted)) {
+    return JSON.stringify(wanted) === JSON.stringify(ran) ? [] : differs();
+  }
+  if (ran === null || typeof ran !== "object" || Array.isArray(ran)) return differs();
+  return Object.entries(wanted).flatMap(([key, value]) => configDrift(value, (ran as Record<string, unknown>)[key], path === "" ? key : `${path}.${key}`));
+}
+
+/** Throws unless the run in `dir` (if it has started: config.json) was started with the fields of `wanted`; `label` names it. */
+export function assertRunMatches(dir: string, wanted: object, label = dir): void {
+  const path = join(dir, "config.json");
+  if (!existsSync(path)) return;
+  const drift = configDrift(wanted, JSON.parse(readFileSync(path, "utf8")) as unknown);
+  if (drift.length > 0) {
+    throw new Error(`${label} holds a run of another config (${drift.join("; ")}); move or delete it to train this one`);
+  }
+}
