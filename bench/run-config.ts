@@ -5,19 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-
-/**
- * The fields `wanted` sets that the run's config (`ran`, its config.json) has otherwise, as
- * "path: ran → wanted". Fields `wanted` leaves out take defaults and are not compared.
- */
-export function configDrift(wanted: unknown, ran: unknown, path = ""): string[] {
-  const differs = () => [`${path}: ${JSON.stringify(ran) ?? "absent"} → ${JSON.stringify(wanted)}`];
-  if (wanted === null || typeof wanted !== "object" || Array.isArray(wanted)) {
-    return JSON.stringify(wanted) === JSON.stringify(ran) ? [] : differs();
-  }
-  if (ran === null || typeof ran !== "object" || Array.isArray(ran)) return differs();
-  return Object.entries(wanted).flatMap(([key, value]) => configDrift(value, (ran as Record<string, unknown>)[key], path === "" ? key : `${path}.${key}`));
-}
+import { configDrift } from "../src/train/config.js";
 
 /** Throws unless the run in `dir` (if it has started: config.json) was started with the fields of `wanted`; `label` names it. */
 export function assertRunMatches(dir: string, wanted: object, label = dir): void {

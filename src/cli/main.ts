@@ -111,7 +111,7 @@ async function trainCommand(envArg: string | undefined, flags: TrainFlags): Prom
   };
   let interrupted = false;
   try {
-    const res = await train(config ?? { env: "" }, {
+    const res = await train(config, {
       runDir,
       resume: flags.resume !== undefined,
       totalSteps: flags.steps,

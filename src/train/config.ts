@@ -189,3 +189,30 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> & { env: string
   resolveDQNConfig(cfg.agent);
   return cfg;
 }
+
+/**
+ * The fields `given` sets whose values differ in `ran`, in depth, as "path: ran → given" (JSON
+ * values; "absent" where `ran` lacks the field). Fields `given` leaves out are not compared.
+ */
+export function configDrift(given: unknown, ran: unknown, path = ""): string[] {
+  const differs = () => [`${path}: ${JSON.stringify(ran) ?? "absent"} → ${JSON.stringify(given)}`];
+  if (!isObject(given)) return JSON.stringify(given) === JSON.stringify(ran) ? [] : differs();
+  if (!isObject(ran)) return differs();
+  return Object.entries(given).flatMap(([key, value]) => configDrift(value, ran[key], path === "" ? key : `${path}.${key}`));
+}
+
+/**
+ * The fields a partial train config sets that a run's config has otherwise (see configDrift).
+ * Both are resolved first, the agent's defaults included, so a field given at the value the
+ * run took by default is no drift.
+ */
+export function trainConfigDrift(given: Partial<TrainConfig> & { env: string }, ran: TrainConfig): string[] {
+  const resolved = (cfg: TrainConfig) => ({ ...cfg, agent: resolveDQNConfig(cfg.agent) });
+  return configDrift(fieldsSet(resolved(resolveTrainConfig(given)), given), resolved(ran));
+}
+
+/** The parts of `resolved` at the fields `raw` sets, in depth through plain objects. */
+function fieldsSet(resolved: unknown, raw: unknown): unknown {
+  if (!isObject(raw) || !isObject(resolved)) return resolved;
+  return Object.fromEntries(Object.keys(raw).map((key) => [key, fieldsSet(resolved[key], raw[key])]));
+}

@@ -69,7 +69,11 @@ export interface LearnOptions
   onEvent?: (e: TrainEvent) => void;
   /** Keep the run here: config, CSV logs, plots, best/last models, checkpoints, report.json. */
   runDir?: string;
-  /** Continue the run in `runDir` from its checkpoint (its config wins; `totalSteps` may extend it). */
+  /**
+   * Continue the run in `runDir` from its checkpoint. The run keeps its config: this model's
+   * and the options given here must agree with it (a differing field is refused, naming it),
+   * except `totalSteps`, which may extend it.
+   */
   resume?: boolean;
   /** Aborting stops the run (and checkpoints it when there is a `runDir`). */
   signal?: AbortSignal;

@@ -15,7 +15,7 @@ import { ensureDir, removeStaleTempFiles, writeFileAtomic } from "../util/atomic
 import { briefList } from "../util/text.js";
 import { RecordVideo } from "../wrappers/record-video.js";
 import { CHECKPOINT_FILE, cleanCheckpointDir, readCheckpoint, readCheckpointReplay, writeCheckpoint } from "./checkpoint.js";
-import { resolveTrainConfig, type TrainConfig } from "./config.js";
+import { resolveTrainConfig, type TrainConfig, trainConfigDrift } from "./config.js";
 import { modelEnvInfo } from "./env.js";
 import type { EvalResult } from "./evaluate.js";
 import { CsvLog } from "./files.js";
@@ -51,7 +51,7 @@ export interface RunDirOptions {
 
 export class RunDirectory implements RunStore {
   readonly runDir: string;
-  /** The run's config: the given one, or the checkpoint's when resuming. */
+  /** The run's config: the given one, or the checkpoint's when resuming (with `totalSteps` as the resume sets it). */
   readonly config: TrainConfig;
   readonly resume: ResumePoint | null;
   private readonly ckptDir: string;
@@ -69,8 +69,10 @@ export class RunDirectory implements RunStore {
   /**
    * Reads and checks the directory (the checkpoint to resume, leftover logs) and the
    * config without changing anything, so a refused start leaves the directory as it was.
+   * A resume runs the checkpoint's config: `config` may be null, and a field it sets to
+   * another value than the run's is refused (only `opts.totalSteps` extends a run).
    */
-  constructor(config: Partial<TrainConfig> & { env: string }, opts: RunDirOptions) {
+  constructor(config: (Partial<TrainConfig> & { env: string }) | null, opts: RunDirOptions) {
     const { runDir } = opts;
     this.runDir = runDir;
     this.ckptDir = join(runDir, "checkpoints");
@@ -86,7 +88,17 @@ export class RunDirectory implements RunStore {
       if (opts.totalSteps !== undefined && opts.totalSteps < at) {
         throw new Error(`--steps ${opts.totalSteps} is below step ${at} of the checkpoint ${ckptPath}; pass at least ${at}`);
       }
-      this.config = resolveTrainConfig({ ...meta.train, ...(opts.totalSteps !== undefined ? { totalSteps: opts.totalSteps } : {}) });
+      const ran = resolveTrainConfig(meta.train);
+      this.config = opts.totalSteps === undefined ? ran : resolveTrainConfig({ ...ran, totalSteps: opts.totalSteps });
+      // A config may keep the run's first budget, or name the new one the resume sets.
+      const given = config !== null && config.totalSteps === opts.totalSteps ? { ...config, totalSteps: ran.totalSteps } : config;
+      const drift = given === null ? [] : trainConfigDrift(given, ran);
+      if (drift.length > 0) {
+        const steps = drift.some((d) => d.startsWith("totalSteps:")) ? "; a resume extends a run only through its totalSteps option" : "";
+        throw new Error(
+          `${runDir} holds a run of another config (${drift.join("; ")}): a resume continues the run as it started${steps}; resume without a config, or train this one in another run directory`,
+        );
+      }
       this.resume = {
         meta,
         tensors,
@@ -112,6 +124,7 @@ export class RunDirectory implements RunStore {
       };
       this.lastCheckpointStep = at;
     } else {
+      if (config === null) throw new Error(`${runDir}: a new run needs a config (only a resume takes its config from the checkpoint)`);
       this.config = resolveTrainConfig(config);
       if (existsSync(ckptPath)) throw new Error(`${runDir} already holds a run; pass --resume to continue it or choose another --run-dir`);
       const logged = [this.episodesPath, this.progressPath].filter((p) => CsvLog.rowCount(p) > 0);

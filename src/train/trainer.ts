@@ -45,7 +45,12 @@ export interface TrainResult {
   reason: StopReason;
 }
 
-export async function train(config: Partial<TrainConfig> & { env: string }, opts: TrainOptions): Promise<TrainResult> {
+/**
+ * Trains `config` in `opts.runDir`. With `resume`, continues the run there from its last
+ * checkpoint with the config it started with: pass null, or a config that agrees with it on
+ * every field it sets (a differing field is refused, naming it).
+ */
+export async function train(config: (Partial<TrainConfig> & { env: string }) | null, opts: TrainOptions): Promise<TrainResult> {
   // Everything is read and checked before the run directory changes, so a refused start
   // (a bad config, a damaged checkpoint, too little memory) leaves it as it was.
   const listener = opts.onEvent;

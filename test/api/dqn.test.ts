@@ -152,6 +152,9 @@ test("a registered id with a runDir keeps the run as train() does, with report.j
     assert.equal(report.report.returns.length, 3);
     assert.deepEqual(report.report, res.report!.report);
     assert.equal(loadModel(join(dir, "model.safetensors")).info.env, "CartPole-v1");
+    const other = new DQN("CartPole-v1", { network: { kind: "mlp", hidden: [16] }, seed: 4, learningStarts: 100, bufferSize: 2000 });
+    await assert.rejects(other.learn({ totalSteps: 1500, runDir: dir, resume: true }), /holds a run of another config \(agent\.seed: 3 → 4\)/);
+    await assert.rejects(model.learn({ totalSteps: 1500, evalEpisodes: 5, runDir: dir, resume: true }), /\(evalEpisodes: 2 → 5\)/);
     const more = await model.learn({ totalSteps: 1500, runDir: dir, resume: true });
     assert.equal(more.step, 1500);
     assert.equal(model.numTimesteps, 1500);

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { assertRunMatches, configDrift } from "../../bench/run-config.js";
+import { assertRunMatches } from "../../bench/run-config.js";
 
 const ran = {
   env: "CarRacing-v3",
@@ -12,25 +12,6 @@ const ran = {
   pipeline: { noops: 50, skip: 4, crop: { rows: [0, 96], cols: [6, 90] }, resize: null },
   agent: { seed: 1, lr: 1e-4, quantiles: 200, exploration: { kind: "linear", steps: 200_000 } },
 };
-
-test("configDrift: the fields the wanted config sets, compared in depth; defaults it leaves out are not", () => {
-  const wanted = {
-    env: "CarRacing-v3",
-    totalSteps: 2e6,
-    pipeline: { noops: 50, skip: 4, crop: { rows: [0, 96], cols: [6, 90] }, resize: null },
-    agent: { seed: 1, lr: 0.0001, exploration: { kind: "linear", steps: 200000 } },
-  };
-  assert.deepEqual(configDrift(wanted, ran), []);
-  assert.deepEqual(configDrift({ ...wanted, pipeline: { ...wanted.pipeline, noops: 0 } }, ran), ["pipeline.noops: 50 → 0"]);
-  assert.deepEqual(configDrift({ ...wanted, agent: { ...wanted.agent, seed: 2, exploration: { kind: "linear", steps: 16_000 } } }, ran), [
-    "agent.seed: 1 → 2",
-    "agent.exploration.steps: 200000 → 16000",
-  ]);
-  assert.deepEqual(configDrift({ pipeline: { ...wanted.pipeline, crop: { rows: [0, 84], cols: [6, 90] } } }, ran), ["pipeline.crop.rows: [0,96] → [0,84]"]);
-  assert.deepEqual(configDrift({ stopAtReturn: 900 }, ran), ["stopAtReturn: absent → 900"]);
-  assert.deepEqual(configDrift({ pipeline: null }, ran), [`pipeline: ${JSON.stringify(ran.pipeline)} → null`]);
-  assert.deepEqual(configDrift({ agent: { network: { kind: "nature-cnn" } } }, ran), ['agent.network: absent → {"kind":"nature-cnn"}']);
-});
 
 test("assertRunMatches: a run directory of another config is refused, naming the directory and the fields", () => {
   const dir = mkdtempSync(join(tmpdir(), "deepq-run-config-"));

@@ -134,6 +134,44 @@ test("bad configs and resumes are refused with the reason", async () => {
   }
 });
 
+test("a resume keeps the run's config: a differing field is refused naming it, and leaves the directory as it was", async () => {
+  const dir = tmp();
+  const fresh = tmp();
+  try {
+    const first = { ...quick, totalSteps: 1000 };
+    await train(first, { runDir: dir });
+    const files = ["config.json", "episodes.csv", "progress.csv", "checkpoints/last.safetensors"];
+    const before = files.map((f) => readFileSync(join(dir, f)));
+    await assert.rejects(train({ ...first, agent: { ...first.agent, lr: 3e-4, seed: 8 } }, { runDir: dir, resume: true, totalSteps: 1500 }), (e: Error) => {
+      assert.equal(e.message.split("\n").length, 1);
+      assert.match(
+        e.message,
+        new RegExp(
+          `^${dir} holds a run of another config \\(agent\\.seed: 7 → 8; agent\\.lr: 0\\.0001 → 0\\.0003\\): a resume continues the run as it started; resume without a config`,
+        ),
+      );
+      return true;
+    });
+    await assert.rejects(
+      train({ ...first, totalSteps: 1500 }, { runDir: dir, resume: true }),
+      /totalSteps: 1000 → 1500\): .*only through its totalSteps option/,
+    );
+    await assert.rejects(train({ ...first, totalSteps: 1500 }, { runDir: dir, resume: true, totalSteps: 2000 }), /totalSteps: 1000 → 1500/);
+    assert.deepEqual(
+      files.map((f) => readFileSync(join(dir, f))),
+      before,
+      "a refused resume must leave the run directory as it was",
+    );
+    // The run's own config (with its first budget or the new one) and null both continue it.
+    assert.equal((await train(first, { runDir: dir, resume: true, totalSteps: 1500 })).step, 1500);
+    assert.equal((await train({ ...first, totalSteps: 2000 }, { runDir: dir, resume: true, totalSteps: 2000 })).step, 2000);
+    assert.equal((await train(null, { runDir: dir, resume: true, totalSteps: 2500 })).step, 2500);
+    await assert.rejects(train(null, { runDir: fresh }), /a new run needs a config \(only a resume takes its config from the checkpoint\)/);
+  } finally {
+    for (const d of [dir, fresh]) rmSync(d, { recursive: true, force: true });
+  }
+});
+
 test("image observations: frame-stack replay, prioritized n-step Double DQN, exact resume with the saved buffer", async () => {
   registerImageCounter();
   const cfg: Partial<TrainConfig> & { env: string } = {
