@@ -5,13 +5,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { assertRunMatches } from "../../bench/run-config.js";
 
-const ran = {
-  env: "CarRacing-v3",
-  totalSteps: 2_000_000,
-  skippedTilePenalty: 10,
-  pipeline: { noops: 50, skip: 4, crop: { rows: [0, 96], cols: [6, 90] }, resize: null },
-  agent: { seed: 1, lr: 1e-4, quantiles: 200, exploration: { kind: "linear", steps: 200_000 } },
-};
+const ran = { env: "CarRacing-v3", skippedTilePenalty: 10, agent: { seed: 1, lr: 1e-4 } };
 
 test("assertRunMatches: a run directory of another config is refused, naming the directory and the fields", () => {
   const dir = mkdtempSync(join(tmpdir(), "deepq-run-config-"));
