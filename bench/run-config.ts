@@ -1,7 +1,8 @@
 /**
- * Whether a kept run directory holds a run of the config a bench asks for. A finished run is
- * read back and a checkpointed one resumes with the config it started with, so without this
- * check a preset changed since would be reported with the old preset's runs.
+ * Whether a kept, finished run directory holds a run of the config a bench asks for. A finished
+ * run is read back without training, so without this check a preset changed since would be
+ * reported with the old preset's runs. (A checkpointed run resumes through train(), which
+ * refuses another config itself.)
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";

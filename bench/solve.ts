@@ -102,14 +102,14 @@ async function ensureRun(preset: string, seed: number, dir: string, signal: Abor
   const name = relative(root, dir);
   const config = loadPreset(preset);
   const run = { ...config, ...(stepsOverride !== undefined ? { totalSteps: stepsOverride } : {}), agent: { ...config.agent, seed } };
-  const done = existsSync(join(dir, "report.json"));
-  const resume = existsSync(join(dir, "checkpoints", CHECKPOINT_FILE));
-  // Only a run read back or resumed keeps the config it started with; anything else is cleared below.
-  if (done || resume) assertRunMatches(dir, run, name);
-  if (done) {
+  if (existsSync(join(dir, "report.json"))) {
+    // A finished run is read back, not trained: train() cannot check its config, so this does.
+    assertRunMatches(dir, run, name);
     console.log(`${name}: done earlier (report.json), reading its results`);
     return true;
   }
+  // A checkpointed run resumes through train(), which refuses a config other than the run's.
+  const resume = existsSync(join(dir, "checkpoints", CHECKPOINT_FILE));
   if (!resume) {
     // No checkpoint: whatever is there (logs of a run killed before its first checkpoint) cannot be resumed.
     rmSync(dir, { recursive: true, force: true });
