@@ -46,6 +46,11 @@ export interface TrainConfig {
   /** Save the replay buffer with each checkpoint, so a resumed run keeps its memory. */
   saveReplay: boolean;
   /**
+   * Keep the weights of every evaluation as `models/<step>.safetensors` in the run directory
+   * (model files, with that evaluation in their metadata), for picking or averaging offline.
+   */
+  keepModels: boolean;
+  /**
    * Stop once an evaluation's mean return reaches this (null: train for totalSteps). With
    * confirmEpisodes set, the mean over the confirmation's episodes must reach it.
    */
@@ -88,6 +93,7 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<Omit<TrainConfig, "env">> = Object.f
   reportSeed: 2_000_000,
   checkpointEvery: 50_000,
   saveReplay: false,
+  keepModels: false,
   stopAtReturn: null,
   video: null,
   divergenceFactor: 100,
@@ -110,6 +116,7 @@ const TRAIN_KEYS = [
   "reportSeed",
   "checkpointEvery",
   "saveReplay",
+  "keepModels",
   "stopAtReturn",
   "video",
   "divergenceFactor",
@@ -168,6 +175,7 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> & { env: string
     );
   }
   if (typeof cfg.saveReplay !== "boolean") throw new Error(`train config: saveReplay must be true or false, got ${brief(cfg.saveReplay)}`);
+  if (typeof cfg.keepModels !== "boolean") throw new Error(`train config: keepModels must be true or false, got ${brief(cfg.keepModels)}`);
   if (cfg.stopAtReturn !== null && !Number.isFinite(cfg.stopAtReturn)) {
     throw new Error(`train config: stopAtReturn must be a number or null, got ${brief(cfg.stopAtReturn)}`);
   }

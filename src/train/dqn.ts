@@ -56,6 +56,7 @@ export interface LearnOptions
       | "reportSeed"
       | "checkpointEvery"
       | "saveReplay"
+      | "keepModels"
       | "stopAtReturn"
       | "video"
       | "divergenceFactor"
@@ -206,6 +207,7 @@ export class DQN {
     };
     if (runDir === undefined && resume) throw new Error("learn: resume needs the runDir to resume from");
     if (runDir === undefined && config.video) throw new Error("learn: video needs a runDir to write the videos to");
+    if (runDir === undefined && config.keepModels) throw new Error("learn: keepModels needs a runDir to keep the models in");
     const dir = runDir === undefined ? null : host.openRunDir(config, { runDir, resume, totalSteps: resume ? totalSteps : undefined, onEvent: listener });
     const cfg = dir?.config ?? resolveTrainConfig(config);
     evalEpisodes = cfg.evalEpisodes;

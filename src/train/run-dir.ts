@@ -2,10 +2,10 @@
  * The run directory: the persistence layer the training loop (loop.ts) plugs in when a
  * run has a directory. It resumes from and writes checkpoints, logs episodes and
  * evaluations as CSV, redraws the returns plot, saves `best.safetensors` and
- * `model.safetensors`, writes `report.json` (the best model on report seeds) and records
- * videos of env copy 0.
+ * `model.safetensors` (and, with `keepModels`, every evaluated model in `models/`), writes
+ * `report.json` (the best model on report seeds) and records videos of env copy 0.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Env } from "../envs/core.js";
 import { type EpisodePoint, type EvalPoint, returnsPlotPng, returnsPlotSvg } from "../media/plot.js";
@@ -38,6 +38,10 @@ const PROGRESS_COLUMNS = [
   "episodes",
 ] as const;
 
+/** `models/` file names: the step, zero-padded so that names sort by step. */
+const modelName = (step: number) => `${String(step).padStart(10, "0")}.safetensors`;
+const MODEL_NAME = /^(\d+)\.safetensors$/;
+
 export interface RunDirOptions {
   runDir: string;
   /** Continue the run in `runDir` from its last checkpoint. */
@@ -58,6 +62,7 @@ export class RunDirectory implements RunStore {
   private readonly ckptPath: string;
   private readonly episodesPath: string;
   private readonly progressPath: string;
+  private readonly modelsDir: string;
   private readonly emit: (e: TrainEvent) => boolean | void;
   private episodesLog: CsvLog<(typeof EPISODE_COLUMNS)[number]> | null = null;
   private progressLog: CsvLog<(typeof PROGRESS_COLUMNS)[number]> | null = null;
@@ -79,6 +84,7 @@ export class RunDirectory implements RunStore {
     this.ckptPath = join(this.ckptDir, CHECKPOINT_FILE);
     this.episodesPath = join(runDir, "episodes.csv");
     this.progressPath = join(runDir, "progress.csv");
+    this.modelsDir = join(runDir, "models");
     this.emit = opts.onEvent ?? (() => {});
     const { ckptDir, ckptPath } = this;
     if (opts.resume) {
@@ -162,8 +168,13 @@ export class RunDirectory implements RunStore {
       ...cleanCheckpointDir(ckptDir, this.resume?.meta ?? null),
       ...removeStaleTempFiles(runDir),
       ...removeStaleTempFiles(join(runDir, "videos")),
+      ...removeStaleTempFiles(this.modelsDir),
     ];
     if (removed.length > 0) loop.warnings.push(`removed ${removed.length} leftover(s) of interrupted writes: ${briefList(removed, 4)}`);
+    const step = this.resume?.meta.progress.step ?? 0;
+    const later = this.removeModelsAfter(step);
+    if (later.length > 0)
+      loop.warnings.push(`removed ${later.length} kept model(s) of steps after the checkpoint's ${step}, to be evaluated again: ${briefList(later, 4)}`);
     if (this.resume) {
       for (const path of [episodesPath, progressPath]) {
         const { torn } = CsvLog.keepThrough(path, "step", loop.progress.step);
@@ -193,6 +204,13 @@ export class RunDirectory implements RunStore {
       saveModel(join(this.runDir, "best.safetensors"), loop.agent, {
         ...this.modelInfo(loop),
         eval: { mean: best.mean, std: best.std, episodes: best.returns.length },
+      });
+    }
+    if (cfg.keepModels) {
+      ensureDir(this.modelsDir);
+      saveModel(join(this.modelsDir, modelName(progress.step)), loop.agent, {
+        ...this.modelInfo(loop),
+        eval: { mean: r.mean, std: r.std, episodes: r.returns.length },
       });
     }
     this.progressLog!.append({
@@ -255,6 +273,25 @@ export class RunDirectory implements RunStore {
   /** `report.json`: the report-seed evaluation of the best model beside its selection. */
   report(_loop: TrainLoop, report: RunReport): void {
     writeFileAtomic(join(this.runDir, "report.json"), `${JSON.stringify({ model: "best.safetensors", ...report }, null, 2)}\n`);
+  }
+
+  /**
+   * Kept models of steps after `step`: a run resumed from an earlier checkpoint evaluates those
+   * steps again, and a model must never outlive the logs of its evaluation.
+   */
+  private removeModelsAfter(step: number): string[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.modelsDir);
+    } catch {
+      return [];
+    }
+    const later = names.filter((name) => {
+      const m = MODEL_NAME.exec(name);
+      return m !== null && Number(m[1]) > step;
+    });
+    for (const name of later) rmSync(join(this.modelsDir, name), { force: true });
+    return later.map((name) => join("models", name));
   }
 
   private modelInfo(loop: TrainLoop) {

@@ -187,4 +187,5 @@ test("unsupported envs, bad sources and overlapping seed ranges are refused nami
     /report seeds 2000000–2000099 \(reportSeed, reportEpisodes\) overlap the selection seeds 1999995–2000004/,
   );
   await assert.rejects(model.learn({ totalSteps: 100, resume: true }), /resume needs the runDir/);
+  await assert.rejects(model.learn({ totalSteps: 100, keepModels: true }), /keepModels needs a runDir/);
 });

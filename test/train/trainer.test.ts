@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import "../../src/envs/index.js";
@@ -71,6 +71,49 @@ test("an interrupted and resumed run equals the uninterrupted run", async () => 
       readFileSync(join(b, "model.safetensors")).subarray(8 + readFileSync(join(b, "model.safetensors")).readUInt32LE(0)),
       readFileSync(join(a, "model.safetensors")).subarray(8 + readFileSync(join(a, "model.safetensors")).readUInt32LE(0)),
     );
+  } finally {
+    rmSync(a, { recursive: true, force: true });
+    rmSync(b, { recursive: true, force: true });
+  }
+});
+
+test("keepModels keeps every evaluation's model, and a resume replaces those past its checkpoint with the same ones", async () => {
+  const a = tmp();
+  const b = tmp();
+  try {
+    await assert.rejects(train({ ...quick, keepModels: 1 as unknown as boolean }, { runDir: a }), /train config: keepModels must be true or false, got 1/);
+    const keep = { ...quick, keepModels: true };
+    await train(keep, { runDir: a });
+    const names = readdirSync(join(a, "models")).sort();
+    const steps = [500, 1000, 1500, 2000, 2500, 3000];
+    assert.deepEqual(
+      names,
+      steps.map((s) => `${String(s).padStart(10, "0")}.safetensors`),
+    );
+    const progress = CsvLog.read(join(a, "progress.csv"));
+    for (const [i, name] of names.entries()) {
+      const { info } = loadModel(join(a, "models", name));
+      assert.equal(info.step, steps[i]);
+      assert.equal(info.eval?.mean, Number(progress[i]!.eval_mean));
+      assert.equal(info.eval?.episodes, 2);
+    }
+    assert.deepEqual(modelBody(join(a, "models", names.at(-1)!)), modelBody(join(a, "model.safetensors")));
+    const best = loadModel(join(a, "best.safetensors")).info.step;
+    assert.deepEqual(modelBody(join(a, "models", `${String(best).padStart(10, "0")}.safetensors`)), modelBody(join(a, "best.safetensors")));
+
+    // A crash after the evaluation at 1500 and before the next checkpoint leaves its model behind
+    // the checkpoint: the resume removes it, evaluates that step again and writes the same model.
+    const stop = new AbortController();
+    await train(keep, { runDir: b, signal: stop.signal, onEvent: (e) => e.kind === "checkpoint" && e.step === 1000 && stop.abort() });
+    const at = readCheckpoint(join(b, "checkpoints/last.safetensors")).meta.progress.step;
+    assert.ok(at >= 1000 && at < 1500, `checkpoint at ${at}`);
+    writeFileSync(join(b, "models", "0000001500.safetensors"), readFileSync(join(b, "models", "0000001000.safetensors")));
+    const events: TrainEvent[] = [];
+    await train(null, { runDir: b, resume: true, onEvent: (e) => events.push(e) });
+    const warned = new RegExp(`removed 1 kept model\\(s\\) of steps after the checkpoint's ${at}`);
+    assert.ok(events.some((e) => e.kind === "warning" && warned.test(e.message)));
+    assert.deepEqual(readdirSync(join(b, "models")).sort(), names);
+    for (const name of names) assert.deepEqual(modelBody(join(b, "models", name)), modelBody(join(a, "models", name)), name);
   } finally {
     rmSync(a, { recursive: true, force: true });
     rmSync(b, { recursive: true, force: true });
