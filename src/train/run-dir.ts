@@ -171,10 +171,11 @@ export class RunDirectory implements RunStore {
       ...removeStaleTempFiles(this.modelsDir),
     ];
     if (removed.length > 0) loop.warnings.push(`removed ${removed.length} leftover(s) of interrupted writes: ${briefList(removed, 4)}`);
-    const step = this.resume?.meta.progress.step ?? 0;
+    const { step } = loop.progress;
     const later = this.removeModelsAfter(step);
     if (later.length > 0)
       loop.warnings.push(`removed ${later.length} kept model(s) of steps after the checkpoint's ${step}, to be evaluated again: ${briefList(later, 4)}`);
+    if (this.config.keepModels) ensureDir(this.modelsDir);
     if (this.resume) {
       for (const path of [episodesPath, progressPath]) {
         const { torn } = CsvLog.keepThrough(path, "step", loop.progress.step);
@@ -207,7 +208,6 @@ export class RunDirectory implements RunStore {
       });
     }
     if (cfg.keepModels) {
-      ensureDir(this.modelsDir);
       saveModel(join(this.modelsDir, modelName(progress.step)), loop.agent, {
         ...this.modelInfo(loop),
         eval: { mean: r.mean, std: r.std, episodes: r.returns.length },
