@@ -228,7 +228,7 @@ export class RunDirectory implements RunStore {
       episodes: progress.episodes,
     });
     this.evalPoints.push({ step: progress.step, mean: r.mean, std: r.std });
-    const plot = { title: `${cfg.env} — DQN`, episodes: this.episodePoints, evals: this.evalPoints };
+    const plot = { title: `${cfg.env} — ${loop.agentCfg.algorithm.toUpperCase()}`, episodes: this.episodePoints, evals: this.evalPoints };
     writeFileAtomic(join(this.runDir, "returns.svg"), returnsPlotSvg(plot));
     writeFileAtomic(join(this.runDir, "returns.png"), returnsPlotPng(plot));
   }

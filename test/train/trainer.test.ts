@@ -52,6 +52,17 @@ test("a short CartPole run writes logs, plots, models and a checkpoint", async (
   }
 });
 
+test("the returns plot is titled with the env and the algorithm that trained it", async () => {
+  const dir = tmp();
+  try {
+    await train({ ...quick, totalSteps: 500, agent: { ...quick.agent, algorithm: "qr-dqn", quantiles: 8 } }, { runDir: dir });
+    const svg = readFileSync(join(dir, "returns.svg"), "utf8");
+    assert.ok(svg.includes("CartPole-v1 — QR-DQN"), "title missing from returns.svg");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("an interrupted and resumed run equals the uninterrupted run", async () => {
   const a = tmp();
   const b = tmp();
